@@ -1,0 +1,112 @@
+/**
+ * Storage activities: the order's bookkeeping in PostgreSQL. Every state change appends to the hash-chained audit
+ * log in the same transaction (the repositories do it). All of them are idempotent: a retried or replayed call
+ * after a crash leaves the same rows as a single call.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db } from '../db/client';
+import { expireOrderAuthorizations, recordChallengeResult } from '../db/repositories/challenges';
+import { markChallengeProcessing } from '../db/repositories/validation';
+import { getCertificateByOrder, markCertificateRevoked, reserveSerial } from '../db/repositories/certificates';
+import { getOrderDetail, setOrderStatus } from '../db/repositories/orders';
+import { validityWindow, policyAt } from '../domain/policy';
+import { failureTypes } from '../workflows/contracts';
+import type { OrderStatus } from '../db/schema';
+
+export interface StorageDeps {
+  readonly db: Db;
+  readonly clock: () => Date;
+}
+
+/**
+ * Serial numbers (BR 7.1): positive, < 2^159, >= 64 bits from a CSPRNG. 18 random bytes with the top bit cleared
+ * and the next one set: always 18 bytes long, positive, < 2^143, 142 bits of entropy.
+ */
+export function newSerialHex(): string {
+  const bytes = randomBytes(18);
+  bytes[0] = (bytes[0]! & 0x7f) | 0x40;
+  return bytes.toString('hex');
+}
+
+export function createStorageActivities({ db, clock }: StorageDeps) {
+  return {
+    /** The applicant said "ready": the challenge moves to processing (step 2). */
+    async startChallengeCheck({ challengeId }: { challengeId: string }): Promise<void> {
+      await markChallengeProcessing(db, { challengeId, at: clock() });
+    },
+
+    /** The DCV check gave up after its retry window: challenge and authorization become invalid. */
+    async failChallenge({ challengeId, detail }: { challengeId: string; detail: string }): Promise<void> {
+      await recordChallengeResult(db, {
+        challengeId,
+        status: 'invalid',
+        error: { type: 'validationFailed', detail },
+        evidence: [],
+        actor: 'workflow',
+        now: clock(),
+      });
+    },
+
+    async setOrderStatus(input: {
+      orderId: string;
+      status: OrderStatus;
+      error?: { type: string; title: string; detail: string };
+    }): Promise<void> {
+      await setOrderStatus(db, input.orderId, input.status, { error: input.error ?? null, actor: 'workflow' });
+    },
+
+    /** The 25-day timer fired before every FQDN was validated (CP 3.2.2.4). */
+    async expireOrder({ orderId }: { orderId: string }): Promise<void> {
+      await expireOrderAuthorizations(db, orderId);
+      await setOrderStatus(db, orderId, 'expired', {
+        error: {
+          type: 'orderExpired',
+          title: 'Order expired',
+          detail: 'the random values expired (25 days, CP 3.2.2.4) before every FQDN was validated',
+        },
+        actor: 'workflow',
+      });
+    },
+
+    /**
+     * Step 5: reserve the serial and fix the validity window before any signature. Idempotent by order id: a retry
+     * (or a replay after a crash) returns the row the first call stored, never a second serial.
+     */
+    async reserveCertificate({ orderId }: { orderId: string }): Promise<{ serial: string; issuerId: string }> {
+      const existing = await getCertificateByOrder(db, orderId);
+      if (existing) return { serial: existing.serial, issuerId: existing.issuerId };
+      const order = await getOrderDetail(db, orderId);
+      if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} not found`, failureTypes.policyViolation);
+      if (order.profile !== 'dv') {
+        throw ApplicationFailure.nonRetryable(`profile ${order.profile} is not offered`, failureTypes.policyViolation);
+      }
+      const now = clock();
+      // Validity from policy(now) at signing time: never longer than what was accepted, never longer than the BR allow.
+      const window = validityWindow(now, policyAt(now));
+      const acceptedNotAfter = new Date(window.notBefore.getTime() + (order.validitySeconds - 1) * 1000);
+      const notAfter = acceptedNotAfter < window.notAfter ? acceptedNotAfter : window.notAfter;
+      const row = await reserveSerial(db, {
+        orderId,
+        issuerId: order.profile,
+        serialHex: newSerialHex(),
+        notBefore: window.notBefore,
+        notAfter,
+      });
+      return { serial: row.serial, issuerId: row.issuerId };
+    },
+
+    async completeOrder({ orderId }: { orderId: string; serial: string }): Promise<void> {
+      await setOrderStatus(db, orderId, 'valid', { error: null, actor: 'workflow' });
+    },
+
+    /**
+     * Compensation after step 7: a precertificate was signed but the final certificate will not be: the presumed
+     * certificate is revoked (its status is served as revoked). CRL/OCSP publication is added by issue #5.
+     */
+    async revokePresumedCertificate({ serial, detail }: { orderId: string; serial: string; detail: string }): Promise<void> {
+      // RFC 5280 reason 0 (unspecified, no reasonCode in the CRL entry, CP 7.2.3) — the issuance failed, no key issue.
+      await markCertificateRevoked(db, serial, { reason: 0, at: clock(), actor: `workflow: ${detail}` });
+    },
+  };
+}

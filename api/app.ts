@@ -1,0 +1,45 @@
+/**
+ * createApp(deps): the whole HTTP API as one Hono app, so tests call app.request() and the server mounts it.
+ * One sub-app per resource; one onError that renders every error as an RFC 7807 problem document.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { CaError, caErrorKinds, isCaError } from '../domain/errors';
+import { applicationsApp } from './applications';
+import type { ApiDeps, ApiEnv } from './context';
+import { problemKinds, problemResponse } from './problems';
+import { repositoryApp } from './repository';
+
+/** A CSR with a 2048-bit key and 100 SANs stays far below this; anything larger is refused before parsing. */
+export const maxBodyBytes = 64 * 1024;
+
+export function createApp(deps: ApiDeps) {
+  const app = new OpenAPIHono<ApiEnv>({
+    // zod validation failures of params/bodies become problem documents too.
+    defaultHook: (result) => {
+      if (!result.success) throw new CaError('malformed', result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    },
+  });
+  app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new CaError('payloadTooLarge', `the body exceeds ${maxBodyBytes} bytes`); } }));
+  app.onError((err, c) => {
+    if (!isCaError(err)) console.error('unhandled API error', err);
+    return problemResponse(c, err);
+  });
+  app.notFound((c) => problemResponse(c, new CaError('notFound', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/problems/:kind', (c) => {
+    const kind = c.req.param('kind') as (typeof caErrorKinds)[number];
+    if (!caErrorKinds.includes(kind)) throw new CaError('notFound', `no problem type ${kind}`);
+    const info = problemKinds[kind];
+    return c.json({ type: `/problems/${kind}`, title: info.title, status: info.status, description: info.description });
+  });
+  app.route('/', repositoryApp(deps));
+  app.route('/', applicationsApp(deps));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API key from `npm run admin -- account create`' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'JPRS-profile TLS server certificate CA', version: '0.1.0', description: 'Applications (DV) under the JPRS CP v3.40 and the CA/B Forum BR.' },
+  });
+  return app;
+}

@@ -1,0 +1,264 @@
+/**
+ * Applications (orders) — the applicant's door. Bearer API key; an account sees only its own orders.
+ * POST /v1/orders            submit a DV application (CSR PEM/base64 DER in JSON, or DER as application/pkcs10)
+ * GET  /v1/orders            the account's orders
+ * GET  /v1/orders/{id}       status, challenges (TXT name and value), errors, certificate serial
+ * POST /v1/orders/{id}/challenges/{challengeId}/ready   the record is published: check it (signals the workflow)
+ * GET  /v1/orders/{id}/certificate   PEM chain (leaf + issuing CA), or the leaf in DER with Accept: application/pkix-cert
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { getCertificateByOrder } from '../db/repositories/certificates';
+import { getIssuer } from '../db/repositories/issuers';
+import { createOrder, deleteOrder, getOrderDetail, listOrders } from '../db/repositories/orders';
+import { CaError } from '../domain/errors';
+import { toPem } from '../pki/pem';
+import { acceptApplication } from './accept';
+import { requireAccount, type ApiDeps, type ApiEnv } from './context';
+
+const Problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string() }).passthrough().openapi('Problem');
+const problemResponses = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, { description: 'Problem document (RFC 7807)', content: { 'application/problem+json': { schema: Problem } } }]));
+
+const Challenge = z.object({
+  id: z.string().uuid(),
+  method: z.string().openapi({ example: '3.2.2.4.7' }),
+  type: z.string().openapi({ example: 'dns-01' }),
+  status: z.string(),
+  recordName: z.string().nullable().openapi({ description: 'Publish a TXT record here' }),
+  recordValue: z.string().openapi({ description: 'The random value to publish' }),
+  expiresAt: z.string(),
+  validatedAt: z.string().nullable(),
+  error: z.any().nullable(),
+}).openapi('Challenge');
+
+const Order = z.object({
+  id: z.string().uuid(),
+  status: z.enum(['pending', 'ready', 'processing', 'valid', 'invalid', 'expired']),
+  profile: z.string(),
+  dnsNames: z.array(z.string()),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  error: z.any().nullable(),
+  authorizations: z.array(z.object({ fqdn: z.string(), wildcard: z.boolean(), status: z.string(), challenges: z.array(Challenge) })),
+  certificate: z.object({ serial: z.string(), status: z.string(), notBefore: z.string(), notAfter: z.string(), url: z.string().nullable() }).nullable(),
+  workflowId: z.string(),
+}).openapi('Order');
+
+const CreateOrder = z.object({
+  csr: z.string().min(1).openapi({ description: 'PKCS#10 CSR, PEM or base64 DER' }),
+  profile: z.string().default('dv').openapi({ example: 'dv' }),
+}).openapi('CreateOrder');
+
+const IdParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const ChallengeParam = IdParam.extend({ challengeId: z.string().uuid().openapi({ param: { name: 'challengeId', in: 'path' } }) });
+
+const security = [{ bearer: [] }];
+
+type OrderDetail = NonNullable<Awaited<ReturnType<typeof getOrderDetail>>>;
+
+function presentOrder(o: OrderDetail, baseUrl: string) {
+  return {
+    id: o.id,
+    status: o.status,
+    profile: o.profile,
+    dnsNames: o.dnsNames,
+    createdAt: o.createdAt.toISOString(),
+    expiresAt: o.expiresAt.toISOString(),
+    error: o.error ?? null,
+    workflowId: o.workflowId,
+    authorizations: o.authorizations.map((a) => ({
+      fqdn: a.fqdn,
+      wildcard: a.wildcard,
+      status: a.status,
+      challenges: a.challenges.map((c) => ({
+        id: c.id,
+        method: c.method,
+        type: c.method === '3.2.2.4.7' ? 'dns-01' : c.method,
+        status: c.status,
+        recordName: c.recordName,
+        recordValue: c.token,
+        expiresAt: c.expiresAt.toISOString(),
+        validatedAt: c.validatedAt?.toISOString() ?? null,
+        error: c.error ?? null,
+      })),
+    })),
+    certificate: o.certificate
+      ? {
+          serial: o.certificate.serial,
+          status: o.certificate.status,
+          notBefore: o.certificate.notBefore.toISOString(),
+          notAfter: o.certificate.notAfter.toISOString(),
+          url: o.certificate.status === 'issued' || o.certificate.status === 'revoked' ? `${baseUrl}/v1/orders/${o.id}/certificate` : null,
+        }
+      : null,
+  };
+}
+
+async function readCreateOrderBody(c: { req: { header(n: string): string | undefined; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string>; query(n: string): string | undefined } }) {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/pkcs10') {
+    return { csr: new Uint8Array(await c.req.arrayBuffer()), profile: c.req.query('profile') ?? 'dv' };
+  }
+  if (type !== 'application/json') {
+    throw new CaError('malformed', 'send application/json ({"csr": "<PEM>", "profile": "dv"}) or application/pkcs10 (DER)');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(await c.req.text());
+  } catch {
+    throw new CaError('malformed', 'the body is not valid JSON');
+  }
+  const parsed = CreateOrder.safeParse(json);
+  if (!parsed.success) throw new CaError('malformed', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  return { csr: parsed.data.csr, profile: parsed.data.profile };
+}
+
+export function applicationsApp(deps: ApiDeps) {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      // A path id that is not a UUID names no order of this account: 404, like any unknown id.
+      if (result.target === 'param') throw new CaError('notFound', 'no such order or challenge for this account');
+      throw new CaError('malformed', result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    },
+  });
+  app.use('/v1/*', requireAccount(deps));
+
+  // Documented in the OpenAPI registry but parsed by hand: the body is JSON or raw DER (application/pkcs10), and
+  // every parse failure must become a problem document rather than the validator's default answer.
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'post',
+      path: '/v1/orders',
+      summary: 'Submit a DV certificate application',
+      security,
+      request: {
+        body: {
+          content: {
+            'application/json': { schema: CreateOrder },
+            'application/pkcs10': { schema: z.any().openapi({ type: 'string', format: 'binary' }) },
+          },
+          required: true,
+        },
+      },
+      responses: { 201: { description: 'Order created', content: { 'application/json': { schema: Order } } }, ...problemResponses(400, 401, 413, 503) },
+    }),
+  );
+  app.post('/v1/orders', async (c) => {
+      const account = c.get('account');
+      const body = await readCreateOrderBody(c);
+      const now = deps.clock();
+      const accepted = await acceptApplication(body, { now, config: deps.config });
+      const created = await createOrder(deps.db, { accountId: account.id, ...accepted });
+      try {
+        await deps.workflows.startIssuance({
+          orderId: created.id,
+          fqdns: accepted.dnsNames,
+          authorizations: created.authorizations.map((a) => ({
+            authorizationId: a.id,
+            challengeId: a.challenges[0]!.id,
+            fqdn: a.fqdn,
+            expiresAt: a.challenges[0]!.expiresAt.toISOString(),
+          })),
+          signingTaskQueue: deps.config.temporal.signingTaskQueue,
+          dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
+        });
+      } catch (err) {
+        // Nothing half-stored: without its workflow the order would never progress, so it is removed again.
+        await deleteOrder(deps.db, created.id, { reason: String(err) });
+        throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the application was not stored, retry later');
+      }
+      const detail = await getOrderDetail(deps.db, created.id, account.id);
+      c.header('Location', `${deps.config.api.publicBaseUrl}/v1/orders/${created.id}`);
+      return c.json(presentOrder(detail!, deps.config.api.publicBaseUrl), 201);
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/orders',
+      summary: "List the account's orders",
+      security,
+      responses: { 200: { description: 'Orders', content: { 'application/json': { schema: z.object({ orders: z.array(z.object({ id: z.string(), status: z.string(), dnsNames: z.array(z.string()), createdAt: z.string() })) }) } } }, ...problemResponses(401) },
+    }),
+    async (c) => {
+      const rows = await listOrders(deps.db, c.get('account').id);
+      return c.json({ orders: rows.map((o) => ({ id: o.id, status: o.status, dnsNames: o.dnsNames, createdAt: o.createdAt.toISOString() })) }, 200) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/orders/{id}',
+      summary: 'Read an order',
+      security,
+      request: { params: IdParam },
+      responses: { 200: { description: 'The order', content: { 'application/json': { schema: Order } } }, ...problemResponses(401, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const o = await getOrderDetail(deps.db, id, c.get('account').id);
+      if (!o) throw new CaError('notFound', `no order ${id} for this account`);
+      return c.json(presentOrder(o, deps.config.api.publicBaseUrl), 200) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/orders/{id}/challenges/{challengeId}/ready',
+      summary: 'Tell the CA the TXT record is published: the workflow checks it (with retries and backoff)',
+      security,
+      request: { params: ChallengeParam },
+      responses: { 202: { description: 'The check is scheduled', content: { 'application/json': { schema: Challenge } } }, ...problemResponses(401, 404, 409, 503) },
+    }),
+    async (c) => {
+      const { id, challengeId } = c.req.valid('param');
+      const o = await getOrderDetail(deps.db, id, c.get('account').id);
+      const ch = o?.authorizations.flatMap((a) => a.challenges).find((x) => x.id === challengeId);
+      if (!o || !ch) throw new CaError('notFound', `no challenge ${challengeId} in order ${id} for this account`);
+      if (o.status !== 'pending' || (ch.status !== 'pending' && ch.status !== 'processing')) {
+        throw new CaError('conflict', `the challenge is ${ch.status} and the order ${o.status}`);
+      }
+      if (ch.expiresAt.getTime() <= deps.clock().getTime()) throw new CaError('orderExpired', 'the random value has expired (CP 3.2.2.4: 25 days)');
+      try {
+        await deps.workflows.signalChallengeReady(id, challengeId);
+      } catch {
+        throw new CaError('serviceUnavailable', 'the workflow service is unavailable; retry later');
+      }
+      const presented = presentOrder(o, deps.config.api.publicBaseUrl).authorizations.flatMap((a) => a.challenges).find((x) => x.id === challengeId)!;
+      return c.json({ ...presented, status: 'processing' }, 202) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/orders/{id}/certificate',
+      summary: 'Download the certificate: PEM chain (leaf, issuing CA) or DER leaf with Accept: application/pkix-cert',
+      security,
+      request: { params: IdParam },
+      responses: {
+        200: { description: 'The certificate', content: { 'application/pem-certificate-chain': { schema: z.string() }, 'application/pkix-cert': { schema: z.any() } } },
+        ...problemResponses(401, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const o = await getOrderDetail(deps.db, id, c.get('account').id);
+      if (!o) throw new CaError('notFound', `no order ${id} for this account`);
+      const cert = o.certificate ? await getCertificateByOrder(deps.db, id) : null;
+      const certDer = cert?.certDer;
+      if (!cert || !certDer) throw new CaError('conflict', `the order is ${o.status}: no certificate yet`);
+      if ((c.req.header('accept') ?? '').includes('application/pkix-cert')) {
+        return c.body(certDer as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/pkix-cert' }) as never;
+      }
+      const issuer = await getIssuer(deps.db, cert.issuerId);
+      const chain = toPem('CERTIFICATE', certDer) + (issuer?.certDer ? toPem('CERTIFICATE', issuer.certDer) : '');
+      return c.body(chain, 200, { 'content-type': 'application/pem-certificate-chain' }) as never;
+    },
+  );
+
+  return app;
+}

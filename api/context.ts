@@ -1,0 +1,34 @@
+/** What the API needs from the world (createApp(deps), ARCHITECTURE.md convention 11) and the auth middleware. */
+import type { MiddlewareHandler } from 'hono';
+import type { CaConfig } from '../config';
+import type { Db } from '../db/client';
+import { findAccountByApiKey } from '../db/repositories/accounts';
+import { CaError } from '../domain/errors';
+import type { WorkflowGateway } from './workflow-gateway';
+
+export interface ApiDeps {
+  readonly db: Db;
+  readonly workflows: WorkflowGateway;
+  readonly config: Pick<CaConfig, 'environment' | 'dns' | 'api' | 'temporal' | 'dcvCheckWindowSeconds' | 'urls'>;
+  readonly clock: () => Date;
+}
+
+export interface AuthenticatedAccount {
+  readonly id: string;
+  readonly name: string;
+}
+
+export type ApiEnv = { Variables: { account: AuthenticatedAccount } };
+
+/** Applicants authenticate with `Authorization: Bearer <API key>`; the key is looked up by its SHA-256 only. */
+export function requireAccount(deps: Pick<ApiDeps, 'db'>): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new CaError('unauthorized', 'send Authorization: Bearer <API key>');
+    const account = await findAccountByApiKey(deps.db, m[1]!);
+    if (!account) throw new CaError('unauthorized', 'unknown or disabled API key');
+    c.set('account', { id: account.id, name: account.name });
+    await next();
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The HTTP API process: Hono on Node, real PostgreSQL and Temporal behind it.
+ * Run: `tsx api/server.ts` (npm start runs it for you).
+ */
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type CaConfig } from '../config';
+import { createDb } from '../db/client';
+import { createApp } from './app';
+import { temporalGateway } from './workflow-gateway';
+
+export async function startApiServer(config: CaConfig, opts: { port?: number } = {}) {
+  const handle = createDb(config.database.url);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createApp({
+    db: handle.db,
+    workflows: temporalGateway(client, config.temporal.taskQueue),
+    config,
+    clock: () => new Date(),
+  });
+  const port = opts.port ?? config.api.port;
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: config.api.host, port }, () => resolve(s));
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    url: `http://${config.api.host}:${boundPort}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+      await handle.close();
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const config = loadConfig();
+  const api = await startApiServer(config);
+  console.log(`API listening on ${api.url} (OpenAPI: ${api.url}/openapi.json)`);
+  const stop = async () => {
+    await api.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

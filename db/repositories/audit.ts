@@ -1,0 +1,141 @@
+/**
+ * The hash-chained audit log (BR 5.4.1, 5.5; CP 5.4.3, 5.5.2; POLICY-2026 "Records": append-only and
+ * tamper-evident). Each entry's hash = SHA-256(prevHash || canonical JSON of {at, actor, event, orderId, serial,
+ * data}); the first entry's prevHash is 32 zero bytes. Rows cannot be updated or deleted (trigger in migration
+ * 0001); a row changed behind the trigger's back breaks the chain, which verifyAuditChain reports.
+ *
+ * Appends are serialized with a transaction-scoped advisory lock: the chain is a single sequence, so two
+ * concurrent transactions must not both read the same "last hash". The lock is held until the caller's
+ * transaction commits, so repositories append as the LAST step of a transaction to keep that window short.
+ */
+import { createHash } from 'node:crypto';
+import { asc, desc, gt, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { auditLog } from '../schema';
+import type { AuditEntry, DbOrTx } from './types';
+
+/** pg_advisory_xact_lock key of the audit chain (an arbitrary constant, distinct from the migration lock). */
+export const AUDIT_CHAIN_LOCK_KEY = 7_230_002;
+
+const ZERO_HASH = new Uint8Array(32);
+
+export interface AuditInput {
+  /** Who caused it: 'account:<uuid>', 'workflow:<id>', 'admin:<name>', 'system'. */
+  readonly actor: string;
+  /** Dotted event name, e.g. 'order.created', 'certificate.issued'. */
+  readonly event: string;
+  readonly orderId?: string | null;
+  readonly serial?: string | null;
+  readonly data?: Record<string, unknown>;
+}
+
+/**
+ * Turns a value into plain JSON data the way it will come back from jsonb: bytes become lowercase hex, Dates ISO
+ * strings, undefined members are dropped. Hashing the normalized value (not the caller's object) is what lets
+ * verification recompute the same bytes from the stored row.
+ */
+export function toJsonData(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toJsonData(v)));
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error('audit data: non-finite number');
+    return value;
+  }
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v !== undefined) out[k] = toJsonData(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** JSON with object keys sorted recursively (by UTF-16 code units, JSON.stringify's escaping for strings). */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+export function auditEntryHash(
+  prevHash: Uint8Array,
+  entry: { at: Date; actor: string; event: string; orderId: string | null; serial: string | null; data: unknown },
+): Uint8Array {
+  const body = canonicalJson({
+    at: entry.at.toISOString(),
+    actor: entry.actor,
+    event: entry.event,
+    orderId: entry.orderId,
+    serial: entry.serial,
+    data: entry.data,
+  });
+  return new Uint8Array(createHash('sha256').update(prevHash).update(body, 'utf8').digest());
+}
+
+/**
+ * Appends one entry. Pass the transaction that makes the change being recorded, so both commit or neither.
+ * Called with the plain database it opens its own transaction (the advisory lock needs one to be held until
+ * the insert commits); inside a transaction it runs as a savepoint of it.
+ */
+export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<AuditEntry> {
+  return tx.transaction(async (t) => {
+    await t.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`);
+    // A new statement after taking the lock: under READ COMMITTED it sees the previous holder's committed entry.
+    const [last] = await t.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
+    const prevHash = last?.hash ?? ZERO_HASH;
+    // Millisecond precision: what a JS Date carries, so the stored timestamp reads back exactly.
+    const at = new Date();
+    const data = (toJsonData(input.data ?? {}) ?? {}) as Record<string, unknown>;
+    const orderId = input.orderId ?? null;
+    const serial = input.serial ?? null;
+    const hash = auditEntryHash(prevHash, { at, actor: input.actor, event: input.event, orderId, serial, data });
+    const [row] = await t
+      .insert(auditLog)
+      .values({ at, actor: input.actor, event: input.event, orderId, serial, data, prevHash, hash })
+      .returning();
+    return row!;
+  });
+}
+
+const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Walks the whole chain in id order, recomputing every hash. Returns the id of the first entry whose prevHash
+ * does not link to its predecessor or whose content does not hash to its stored hash.
+ */
+export async function verifyAuditChain(
+  db: Db,
+  opts: { batchSize?: number } = {},
+): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number }> {
+  const batchSize = opts.batchSize ?? 1000;
+  let prev: Uint8Array = ZERO_HASH;
+  let lastId = 0;
+  let entries = 0;
+  for (;;) {
+    const rows = await db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.id, lastId))
+      .orderBy(asc(auditLog.id))
+      .limit(batchSize);
+    for (const row of rows) {
+      const recomputed = auditEntryHash(prev, row);
+      if (!equalBytes(row.prevHash, prev) || !equalBytes(row.hash, recomputed)) return { ok: false, brokenAt: row.id };
+      prev = row.hash;
+      lastId = row.id;
+      entries++;
+    }
+    if (rows.length < batchSize) return { ok: true, entries };
+  }
+}
+
+/** The audit entries of one order, oldest first (for the admin API and tests). */
+export async function listAuditForOrder(db: DbOrTx, orderId: string): Promise<AuditEntry[]> {
+  return db.select().from(auditLog).where(sql`${auditLog.orderId} = ${orderId}`).orderBy(asc(auditLog.id));
+}

@@ -1,0 +1,8 @@
+/** All repositories: functions taking the database (or a transaction) first. */
+export * from './accounts';
+export * from './audit';
+export * from './certificates';
+export * from './challenges';
+export * from './issuers';
+export * from './orders';
+export type * from './types';

@@ -1,0 +1,208 @@
+/**
+ * Orders with their authorizations (one per FQDN, CP 3.2.2.4) and challenges. Every state change appends an
+ * audit entry in the same transaction (BR 5.4.1), as the last statement of the transaction (see audit.ts).
+ */
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { CaError } from '../../domain/errors';
+import { authorizations, certificates, challenges, orders } from '../schema';
+import { appendAudit } from './audit';
+import type { Authorization, Certificate, Challenge, DbOrTx, Order, OrderStatus } from './types';
+
+export interface NewOrder {
+  readonly accountId: string;
+  readonly profile: Order['profile'];
+  readonly csrDer: Uint8Array;
+  readonly spkiSha256: Uint8Array;
+  readonly dnsNames: readonly string[];
+  readonly validitySeconds: number;
+  readonly expiresAt: Date;
+  /** Defaults to `order-<id>` (ARCHITECTURE.md convention 8: workflow ids from business keys). */
+  readonly workflowId?: string;
+  readonly authorizations: ReadonlyArray<{
+    readonly fqdn: string;
+    readonly wildcard: boolean;
+    readonly challenge: {
+      readonly method: string;
+      readonly recordName: string | null;
+      readonly token: string;
+      readonly expiresAt: Date;
+    };
+  }>;
+  /** Audit actor; defaults to `account:<accountId>`. */
+  readonly actor?: string;
+}
+
+export interface AuthorizationDetail extends Authorization {
+  readonly challenges: Challenge[];
+}
+
+export interface OrderDetail extends Order {
+  readonly authorizations: AuthorizationDetail[];
+  /** The certificate row's summary once a serial is reserved (issuance cycle step 5), else null. */
+  readonly certificate: Pick<Certificate, 'serial' | 'status' | 'issuerId' | 'notBefore' | 'notAfter' | 'revokedAt'> | null;
+}
+
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+
+/**
+ * Stores the order, its authorizations and challenges and the 'order.created' audit entry in one transaction:
+ * any failing row (e.g. a token collision on challenges_token_uq) leaves nothing behind.
+ * The id comes from the database (gen_random_uuid) and is fetched first so workflow_id can be written with it.
+ */
+export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDetail> {
+  const orderId = await db.transaction(async (tx) => {
+    const idRes = await tx.execute<{ id: string }>(sql`select gen_random_uuid()::text as id`);
+    const id = idRes[0]!.id;
+    const workflowId = input.workflowId ?? orderWorkflowId(id);
+    await tx.insert(orders).values({
+      id,
+      accountId: input.accountId,
+      profile: input.profile,
+      csrDer: input.csrDer,
+      spkiSha256: input.spkiSha256,
+      dnsNames: [...input.dnsNames],
+      validitySeconds: input.validitySeconds,
+      expiresAt: input.expiresAt,
+      workflowId,
+    });
+    const authzIds: string[] = [];
+    for (const a of input.authorizations) {
+      const [authz] = await tx
+        .insert(authorizations)
+        .values({ orderId: id, accountId: input.accountId, fqdn: a.fqdn, wildcard: a.wildcard })
+        .returning({ id: authorizations.id });
+      authzIds.push(authz!.id);
+      await tx.insert(challenges).values({
+        authorizationId: authz!.id,
+        method: a.challenge.method,
+        recordName: a.challenge.recordName,
+        token: a.challenge.token,
+        expiresAt: a.challenge.expiresAt,
+      });
+    }
+    await appendAudit(tx, {
+      actor: input.actor ?? `account:${input.accountId}`,
+      event: 'order.created',
+      orderId: id,
+      data: {
+        accountId: input.accountId,
+        profile: input.profile,
+        dnsNames: [...input.dnsNames],
+        spkiSha256: input.spkiSha256,
+        validitySeconds: input.validitySeconds,
+        expiresAt: input.expiresAt,
+        workflowId,
+        authorizations: input.authorizations.map((a, i) => ({
+          id: authzIds[i],
+          fqdn: a.fqdn,
+          wildcard: a.wildcard,
+          method: a.challenge.method,
+        })),
+      },
+    });
+    return id;
+  });
+  return (await getOrderDetail(db, orderId))!;
+}
+
+/**
+ * Removes an order whose workflow could not be started, so the API leaves nothing half-stored (the client got an
+ * error and will retry with a new order). The audit log is append-only, so 'order.created' stays; an
+ * 'order.aborted' entry in the same transaction records why the order no longer exists. Refuses once a
+ * certificate row exists: from then on the order is part of the issuance record (CP 5.4.3) and is never deleted.
+ */
+export async function deleteOrder(
+  db: DbOrTx,
+  orderId: string,
+  opts: { actor?: string; reason?: string } = {},
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [cert] = await tx.select({ serial: certificates.serial }).from(certificates).where(eq(certificates.orderId, orderId));
+    if (cert) throw new CaError('conflict', 'an order with a certificate record cannot be deleted', { rule: 'CP 5.4.3' });
+    // authorizations, challenges and validation evidence go with it (ON DELETE CASCADE).
+    const deleted = await tx.delete(orders).where(eq(orders.id, orderId)).returning({ id: orders.id, accountId: orders.accountId });
+    if (deleted.length === 0) return false;
+    await appendAudit(tx, {
+      actor: opts.actor ?? 'system',
+      event: 'order.aborted',
+      orderId,
+      data: { reason: opts.reason ?? 'workflow could not be started', accountId: deleted[0]!.accountId },
+    });
+    return true;
+  });
+}
+
+/** The order with its authorizations, challenges and certificate summary; null if unknown or another account's. */
+export async function getOrderDetail(db: DbOrTx, orderId: string, accountId?: string): Promise<OrderDetail | null> {
+  const [order] = await db.select().from(orders).where(eq(orders.id, orderId)).limit(1);
+  if (!order || (accountId !== undefined && order.accountId !== accountId)) return null;
+  const authzs = await db
+    .select()
+    .from(authorizations)
+    .where(eq(authorizations.orderId, orderId))
+    .orderBy(asc(authorizations.createdAt), asc(authorizations.fqdn));
+  // Keep the CSR's FQDN order (dnsNames), which createdAt alone cannot guarantee within one transaction.
+  // A wildcard's authorization may be stored under the base name (RFC 8555 7.1.4), so try '*.' first for those.
+  const rank = new Map(order.dnsNames.map((n, i) => [n, i] as const));
+  const rankOf = (a: Authorization) => (a.wildcard ? rank.get(`*.${a.fqdn}`) : undefined) ?? rank.get(a.fqdn) ?? 1e9;
+  authzs.sort((a, b) => rankOf(a) - rankOf(b));
+  const chs = authzs.length
+    ? await db
+        .select()
+        .from(challenges)
+        .where(inArray(challenges.authorizationId, authzs.map((a) => a.id)))
+        .orderBy(asc(challenges.createdAt))
+    : [];
+  const [cert] = await db
+    .select({
+      serial: certificates.serial,
+      status: certificates.status,
+      issuerId: certificates.issuerId,
+      notBefore: certificates.notBefore,
+      notAfter: certificates.notAfter,
+      revokedAt: certificates.revokedAt,
+    })
+    .from(certificates)
+    .where(eq(certificates.orderId, orderId))
+    .limit(1);
+  return {
+    ...order,
+    authorizations: authzs.map((a) => ({ ...a, challenges: chs.filter((c) => c.authorizationId === a.id) })),
+    certificate: cert ?? null,
+  };
+}
+
+/** Sets the order status (and error, when given) with an 'order.status' audit entry recording from -> to. */
+export async function setOrderStatus(
+  db: DbOrTx,
+  orderId: string,
+  status: OrderStatus,
+  opts: { error?: Order['error']; actor: string },
+): Promise<Order> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+    if (!current) throw new CaError('notFound', `order ${orderId} not found`);
+    const [row] = await tx
+      .update(orders)
+      .set({ status, updatedAt: new Date(), ...(opts.error !== undefined ? { error: opts.error } : {}) })
+      .where(eq(orders.id, orderId))
+      .returning();
+    await appendAudit(tx, {
+      actor: opts.actor,
+      event: 'order.status',
+      orderId,
+      data: { from: current.status, to: status, ...(opts.error ? { error: opts.error } : {}) },
+    });
+    return row!;
+  });
+}
+
+/** The account's orders, newest first (without authorizations; use getOrderDetail for one order). */
+export async function listOrders(db: DbOrTx, accountId: string, opts: { limit?: number } = {}): Promise<Order[]> {
+  return db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.accountId, accountId)))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(opts.limit ?? 100);
+}

@@ -1,0 +1,186 @@
+/**
+ * End to end, as the README tour does it: an applicant account, a DV application with an OpenSSL CSR, the TXT
+ * record published in the DNS server the test controls, "ready", and the certificate chain — through the HTTP API,
+ * the real Temporal dev server, the workers, PostgreSQL and SoftHSM2. The result is checked with OpenSSL
+ * (`openssl verify`, `openssl x509 -text`) field by field against CP 7.1.1, not with our own parser alone.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certificates } from '../../db/schema';
+import { orderWorkflowId } from '../../workflows/contracts';
+import { makeCsr, toPemString } from '../support/csr';
+import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+
+let h: Harness;
+let apiKey: string;
+const work = mkdtempSync(path.join(tmpdir(), 'e2e-'));
+const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: 'pipe' });
+
+beforeAll(async () => {
+  h = await startHarness();
+  ({ apiKey } = await h.newAccount('E2E Applicant'));
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function getOrder(id: string, key = apiKey) {
+  const res = await h.api(`/v1/orders/${id}`, { apiKey: key });
+  expect(res.status).toBe(200);
+  return (await res.json()) as {
+    id: string;
+    status: string;
+    error: unknown;
+    authorizations: Array<{ fqdn: string; status: string; challenges: Array<{ id: string; recordName: string; recordValue: string; status: string }> }>;
+    certificate: { serial: string; status: string } | null;
+  };
+}
+
+async function submit(names: string[]) {
+  const csr = makeCsr({ names });
+  const res = await h.api('/v1/orders', {
+    method: 'POST',
+    apiKey,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ csr: csr.pem, profile: 'dv' }),
+  });
+  const body = (await res.json()) as Awaited<ReturnType<typeof getOrder>>;
+  expect(res.status, JSON.stringify(body)).toBe(201);
+  return { order: body, csr };
+}
+
+describe('DV issuance end to end', () => {
+  it('issues a certificate that OpenSSL verifies and that matches the CP 7.1.1 profile', async () => {
+    const base = `${uniqueLabel()}.${h.config.dns.devZone}`;
+    const names = [`www.${base}`, base];
+    const { order } = await submit(names);
+    expect(order.status).toBe('pending');
+    expect(order.authorizations.map((a) => a.fqdn)).toEqual(names);
+
+    for (const a of order.authorizations) {
+      const ch = a.challenges[0]!;
+      // CP 3.2.2.4.7: the TXT record lives at _acme-challenge.<FQDN>.
+      expect(ch.recordName).toBe(`_acme-challenge.${a.fqdn}`);
+      // >= 112 bits of randomness (CP 3.2.2.4): 32 bytes in base64url.
+      expect(Buffer.from(ch.recordValue, 'base64url').length).toBeGreaterThanOrEqual(14);
+      h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
+      const ready = await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey });
+      expect(ready.status).toBe(202);
+    }
+
+    const done = await eventually(async () => {
+      const o = await getOrder(order.id);
+      return o.status === 'valid' || o.status === 'invalid' ? o : null;
+    });
+    expect(done.status, JSON.stringify(done.error)).toBe('valid');
+    expect(done.authorizations.every((a) => a.status === 'valid')).toBe(true);
+
+    const pemRes = await h.api(`/v1/orders/${order.id}/certificate`, { apiKey });
+    expect(pemRes.status).toBe(200);
+    expect(pemRes.headers.get('content-type')).toContain('application/pem-certificate-chain');
+    const chain = await pemRes.text();
+    const pems = chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g)!;
+    expect(pems).toHaveLength(2);
+    const rootRes = await h.api('/repository/ca/root.pem');
+    expect(rootRes.status).toBe(200);
+    writeFileSync(path.join(work, 'root.pem'), await rootRes.text());
+    writeFileSync(path.join(work, 'issuing.pem'), pems[1]!);
+    writeFileSync(path.join(work, 'cert.pem'), pems[0]!);
+    expect(openssl('verify', '-CAfile', path.join(work, 'root.pem'), '-untrusted', path.join(work, 'issuing.pem'), path.join(work, 'cert.pem')).trim())
+      .toBe(`${path.join(work, 'cert.pem')}: OK`);
+
+    const text = openssl('x509', '-in', path.join(work, 'cert.pem'), '-noout', '-text');
+    const urls = h.config.urls.dv;
+    // CP 7.1.1, field by field.
+    expect(text).toMatch(/Version: 3 \(0x2\)/);
+    expect(text).toMatch(/Signature Algorithm: sha256WithRSAEncryption/);
+    expect(text).toMatch(/Issuer: C ?= ?JP, O ?= ?"?Japan Registry Services Co\., Ltd\."?, CN ?= ?JPRS Domain Validation Authority - G4/);
+    expect(text).toMatch(new RegExp(`Subject: CN ?= ?www\\.${base.replace(/\./g, '\\.')}\\n`));
+    expect(text).toMatch(/Public-Key: \(2048 bit\)/);
+    expect(text).toMatch(/X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
+    expect(text).toMatch(/X509v3 Extended Key Usage: \n\s+TLS Web Server Authentication\n/);
+    expect(text).toMatch(new RegExp(`X509v3 Subject Alternative Name: \\n\\s+DNS:www\\.${base.replace(/\./g, '\\.')}, DNS:${base.replace(/\./g, '\\.')}\\n`));
+    expect(text).toMatch(/Policy: 2\.23\.140\.1\.2\.1/);
+    expect(text).toMatch(/Policy: 1\.3\.6\.1\.4\.1\.53827\.1\.1\.4\n\s+CPS: http:\/\/jprs\.jp\/pubcert\/info\/repository\//);
+    expect(text).toContain(`URI:${urls.crl}`);
+    expect(text).toContain(`OCSP - URI:${urls.ocsp}`);
+    expect(text).toContain(`CA Issuers - URI:${urls.caIssuers}`);
+    expect(text).toMatch(/X509v3 Authority Key Identifier/);
+    expect(text).toMatch(/X509v3 Subject Key Identifier/);
+    expect(text).not.toMatch(/Basic Constraints: critical\n\s+CA:TRUE/);
+    expect(text).not.toMatch(/Precertificate Poison|1\.3\.6\.1\.4\.1\.11129\.2\.4\.3/);
+
+    // BR 6.3.2: 200 days before 2027-03-15, counted inclusively.
+    const notBefore = new Date(openssl('x509', '-in', path.join(work, 'cert.pem'), '-noout', '-startdate').trim().replace('notBefore=', ''));
+    const notAfter = new Date(openssl('x509', '-in', path.join(work, 'cert.pem'), '-noout', '-enddate').trim().replace('notAfter=', ''));
+    const days = notBefore < new Date('2027-03-15T00:00:00Z') ? 200 : notBefore < new Date('2029-03-15T00:00:00Z') ? 100 : 47;
+    expect(notAfter.getTime() - notBefore.getTime() + 1000).toBe(days * 86_400_000);
+    expect(Math.abs(notBefore.getTime() - Date.now())).toBeLessThan(10 * 60_000);
+
+    // BR 7.1: a positive serial with >= 64 bits of CSPRNG output, < 2^159.
+    const serialHex = openssl('x509', '-in', path.join(work, 'cert.pem'), '-noout', '-serial').trim().replace('serial=', '').toLowerCase();
+    expect(serialHex).toBe(done.certificate!.serial);
+    expect(BigInt(`0x${serialHex}`) > 2n ** 64n).toBe(true);
+    expect(BigInt(`0x${serialHex}`) < 2n ** 159n).toBe(true);
+
+    // DER by Accept.
+    const derRes = await h.api(`/v1/orders/${order.id}/certificate`, { apiKey, headers: { accept: 'application/pkix-cert' } });
+    expect(derRes.headers.get('content-type')).toBe('application/pkix-cert');
+    const der = new Uint8Array(await derRes.arrayBuffer());
+    expect(toPemString('CERTIFICATE', der)).toBe(pems[0]!.replace(/\r/g, ''));
+
+    // Step 7: the precertificate was stored and carries the critical CT poison; same serial.
+    const [row] = await h.db.db.select().from(certificates).where(eq(certificates.serial, serialHex));
+    expect(row!.status).toBe('issued');
+    writeFileSync(path.join(work, 'precert.der'), row!.precertDer!);
+    const precertText = openssl('x509', '-inform', 'DER', '-in', path.join(work, 'precert.der'), '-noout', '-text');
+    expect(precertText).toMatch(/CT Precertificate Poison: critical/);
+    expect(openssl('verify', '-CAfile', path.join(work, 'root.pem'), '-untrusted', path.join(work, 'issuing.pem'), path.join(work, 'cert.pem'))).toContain('OK');
+
+    // One workflow per order, visible with its search attributes.
+    const description = await h.temporal.workflow.getHandle(orderWorkflowId(order.id)).describe();
+    expect(description.status.name).toBe('COMPLETED');
+    const sa = description.searchAttributes as Record<string, unknown[]>;
+    expect(sa.CaOrderId).toEqual([order.id]);
+    expect(sa.CaFqdns).toEqual(names);
+    expect(sa.CaSerial).toEqual([serialHex]);
+    expect(sa.CaStatus).toEqual(['valid']);
+  });
+
+  it('fails the order with the evidence when the TXT record never appears', async () => {
+    const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
+    const { order } = await submit([name]);
+    const ch = order.authorizations[0]!.challenges[0]!;
+    h.dns.add({ name: ch.recordName, type: 'TXT', value: 'not-the-random-value' });
+    const ready = await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey });
+    expect(ready.status).toBe(202);
+    // The check window of the test configuration (CA_DCV_CHECK_WINDOW_SECONDS=20) runs out with retries and backoff.
+    const done = await eventually(async () => {
+      const o = await getOrder(order.id);
+      return o.status === 'invalid' ? o : null;
+    }, 90_000);
+    expect(done.authorizations[0]!.status).toBe('invalid');
+    expect(done.authorizations[0]!.challenges[0]!.status).toBe('invalid');
+    expect(JSON.stringify(done.error)).toContain(name);
+    expect(done.certificate).toBeNull();
+    const evidence = await h.db.sql`select result, query, perspective from validation_evidence where challenge_id = ${ch.id}`;
+    expect(evidence.length).toBeGreaterThanOrEqual(2); // retried
+    expect(evidence.every((e) => e.result === 'failure' && e.query === `${ch.recordName} IN TXT`)).toBe(true);
+  });
+
+  it('hides another account’s order and refuses its challenge', async () => {
+    const { order } = await submit([`${uniqueLabel()}.${h.config.dns.devZone}`]);
+    const other = await h.newAccount('Someone Else');
+    const res = await h.api(`/v1/orders/${order.id}`, { apiKey: other.apiKey });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const ch = order.authorizations[0]!.challenges[0]!;
+    const ready = await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey: other.apiKey });
+    expect(ready.status).toBe(404);
+    expect((await getOrder(order.id)).authorizations[0]!.challenges[0]!.status).toBe('pending');
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * The applicant's door refuses bad input with RFC 7807 problem documents and leaves nothing half-stored.
+ * Real PostgreSQL (a fresh migrated database per file); the Temporal side is a recording gateway here so that a
+ * failing workflow start can be injected — the real one is exercised by test/e2e.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import type { WorkflowGateway } from '../../api/workflow-gateway';
+import { loadConfig } from '../../config';
+import { createAccount } from '../../db/repositories/accounts';
+import type { IssueCertificateInput } from '../../workflows/contracts';
+import { makeCsr, withBrokenSignature, toPemString } from '../support/csr';
+import { freshDatabase } from '../support/database';
+
+let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+let app: ReturnType<typeof createApp>;
+let keyA: string;
+let keyB: string;
+const started: IssueCertificateInput[] = [];
+const signals: Array<[string, string]> = [];
+let failStart = false;
+const zone = loadConfig().dns.devZone;
+const config = loadConfig();
+
+const gateway: WorkflowGateway = {
+  async startIssuance(input) {
+    if (failStart) throw new Error('Temporal is down (injected)');
+    started.push(input);
+  },
+  async signalChallengeReady(orderId, challengeId) {
+    signals.push([orderId, challengeId]);
+  },
+};
+
+beforeAll(async () => {
+  fresh = await freshDatabase();
+  app = createApp({ db: fresh.handle.db, workflows: gateway, config, clock: () => new Date() });
+  keyA = (await createAccount(fresh.handle.db, { name: 'A' })).apiKey;
+  keyB = (await createAccount(fresh.handle.db, { name: 'B' })).apiKey;
+});
+afterAll(async () => {
+  await fresh?.drop();
+});
+
+async function counts() {
+  const [r] = await fresh.handle.sql`select
+    (select count(*)::int from orders) as orders,
+    (select count(*)::int from authorizations) as authorizations,
+    (select count(*)::int from challenges) as challenges`;
+  return r!;
+}
+
+function post(body: string | Uint8Array, opts: { key?: string | null; type?: string } = {}) {
+  const headers: Record<string, string> = { 'content-type': opts.type ?? 'application/json' };
+  if (opts.key !== null) headers.authorization = `Bearer ${opts.key ?? keyA}`;
+  return app.request('/v1/orders', { method: 'POST', headers, body });
+}
+
+const json = (csr: string | Uint8Array, profile = 'dv') =>
+  JSON.stringify({ csr: typeof csr === 'string' ? csr : Buffer.from(csr).toString('base64'), profile });
+
+const good = () => makeCsr({ names: [`a.${zone}`, `b.${zone}`] });
+
+describe('POST /v1/orders refuses bad input with a problem document and stores nothing', () => {
+  const cases: Array<{ rule: string; body: () => string | Uint8Array; type?: string; key?: string | null; status: number; problem: string }> = [
+    { rule: 'no API key → 401', body: () => json(good().pem), key: null, status: 401, problem: 'unauthorized' },
+    { rule: 'unknown API key → 401', body: () => json(good().pem), key: 'ca_nope', status: 401, problem: 'unauthorized' },
+    { rule: 'body is not JSON', body: () => '{"csr":', status: 400, problem: 'malformed' },
+    { rule: 'unsupported media type', body: () => 'hello', type: 'text/plain', status: 400, problem: 'malformed' },
+    { rule: 'garbage CSR', body: () => json('-----BEGIN CERTIFICATE REQUEST-----\nnot base64 at all\n-----END CERTIFICATE REQUEST-----\n'), status: 400, problem: 'malformed' },
+    { rule: 'truncated CSR', body: () => json(good().der.slice(0, 200)), status: 400, problem: 'malformed' },
+    { rule: 'CP 3.2.1 CSR signature does not verify', body: () => json(toPemString('CERTIFICATE REQUEST', withBrokenSignature(good().der))), status: 400, problem: 'badCsr' },
+    { rule: 'CP 6.1.5 RSA 4096 is not RSA 2048', body: () => json(makeCsr({ names: [`a.${zone}`], key: 'rsa4096' }).pem), status: 400, problem: 'badPublicKey' },
+    { rule: 'CP 6.1.5 RSA 1024', body: () => json(makeCsr({ names: [`a.${zone}`], key: 'rsa1024' }).pem), status: 400, problem: 'badPublicKey' },
+    { rule: 'CP 6.1.5 ECDSA P-256 is not RSA 2048', body: () => json(makeCsr({ names: [`a.${zone}`], key: 'ec256' }).pem), status: 400, problem: 'badPublicKey' },
+    { rule: 'invalid FQDN (label starts with hyphen)', body: () => json(makeCsr({ names: [`-bad.${zone}`] }).pem), status: 400, problem: 'rejectedIdentifier' },
+    { rule: 'underscore in a dNSName', body: () => json(makeCsr({ names: [`a_b.${zone}`] }).pem), status: 400, problem: 'rejectedIdentifier' },
+    { rule: 'wildcard not in the leftmost label', body: () => json(makeCsr({ names: [`www.*.${zone}`], cn: null }).pem), status: 400, problem: 'rejectedIdentifier' },
+    { rule: 'partial wildcard label', body: () => json(makeCsr({ names: [`w*.${zone}`], cn: null }).pem), status: 400, problem: 'rejectedIdentifier' },
+    { rule: 'duplicate names', body: () => json(makeCsr({ names: [`a.${zone}`, `A.${zone}`] }).pem), status: 400, problem: 'rejectedIdentifier' },
+    { rule: 'IP address as a dNSName', body: () => json(makeCsr({ names: ['192.0.2.1'] }).pem), status: 400, problem: 'rejectedIdentifier' },
+    { rule: 'reserved TLD outside the development zone', body: () => json(makeCsr({ names: ['www.example.test'] }).pem), status: 400, problem: 'rejectedIdentifier' },
+    { rule: 'CN that is not a SAN (BR 7.1.4.3)', body: () => json(makeCsr({ names: [`a.${zone}`], cn: `other.${zone}` }).pem), status: 400, problem: 'rejectedIdentifier' },
+    { rule: 'unknown profile', body: () => json(good().pem, 'ev'), status: 400, problem: 'unsupportedProfile' },
+    { rule: 'body over the size limit', body: () => JSON.stringify({ csr: 'A'.repeat(70_000), profile: 'dv' }), status: 413, problem: 'payloadTooLarge' },
+  ];
+
+  for (const c of cases) {
+    it(c.rule, async () => {
+      const before = await counts();
+      const res = await post(c.body(), { key: c.key, type: c.type });
+      expect(res.status).toBe(c.status);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      const problem = (await res.json()) as { type: string; status: number; title: string; detail: string };
+      expect(problem.type).toBe(`/problems/${c.problem}`);
+      expect(problem.status).toBe(c.status);
+      expect(problem.detail.length).toBeGreaterThan(0);
+      expect(await counts()).toEqual(before);
+    });
+  }
+
+  it('names the rule and the FQDN it concerns', async () => {
+    const res = await post(json(makeCsr({ names: [`ok.${zone}`, `a_b.${zone}`] }).pem));
+    const problem = (await res.json()) as { rule: string; identifier: string };
+    expect(problem.identifier).toBe(`a_b.${zone}`);
+    expect(problem.rule).toMatch(/BR|RFC/);
+  });
+
+  it('leaves nothing stored when the workflow cannot be started', async () => {
+    const before = await counts();
+    failStart = true;
+    try {
+      const res = await post(json(good().pem));
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { type: string }).type).toBe('/problems/serviceUnavailable');
+    } finally {
+      failStart = false;
+    }
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('orders', () => {
+  it('accepts a CSR in PEM, base64 DER or application/pkcs10 and starts one workflow per order', async () => {
+    const csr = good();
+    const viaPem = await post(json(csr.pem));
+    const viaB64 = await post(json(csr.der));
+    const viaDer = await post(csr.der, { type: 'application/pkcs10' });
+    for (const res of [viaPem, viaB64, viaDer]) expect(res.status).toBe(201);
+    const order = (await viaPem.json()) as { id: string; status: string; dnsNames: string[]; authorizations: Array<{ challenges: Array<{ recordName: string; recordValue: string; id: string }> }> };
+    expect(order.status).toBe('pending');
+    expect(order.dnsNames).toEqual([`a.${zone}`, `b.${zone}`]);
+    expect(viaPem.headers.get('location')).toContain(`/v1/orders/${order.id}`);
+    const start = started.find((s) => s.orderId === order.id)!;
+    expect(start.authorizations.map((a) => a.fqdn)).toEqual([`a.${zone}`, `b.${zone}`]);
+    // CP 3.2.2.4.7: a random value per order; never reused across orders.
+    const values = order.authorizations.map((a) => a.challenges[0]!.recordValue);
+    expect(new Set(values).size).toBe(values.length);
+    expect(order.authorizations[0]!.challenges[0]!.recordName).toBe(`_acme-challenge.a.${zone}`);
+  });
+
+  it('a wildcard FQDN gets its TXT record at _acme-challenge.<base> (CP 3.2.2.4.7)', async () => {
+    const res = await post(json(makeCsr({ names: [`*.w.${zone}`] }).pem));
+    expect(res.status).toBe(201);
+    const order = (await res.json()) as { authorizations: Array<{ wildcard: boolean; challenges: Array<{ recordName: string }> }> };
+    expect(order.authorizations[0]!.wildcard).toBe(true);
+    expect(order.authorizations[0]!.challenges[0]!.recordName).toBe(`_acme-challenge.w.${zone}`);
+  });
+
+  it('an account sees only its own orders', async () => {
+    const res = await post(json(good().pem));
+    const order = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string }> }> };
+    const asB = await app.request(`/v1/orders/${order.id}`, { headers: { authorization: `Bearer ${keyB}` } });
+    expect(asB.status).toBe(404);
+    const listB = (await (await app.request('/v1/orders', { headers: { authorization: `Bearer ${keyB}` } })).json()) as { orders: unknown[] };
+    expect(listB.orders).toHaveLength(0);
+    const readyB = await app.request(`/v1/orders/${order.id}/challenges/${order.authorizations[0]!.challenges[0]!.id}/ready`, { method: 'POST', headers: { authorization: `Bearer ${keyB}` } });
+    expect(readyB.status).toBe(404);
+    expect(signals.some(([o]) => o === order.id)).toBe(false);
+    const readyA = await app.request(`/v1/orders/${order.id}/challenges/${order.authorizations[0]!.challenges[0]!.id}/ready`, { method: 'POST', headers: { authorization: `Bearer ${keyA}` } });
+    expect(readyA.status).toBe(202);
+    expect(signals).toContainEqual([order.id, order.authorizations[0]!.challenges[0]!.id]);
+  });
+
+  it('unknown orders and malformed ids are 404 problems; no certificate before issuance is 409', async () => {
+    const unknown = await app.request('/v1/orders/00000000-0000-4000-8000-000000000000', { headers: { authorization: `Bearer ${keyA}` } });
+    expect(unknown.status).toBe(404);
+    const malformedId = await app.request('/v1/orders/not-a-uuid', { headers: { authorization: `Bearer ${keyA}` } });
+    expect(malformedId.status).toBe(404);
+    const res = await post(json(good().pem));
+    const order = (await res.json()) as { id: string };
+    const cert = await app.request(`/v1/orders/${order.id}/certificate`, { headers: { authorization: `Bearer ${keyA}` } });
+    expect(cert.status).toBe(409);
+    expect(((await cert.json()) as { type: string }).type).toBe('/problems/conflict');
+  });
+
+  it('publishes an OpenAPI document', async () => {
+    const res = await app.request('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/orders', '/v1/orders/{id}', '/v1/orders/{id}/challenges/{challengeId}/ready', '/v1/orders/{id}/certificate']));
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The signing worker: the only process that opens the HSM (PKCS#11). It polls the signing task queue and runs
+ * the signing activities, which rebuild every TBS from the database themselves (activities/signing.ts).
+ * Run: `tsx worker/signing.ts` (npm start runs it for you).
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig, type CaConfig } from '../config';
+import { createSigningActivities } from '../activities/signing';
+import { createDb } from '../db/client';
+import { openHsm } from '../pki/hsm';
+import { readHsmPin } from '../scripts/lib/softhsm';
+import { runUntilSignal } from './run';
+
+export async function createSigningWorker(config: CaConfig) {
+  const handle = createDb(config.database.url);
+  process.env.SOFTHSM2_CONF ??= config.hsm.softhsmConf;
+  const hsm = await openHsm({
+    modulePath: config.hsm.modulePath,
+    tokenLabel: config.hsm.tokenLabel,
+    pin: readHsmPin(config),
+    sessions: config.hsm.sessions,
+  });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.signingTaskQueue,
+    activities: createSigningActivities({ db: handle.db, signer: hsm, config }),
+    // One concurrent signature per HSM session (a PKCS#11 session runs one operation at a time).
+    maxConcurrentActivityTaskExecutions: config.hsm.sessions,
+  });
+  return {
+    worker,
+    async close() {
+      await connection.close();
+      await hsm.close();
+      await handle.close();
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const config = loadConfig();
+  const { worker, close } = await createSigningWorker(config);
+  console.log(`signing worker polling ${config.temporal.signingTaskQueue} at ${config.temporal.address}`);
+  await runUntilSignal(worker, close);
+}

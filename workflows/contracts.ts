@@ -1,0 +1,75 @@
+/**
+ * The contract between the API, the workers and the workflows: inputs, signals, queries, workflow ids and search
+ * attributes (ARCHITECTURE.md conventions 1 and 8). Pure: imported by workflow code and by Node code alike.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** Workflow ids come from business keys: one issuance workflow per order. */
+export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+
+/** Search attributes shown in the Temporal Web UI (registered by the dev server start, scripts/lib/temporal.ts). */
+export const searchAttributes = {
+  orderId: defineSearchAttributeKey('CaOrderId', SearchAttributeType.KEYWORD),
+  fqdns: defineSearchAttributeKey('CaFqdns', SearchAttributeType.KEYWORD_LIST),
+  serial: defineSearchAttributeKey('CaSerial', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('CaStatus', SearchAttributeType.KEYWORD),
+} as const;
+
+export interface AuthorizationToValidate {
+  readonly authorizationId: string;
+  readonly challengeId: string;
+  readonly fqdn: string;
+  /** ISO-8601: the random value's expiry (CP 3.2.2.4: 25 days); the order expires when this timer fires. */
+  readonly expiresAt: string;
+}
+
+export interface IssueCertificateInput {
+  readonly orderId: string;
+  readonly fqdns: readonly string[];
+  readonly authorizations: readonly AuthorizationToValidate[];
+  /** The HSM signing activities run on their own task queue (security context of the signing worker). */
+  readonly signingTaskQueue: string;
+  /** How long the DCV check is retried with backoff after the applicant said the record is ready. */
+  readonly dcvCheckWindowSeconds: number;
+}
+
+export type IssuanceStep =
+  | 'awaiting-validation'
+  | 'validating'
+  | 'corroborating'
+  | 'reserving-serial'
+  | 'linting'
+  | 'signing-precertificate'
+  | 'submitting-to-ct'
+  | 'rechecking-caa'
+  | 'signing-certificate'
+  | 'notifying'
+  | 'done'
+  | 'failed';
+
+export interface IssuanceProgress {
+  readonly orderId: string;
+  readonly step: IssuanceStep;
+  readonly serial: string | null;
+  readonly authorizations: Readonly<Record<string, 'pending' | 'processing' | 'valid' | 'invalid' | 'expired'>>;
+  readonly error: string | null;
+}
+
+export interface IssueCertificateResult {
+  readonly orderId: string;
+  readonly status: 'valid' | 'invalid' | 'expired';
+  readonly serial: string | null;
+}
+
+/** The applicant says the DNS record (or file) is in place: "ready" (API POST .../challenges/:id/ready). */
+export const challengeReadySignal = defineSignal<[{ challengeId: string }]>('challengeReady');
+export const progressQuery = defineQuery<IssuanceProgress>('progress');
+
+/** Failure types raised by activities; policy refusals are non-retryable (convention 7). */
+export const failureTypes = {
+  dcvRecordNotFound: 'DcvRecordNotFound',
+  dcvLookupFailed: 'DcvLookupFailed',
+  policyViolation: 'PolicyViolation',
+  correspondenceMismatch: 'CorrespondenceMismatch',
+} as const;
