@@ -12,7 +12,7 @@ import { getCertificateBySerial, storeCertificate, storePrecertificate } from '.
 import { getIssuer } from '../db/repositories/issuers';
 import { getOrderDetail } from '../db/repositories/orders';
 import { commonNameFor } from '../domain/profiles';
-import { buildLeafTbs, signCertificate, tbsWithoutCtExtensions } from '../pki/certificate';
+import { buildLeafTbs, encodeTbs, signCertificate, tbsDerWithoutCtExtensions, tbsWithoutCtExtensions } from '../pki/certificate';
 import { parseCsr } from '../pki/csr';
 import type { Signer } from '../pki/signer';
 import { failureTypes } from '../workflows/contracts';
@@ -80,13 +80,15 @@ export function createSigningActivities({ db, signer, config }: SigningDeps) {
         throw ApplicationFailure.nonRetryable(`no precertificate stored for ${serial}`, failureTypes.policyViolation);
       }
       const { issuer, tbs } = await tbsFor(orderId, serial, 'final');
-      const finalDer = await signCertificate(tbs, signer, issuer.keyLabel);
-      if (!equalBytes(tbsWithoutCtExtensions(finalDer), tbsWithoutCtExtensions(existing.precertDer))) {
+      // Checked BEFORE the signature: the final TBS minus the SCT list must be the precertificate's TBS minus the
+      // poison, byte for byte (RFC 6962 3.1, BR 7.1.2.9) — otherwise nothing is signed.
+      if (!equalBytes(tbsDerWithoutCtExtensions(encodeTbs(tbs)), tbsWithoutCtExtensions(existing.precertDer))) {
         throw ApplicationFailure.nonRetryable(
           `final certificate ${serial} does not correspond to its precertificate`,
           failureTypes.correspondenceMismatch,
         );
       }
+      const finalDer = await signCertificate(tbs, signer, issuer.keyLabel);
       await storeCertificate(db, serial, finalDer);
     },
   };

@@ -202,7 +202,11 @@ const sctListOid = tlv(0x06, encodeOid(oids.ctSctList));
  * TLV surgery, no re-encoding), for the check "final certificate corresponds to the logged precertificate".
  */
 export function tbsWithoutCtExtensions(certDer: Uint8Array): Uint8Array {
-  const tbsDer = tbsOf(certDer);
+  return tbsDerWithoutCtExtensions(tbsOf(certDer));
+}
+
+/** The same surgery on a bare TBSCertificate DER (e.g. encodeTbs() of a TBS not signed yet). */
+export function tbsDerWithoutCtExtensions(tbsDer: Uint8Array): Uint8Array {
   const tbs = readTlv(tbsDer);
   const parts: Uint8Array[] = [];
   for (const field of children(tbsDer, tbs)) {

@@ -42,7 +42,9 @@ export interface OrderDetail extends Order {
   readonly certificate: Pick<Certificate, 'serial' | 'status' | 'issuerId' | 'notBefore' | 'notAfter' | 'revokedAt'> | null;
 }
 
-export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+// One workflow per order; the id helper lives with the workflow contracts (pure, shared with the API).
+import { orderWorkflowId } from '../../workflows/contracts';
+export { orderWorkflowId };
 
 /**
  * Stores the order, its authorizations and challenges and the 'order.created' audit entry in one transaction:
