@@ -15,12 +15,12 @@ const services = await bringUpServices(config, { log, persistTemporal: true, tem
 
 const logDir = path.join(config.dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
-const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
 let stopping = false;
 
 function run(name: string, entry: string): ChildProcess {
-  const child = spawn(tsx, [path.join(repoRoot, entry)], {
+  // node with tsx as a loader: the pid we signal is the process that runs the worker (no wrapper in between).
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], {
     cwd: repoRoot,
     env: { ...process.env, SOFTHSM2_CONF: config.hsm.softhsmConf },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,10 +10,12 @@ import { createStorageActivities } from '../activities/storage';
 import { createDnsValidationActivities } from '../activities/validation/dns-change';
 import { createDb } from '../db/client';
 import { runUntilSignal } from './run';
+import { installRuntimeLogging } from './runtime';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export async function createMainWorker(config: CaConfig) {
+  installRuntimeLogging();
   const handle = createDb(config.database.url);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clock = () => new Date();

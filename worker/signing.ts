@@ -11,8 +11,10 @@ import { createDb } from '../db/client';
 import { openHsm } from '../pki/hsm';
 import { readHsmPin } from '../scripts/lib/softhsm';
 import { runUntilSignal } from './run';
+import { installRuntimeLogging } from './runtime';
 
 export async function createSigningWorker(config: CaConfig) {
+  installRuntimeLogging();
   const handle = createDb(config.database.url);
   process.env.SOFTHSM2_CONF ??= config.hsm.softhsmConf;
   const hsm = await openHsm({

@@ -17,9 +17,11 @@ const children: ChildProcess[] = [];
 let signing: RunningWorker | undefined;
 
 function spawnMainWorker(): ChildProcess {
-  const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), [path.join(repoRoot, 'worker', 'main.ts')], {
+  // node itself with tsx as a loader — not the tsx CLI, which would run the worker in a grandchild that a SIGKILL of
+  // the wrapper leaves running — so that the SIGKILL below really kills the process that runs the worker.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')], {
     cwd: repoRoot,
-    env: process.env,
+    env: { ...process.env, CA_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[main-worker ${child.pid}] ${d}`));
@@ -64,6 +66,7 @@ describe('a worker killed mid-issuance', () => {
     first.kill('SIGKILL');
     await new Promise<void>((resolve) => (first.exitCode !== null || first.signalCode !== null ? resolve() : first.once('exit', () => resolve())));
     expect(first.signalCode).toBe('SIGKILL');
+    expect(() => process.kill(first.pid!, 0)).toThrow(); // the worker process is really gone
 
     spawnMainWorker();
     signing = await runWorker(await createSigningWorker(h.config));

@@ -9,8 +9,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { temporalGateway } from '../../api/workflow-gateway';
 import { certificates } from '../../db/schema';
+import { workflowsPath } from '../../worker/main';
 import { orderWorkflowId } from '../../workflows/contracts';
 import { makeCsr, toPemString } from '../support/csr';
 import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
@@ -149,6 +153,41 @@ describe('DV issuance end to end', () => {
     expect(sa.CaFqdns).toEqual(names);
     expect(sa.CaSerial).toEqual([serialHex]);
     expect(sa.CaStatus).toEqual(['valid']);
+
+    // Determinism (ARCHITECTURE.md convention 9): the recorded history replays against the current workflow code.
+    const history = await h.temporal.workflow.getHandle(orderWorkflowId(order.id)).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath }, history);
+    if (process.env.RECORD_HISTORY) writeFileSync(process.env.RECORD_HISTORY, JSON.stringify(history));
+  });
+
+  it('expires the order when the random value’s 25-day timer fires before validation', async () => {
+    // An API whose clock says the order was created 25 days minus 4 seconds ago: the random value (CP 3.2.2.4,
+    // 25 days) expires 4 seconds from now in real time, and the workflow's timer fires.
+    const skew = 25 * 86_400_000 - 4_000;
+    const app = createApp({
+      db: h.db.db,
+      workflows: temporalGateway(h.temporal, h.config.temporal.taskQueue),
+      config: h.config,
+      clock: () => new Date(Date.now() - skew),
+    });
+    const csr = makeCsr({ names: [`${uniqueLabel()}.${h.config.dns.devZone}`] });
+    const res = await app.request('/v1/orders', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ csr: csr.pem, profile: 'dv' }),
+    });
+    expect(res.status).toBe(201);
+    const order = (await res.json()) as { id: string };
+    const done = await eventually(async () => {
+      const o = await getOrder(order.id);
+      return o.status === 'expired' ? o : null;
+    }, 30_000);
+    expect(done.authorizations[0]!.status).toBe('expired');
+    expect(done.authorizations[0]!.challenges[0]!.status).toBe('expired');
+    expect(done.certificate).toBeNull();
+    const description = await h.temporal.workflow.getHandle(orderWorkflowId(order.id)).describe();
+    expect(description.status.name).toBe('COMPLETED');
+    expect((description.searchAttributes as Record<string, unknown[]>).CaStatus).toEqual(['expired']);
   });
 
   it('fails the order with the evidence when the TXT record never appears', async () => {

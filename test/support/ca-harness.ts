@@ -10,6 +10,7 @@ import { createAccount } from '../../db/repositories/accounts';
 import { startApiServer } from '../../api/server';
 import { startDevDnsServer, type DevDns } from '../../scripts/lib/dev-dns';
 import { createMainWorker } from '../../worker/main';
+import { installRuntimeLogging } from '../../worker/runtime';
 import { createSigningWorker } from '../../worker/signing';
 
 export interface RunningWorker {
@@ -43,6 +44,7 @@ export interface Harness {
 }
 
 export async function startHarness(opts: { workers?: boolean } = {}): Promise<Harness> {
+  installRuntimeLogging((process.env.CA_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
   const config = loadConfig();
   const db = createDb(config.database.url, { max: 4 });
   const dns = await startDevDnsServer({ host: '127.0.0.1', port: config.dns.devPort, adminPort: 0, zone: config.dns.devZone });
