@@ -9,54 +9,35 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getCertificateBySerial, storeCertificate, storePrecertificate } from '../db/repositories/certificates';
-import { getIssuer } from '../db/repositories/issuers';
-import { getOrderDetail } from '../db/repositories/orders';
-import { commonNameFor } from '../domain/profiles';
-import { buildLeafTbs, encodeTbs, signCertificate, tbsDerWithoutCtExtensions, tbsWithoutCtExtensions } from '../pki/certificate';
-import { parseCsr } from '../pki/csr';
+import { lintersThatPassed } from '../db/repositories/ct-lint';
+import { encodeTbs, signCertificate, tbsDerWithoutCtExtensions, tbsWithoutCtExtensions } from '../pki/certificate';
 import type { Signer } from '../pki/signer';
 import { failureTypes } from '../workflows/contracts';
+import { verifiedSctListExtension } from './ct/scts';
+import { loadLeafTbs } from './leaf-tbs';
 
 export interface SigningDeps {
   readonly db: Db;
   readonly signer: Signer;
-  readonly config: Pick<CaConfig, 'urls' | 'cps'>;
+  readonly config: Pick<CaConfig, 'urls' | 'cps' | 'ct' | 'lint'>;
+  readonly clock?: () => Date;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-export function createSigningActivities({ db, signer, config }: SigningDeps) {
-  async function tbsFor(orderId: string, serial: string, kind: 'precertificate' | 'final') {
-    const cert = await getCertificateBySerial(db, serial);
-    if (!cert || cert.orderId !== orderId) {
-      throw ApplicationFailure.nonRetryable(`serial ${serial} is not reserved for order ${orderId}`, failureTypes.policyViolation);
+export function createSigningActivities({ db, signer, config, clock = () => new Date() }: SigningDeps) {
+  const tbsFor = (orderId: string, serial: string, kind: 'precertificate' | 'final', sctListExtensionValue?: Uint8Array) =>
+    loadLeafTbs(db, config, { orderId, serial, kind, ...(sctListExtensionValue ? { sctListExtensionValue } : {}) });
+
+  /** POLICY-2026.md pre-issuance linting: nothing is signed unless every configured linter passed these exact bytes. */
+  async function requireLinted(serial: string, kind: 'precertificate' | 'final', tbsDer: Uint8Array): Promise<void> {
+    const passed = await lintersThatPassed(db, serial, kind, tbsDer);
+    const missing = config.lint.linters.filter((l) => !passed.has(l));
+    if (missing.length > 0) {
+      throw ApplicationFailure.nonRetryable(`the ${kind} TBS of ${serial} has no passing lint report from ${missing.join(', ')}`, failureTypes.lintFailed);
     }
-    const order = await getOrderDetail(db, orderId);
-    if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} not found`, failureTypes.policyViolation);
-    const issuer = await getIssuer(db, cert.issuerId);
-    if (!issuer?.certDer) {
-      throw ApplicationFailure.nonRetryable(`issuing CA ${cert.issuerId} has no certificate yet`, failureTypes.policyViolation);
-    }
-    const csr = parseCsr(order.csrDer);
-    const issuerId = cert.issuerId as 'dv' | 'ov';
-    const tbs = buildLeafTbs({
-      serialHex: serial,
-      issuer: { subjectDer: issuer.subjectDer, keyIdentifier: issuer.keyIdentifier },
-      notBefore: cert.notBefore,
-      notAfter: cert.notAfter,
-      dnsNames: cert.dnsNames,
-      commonName: commonNameFor(cert.dnsNames),
-      spkiDer: csr.spkiDer,
-      profile: 'dv',
-      urls: config.urls[issuerId],
-      cps: config.cps,
-      // CP 7.1.1 lists the SKI; BR 7.1.2.7.6 says NOT RECOMMENDED but allowed: we follow the CP.
-      includeSubjectKeyIdentifier: true,
-      kind,
-    });
-    return { cert, issuer, tbs };
   }
 
   return {
@@ -65,21 +46,37 @@ export function createSigningActivities({ db, signer, config }: SigningDeps) {
       const existing = await getCertificateBySerial(db, serial);
       if (existing?.precertDer) return;
       const { issuer, tbs } = await tbsFor(orderId, serial, 'precertificate');
+      await requireLinted(serial, 'precertificate', encodeTbs(tbs));
       const der = await signCertificate(tbs, signer, issuer.keyLabel);
       await storePrecertificate(db, serial, der);
     },
 
     /**
-     * Step 10: the final certificate = the precertificate's TBS without the poison (plus the SCT list, issue #4),
-     * checked to correspond byte for byte before it is signed.
+     * Step 10: the final certificate = the precertificate's TBS without the poison plus the SCT list of `sctLogIds`
+     * (each SCT verified again against its log key, the CT policy evaluated again), checked to correspond byte for
+     * byte before it is signed. With CT submission off (development baselines only) there is no SCT list.
      */
-    async signFinalCertificate({ orderId, serial }: { orderId: string; serial: string }): Promise<void> {
+    async signFinalCertificate({ orderId, serial, sctLogIds = [] }: { orderId: string; serial: string; sctLogIds?: readonly string[] }): Promise<void> {
       const existing = await getCertificateBySerial(db, serial);
       if (existing?.certDer) return;
       if (!existing?.precertDer) {
         throw ApplicationFailure.nonRetryable(`no precertificate stored for ${serial}`, failureTypes.policyViolation);
       }
-      const { issuer, tbs } = await tbsFor(orderId, serial, 'final');
+      if (config.ct.submission && sctLogIds.length === 0) {
+        // Chrome/Apple CT policy (POLICY-2026.md): a certificate without embedded SCTs is not trusted.
+        throw ApplicationFailure.nonRetryable(`no SCTs for ${serial}: CT submission is required`, failureTypes.ctPolicyNotMet);
+      }
+      const sctExt = sctLogIds.length === 0 ? undefined : await verifiedSctListExtension(db, {
+        serial,
+        issuerId: existing.issuerId,
+        precertDer: existing.precertDer,
+        notBefore: existing.notBefore,
+        notAfter: existing.notAfter,
+        logIds: sctLogIds,
+        logListFile: config.ct.logListFile,
+        now: clock(),
+      });
+      const { issuer, tbs } = await tbsFor(orderId, serial, 'final', sctExt);
       // Checked BEFORE the signature: the final TBS minus the SCT list must be the precertificate's TBS minus the
       // poison, byte for byte (RFC 6962 3.1, BR 7.1.2.9) — otherwise nothing is signed.
       if (!equalBytes(tbsDerWithoutCtExtensions(encodeTbs(tbs)), tbsWithoutCtExtensions(existing.precertDer))) {
@@ -88,6 +85,7 @@ export function createSigningActivities({ db, signer, config }: SigningDeps) {
           failureTypes.correspondenceMismatch,
         );
       }
+      await requireLinted(serial, 'final', encodeTbs(tbs));
       const finalDer = await signCertificate(tbs, signer, issuer.keyLabel);
       await storeCertificate(db, serial, finalDer);
     },

@@ -6,9 +6,12 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { CaError, caErrorKinds, isCaError } from '../domain/errors';
 import { applicationsApp } from './applications';
+import { emailValidationApp } from './email-validation';
 import type { ApiDeps, ApiEnv } from './context';
 import { problemKinds, problemResponse } from './problems';
+import { ocspApp } from './ocsp';
 import { repositoryApp } from './repository';
+import { revocationApp } from './revocation';
 
 /** A CSR with a 2048-bit key and 100 SANs stays far below this; anything larger is refused before parsing. */
 export const maxBodyBytes = 64 * 1024;
@@ -35,7 +38,13 @@ export function createApp(deps: ApiDeps) {
     return c.json({ type: `/problems/${kind}`, title: info.title, status: info.status, description: info.description });
   });
   app.route('/', repositoryApp(deps));
+  // Issue #5: the OCSP responder at config.urls[id].ocsp (pre-signed responses from cache/DB, no Temporal).
+  app.route('/', ocspApp(deps));
   app.route('/', applicationsApp(deps));
+  // Issue #3: confirmation links of the constructed e-mail method (CP 3.2.2.4.4); no API key (the value is the secret).
+  app.route('/', emailValidationApp(deps));
+  // Issue #5: revocation, certificate status, key-compromise reports, CRLs (after applicationsApp: its /v1 auth runs first).
+  app.route('/', revocationApp(deps));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API key from `npm run admin -- account create`' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -7,12 +7,16 @@
  * GET  /v1/orders/{id}/certificate   PEM chain (leaf + issuing CA), or the leaf in DER with Accept: application/pkix-cert
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { findBlockedKey } from '../db/repositories/blocklist';
+import { requestEmailValidation } from '../db/repositories/email-validations';
+import { constructedEmailAddresses } from '../domain/dcv';
+import { registeredDomain } from '../domain/public-suffix';
 import { getCertificateByOrder } from '../db/repositories/certificates';
 import { getIssuer } from '../db/repositories/issuers';
 import { createOrder, deleteOrder, getOrderDetail, listOrders } from '../db/repositories/orders';
 import { CaError } from '../domain/errors';
 import { toPem } from '../pki/pem';
-import { acceptApplication } from './accept';
+import { acceptApplication, newRandomValue } from './accept';
 import { requireAccount, type ApiDeps, type ApiEnv } from './context';
 
 const Problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string() }).passthrough().openapi('Problem');
@@ -24,7 +28,9 @@ const Challenge = z.object({
   method: z.string().openapi({ example: '3.2.2.4.7' }),
   type: z.string().openapi({ example: 'dns-01' }),
   status: z.string(),
-  recordName: z.string().nullable().openapi({ description: 'Publish a TXT record here' }),
+  recordName: z.string().nullable().openapi({ description: 'dns-01 (3.2.2.4.7): publish a TXT record here' }),
+  emailAddresses: z.array(z.string()).nullable().openapi({ description: 'email (3.2.2.4.4): the constructed addresses; POST ready with {"email": <one of them>}' }),
+  url: z.string().nullable().openapi({ description: 'web-file (3.2.2.4.18): serve recordValue at this URL (http, port 80; redirects to https:443 allowed)' }),
   recordValue: z.string().openapi({ description: 'The random value to publish' }),
   expiresAt: z.string(),
   validatedAt: z.string().nullable(),
@@ -47,6 +53,10 @@ const Order = z.object({
 const CreateOrder = z.object({
   csr: z.string().min(1).openapi({ description: 'PKCS#10 CSR, PEM or base64 DER' }),
   profile: z.string().default('dv').openapi({ example: 'dv' }),
+  methods: z.array(z.string()).optional().openapi({
+    description: 'Issue #3: the validation methods to offer besides dns-01 (e.g. ["web-file"]); a prohibited one (3.2.2.4.2) is refused',
+    example: ['dns-01', 'web-file'],
+  }),
 }).openapi('CreateOrder');
 
 const IdParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
@@ -55,6 +65,11 @@ const ChallengeParam = IdParam.extend({ challengeId: z.string().uuid().openapi({
 const security = [{ bearer: [] }];
 
 type OrderDetail = NonNullable<Awaited<ReturnType<typeof getOrderDetail>>>;
+
+/** The challenge `type` the API shows: the ACME label where one exists, else a name for the CP method (issue #3). */
+function challengeType(method: string): string {
+  return ({ '3.2.2.4.7': 'dns-01', '3.2.2.4.18': 'web-file', '3.2.2.4.19': 'http-01', '3.2.2.4.4': 'email', '3.2.2.4.12': 'registrant' } as Record<string, string>)[method] ?? method;
+}
 
 function presentOrder(o: OrderDetail, baseUrl: string) {
   return {
@@ -73,9 +88,11 @@ function presentOrder(o: OrderDetail, baseUrl: string) {
       challenges: a.challenges.map((c) => ({
         id: c.id,
         method: c.method,
-        type: c.method === '3.2.2.4.7' ? 'dns-01' : c.method,
+        type: challengeType(c.method),
         status: c.status,
-        recordName: c.recordName,
+        recordName: c.method === '3.2.2.4.7' ? c.recordName : null,
+        url: c.method === '3.2.2.4.18' ? `http://${a.fqdn}${c.recordName}` : null,
+        emailAddresses: c.method === '3.2.2.4.4' ? constructedEmailAddresses(a.fqdn, registeredDomain(a.fqdn)) : null,
         recordValue: c.token,
         expiresAt: c.expiresAt.toISOString(),
         validatedAt: c.validatedAt?.toISOString() ?? null,
@@ -110,7 +127,12 @@ async function readCreateOrderBody(c: { req: { header(n: string): string | undef
   }
   const parsed = CreateOrder.safeParse(json);
   if (!parsed.success) throw new CaError('malformed', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  return { csr: parsed.data.csr, profile: parsed.data.profile };
+  return { csr: parsed.data.csr, profile: parsed.data.profile, methods: parsed.data.methods };
+}
+
+/** RFC 8657 §3: the URI identifying the applicant's account at this CA, as CAA `accounturi` names it. */
+export function accountUri(baseUrl: string, accountId: string): string {
+  return `${baseUrl}/v1/accounts/${accountId}`;
 }
 
 export function applicationsApp(deps: ApiDeps) {
@@ -148,7 +170,13 @@ export function applicationsApp(deps: ApiDeps) {
       const account = c.get('account');
       const body = await readCreateOrderBody(c);
       const now = deps.clock();
-      const accepted = await acceptApplication(body, { now, config: deps.config });
+      const accepted = await acceptApplication(body, {
+        now,
+        config: deps.config,
+        findBlockedKey: (k) => findBlockedKey(deps.db, k),
+        emailMethod: deps.config.smtp.url !== null,
+        registrarDomains: deps.config.registrar.domains,
+      });
       const created = await createOrder(deps.db, { accountId: account.id, ...accepted });
       try {
         await deps.workflows.startIssuance({
@@ -159,9 +187,13 @@ export function applicationsApp(deps: ApiDeps) {
             challengeId: a.challenges[0]!.id,
             fqdn: a.fqdn,
             expiresAt: a.challenges[0]!.expiresAt.toISOString(),
+            // Issue #3: the other methods offered; the challenge the applicant calls ready is the one checked.
+            alternatives: a.challenges.slice(1).map((ch) => ({ challengeId: ch.id, method: ch.method })),
           })),
           signingTaskQueue: deps.config.temporal.signingTaskQueue,
           dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
+          // Issue #3: the RFC 8657 account URI for CAA (the MPIC perspectives come from the workers' configuration).
+          accountUri: accountUri(deps.config.api.publicBaseUrl, account.id),
         });
       } catch (err) {
         // Nothing half-stored: without its workflow the order would never progress, so it is removed again.
@@ -222,6 +254,28 @@ export function applicationsApp(deps: ApiDeps) {
         throw new CaError('conflict', `the challenge is ${ch.status} and the order ${o.status}`);
       }
       if (ch.expiresAt.getTime() <= deps.clock().getTime()) throw new CaError('orderExpired', 'the random value has expired (CP 3.2.2.4: 25 days)');
+      if (ch.method === '3.2.2.4.4') {
+        // Issue #3, CP 3.2.2.4.4: "ready" names the constructed address to write to; each e-mail gets its own value.
+        const fqdn = o.authorizations.find((a) => a.challenges.some((x) => x.id === challengeId))!.fqdn;
+        let email: unknown;
+        try {
+          email = (JSON.parse((await c.req.text()) || '{}') as { email?: unknown }).email;
+        } catch {
+          throw new CaError('malformed', 'the body is not valid JSON');
+        }
+        const allowed = constructedEmailAddresses(fqdn, registeredDomain(fqdn));
+        if (typeof email !== 'string' || !allowed.includes(email.toLowerCase())) {
+          throw new CaError('malformed', `send {"email": one of ${allowed.join(', ')}}`, { rule: 'CP 3.2.2.4.4', identifier: fqdn });
+        }
+        await requestEmailValidation(deps.db, {
+          orderId: id,
+          challengeId,
+          accountId: c.get('account').id,
+          address: email.toLowerCase(),
+          token: newRandomValue(),
+          expiresAt: ch.expiresAt,
+        });
+      }
       try {
         await deps.workflows.signalChallengeReady(id, challengeId);
       } catch {

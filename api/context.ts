@@ -4,12 +4,15 @@ import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { findAccountByApiKey } from '../db/repositories/accounts';
 import { CaError } from '../domain/errors';
+import type { RevocationGateway } from './revocation-gateway';
 import type { WorkflowGateway } from './workflow-gateway';
 
 export interface ApiDeps {
   readonly db: Db;
   readonly workflows: WorkflowGateway;
-  readonly config: Pick<CaConfig, 'environment' | 'dns' | 'api' | 'temporal' | 'dcvCheckWindowSeconds' | 'urls'>;
+  /** Issue #5: revocation, key-compromise and CRL workflows (absent: those endpoints answer 503). */
+  readonly revocations?: RevocationGateway;
+  readonly config: Pick<CaConfig, 'environment' | 'dns' | 'api' | 'temporal' | 'dcvCheckWindowSeconds' | 'urls' | 'ocsp' | 'smtp' | 'registrar'>;
   readonly clock: () => Date;
 }
 

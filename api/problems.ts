@@ -22,6 +22,7 @@ export const problemKinds: Readonly<Record<CaErrorKind, ProblemKindInfo>> = {
   unauthorized: { status: 401, title: 'Unauthorized', description: 'A valid API key is required (Authorization: Bearer <key>).' },
   notFound: { status: 404, title: 'Not found', description: 'No such resource for this account.' },
   conflict: { status: 409, title: 'Conflict', description: 'The resource is not in a state that allows this action.' },
+  badRevocationReason: { status: 400, title: 'Revocation reason not accepted', description: 'The reason is not one of CP 7.2.3 (certificateHold is never used), or only the CA may choose it (privilegeWithdrawn, BR 7.2.2).' },
   validationFailed: { status: 403, title: 'Domain validation failed', description: 'The domain could not be validated.' },
   orderExpired: { status: 410, title: 'Order expired', description: 'The random values expired (CP 3.2.2.4: 25 days).' },
   serviceUnavailable: { status: 503, title: 'Service unavailable', description: 'A backing service is unavailable; nothing was stored. Retry later.' },

@@ -1,8 +1,12 @@
 /**
  * The public repository (CP 2): served without authentication. CA certificates in DER at the caIssuers URLs
- * (RFC 5280 4.2.2.1: application/pkix-cert) and in PEM. CRLs, OCSP and the CP/CPS texts come with issue #5.
+ * (RFC 5280 4.2.2.1: application/pkix-cert) and in PEM; the CP text, the CPS placeholder and the CCADB JSON array of
+ * CRL URLs (issue #5, below; docs/REPOSITORY.md). CRLs: api/revocation.ts; OCSP: api/ocsp.ts.
  */
-import { Hono } from 'hono';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Hono, type Context } from 'hono';
+import { repoRoot } from '../config';
 import { getIssuer, listIssuers } from '../db/repositories/issuers';
 import { CaError } from '../domain/errors';
 import { toPem } from '../pki/pem';
@@ -31,5 +35,41 @@ export function repositoryApp(deps: Pick<ApiDeps, 'db' | 'config'>) {
     if (ext === 'pem') return c.body(toPem('CERTIFICATE', issuer.certDer), 200, { 'content-type': 'application/x-pem-file' });
     return c.body(issuer.certDer as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/pkix-cert' });
   });
+  mountPolicyDocuments(app, deps);
   return app;
+}
+
+// ---- Issue #5: the static part of the repository (CP 2.2): the CP, the CPS placeholder, the CRL URLs for CCADB ----
+
+/** The published CP (CP 2.2): the Japanese text of v3.40, copied from the specification into docs/repository. */
+const cpFile = path.join(repoRoot, 'docs', 'repository', 'cp-ja.txt');
+
+const cpsPlaceholder = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>CPS placeholder</title></head>
+<body>
+<h1>Certification Practice Statement: placeholder</h1>
+<p><strong>This page is a placeholder.</strong> The Certification Practice Statement (CPS) of this CA has not been
+written yet; nothing on this page is a practice statement, and no relying party should read it as one.</p>
+<p>The Certificate Policy this CA implements is published at <a href="/repository/cp">/repository/cp</a>
+(JPRS Server Certificate CA Certificate Policy, Japanese text).</p>
+</body></html>
+`;
+
+function mountPolicyDocuments(app: Hono, deps: Pick<ApiDeps, 'config'>) {
+  let cpText: string | undefined;
+  const cp = (c: Context) => {
+    cpText ??= readFileSync(cpFile, 'utf8');
+    c.header('cache-control', 'public, max-age=3600');
+    return c.body(cpText, 200, { 'content-type': 'text/plain; charset=utf-8' });
+  };
+  app.get('/repository/cp', cp);
+  app.get('/repository/cp-ja.txt', cp);
+  app.get('/repository/cps', (c) => c.html(cpsPlaceholder));
+  // CCADB "JSON array of partitioned CRLs" / full CRL URLs of the issuing CAs (POLICY-2026 CRL), the same URLs as
+  // the certificates' CRL DP, byte for byte.
+  app.get('/repository/crl-urls.json', (c) => c.json((['dv', 'ov'] as const).map((id) => deps.config.urls[id].crl)));
+  app.get('/repository/crl-urls/:id{(dv|ov)\\.json}', (c) => {
+    const id = c.req.param('id').replace(/\.json$/, '') as 'dv' | 'ov';
+    return c.json([deps.config.urls[id].crl]);
+  });
 }

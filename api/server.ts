@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type CaConfig } from '../config';
 import { createDb } from '../db/client';
 import { createApp } from './app';
+import { temporalRevocationGateway } from './revocation-gateway';
 import { temporalGateway } from './workflow-gateway';
 
 export async function startApiServer(config: CaConfig, opts: { port?: number } = {}) {
@@ -17,6 +18,7 @@ export async function startApiServer(config: CaConfig, opts: { port?: number } =
   const app = createApp({
     db: handle.db,
     workflows: temporalGateway(client, config.temporal.taskQueue),
+    revocations: temporalRevocationGateway(client, config),
     config,
     clock: () => new Date(),
   });

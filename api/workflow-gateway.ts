@@ -6,6 +6,7 @@ import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   challengeReadySignal,
+  emailConfirmedSignal,
   orderWorkflowId,
   searchAttributes,
   type IssueCertificateInput,
@@ -14,6 +15,8 @@ import {
 export interface WorkflowGateway {
   startIssuance(input: IssueCertificateInput): Promise<void>;
   signalChallengeReady(orderId: string, challengeId: string): Promise<void>;
+  /** Issue #3 (CP 3.2.2.4.4): a constructed e-mail was confirmed. Optional so narrow test gateways need not have it. */
+  signalEmailConfirmed?(orderId: string, challengeId: string): Promise<void>;
 }
 
 export function temporalGateway(client: Client, taskQueue: string): WorkflowGateway {
@@ -34,6 +37,9 @@ export function temporalGateway(client: Client, taskQueue: string): WorkflowGate
     },
     async signalChallengeReady(orderId, challengeId) {
       await client.workflow.getHandle(orderWorkflowId(orderId)).signal(challengeReadySignal, { challengeId });
+    },
+    async signalEmailConfirmed(orderId, challengeId) {
+      await client.workflow.getHandle(orderWorkflowId(orderId)).signal(emailConfirmedSignal, { challengeId });
     },
   };
 }

@@ -5,7 +5,7 @@
  * date-keyed policy (`policy.dcvMethods`). Pure: the DNS lookup itself is an activity.
  */
 import { CaError } from './errors';
-import { SECONDS_PER_DAY, type DcvMethodId, type Policy } from './policy';
+import { dcvMethodIds, policyTable, SECONDS_PER_DAY, type DcvMethodId, type Policy } from './policy';
 
 export type { DcvMethodId } from './policy';
 
@@ -91,4 +91,116 @@ export function challengeExpiry(createdAt: Date, policy: Pick<Policy, 'randomVal
 export function txtRecordMatches(values: readonly string[], token: string): boolean {
   if (token.length === 0) return false;
   return values.some((v) => v.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '') === token);
+}
+
+/**
+ * BR 1.6.1 "Authorization Domain Name" and 3.2.2.4.7: the DNS change may be found at `_acme-challenge.<ADN>` where the
+ * ADN is the FQDN (the `*.` of a wildcard removed) or a name obtained by pruning labels from its left, down to the
+ * registered domain — never a public suffix (BR 3.2.2.4: an ADN of a public suffix proves nothing about one
+ * registrant). Returns the candidate record names, most specific first: the CA looks at them in this order and
+ * records which one held the value. `registered` is the registered domain (domain/public-suffix.ts) or null.
+ */
+export function dnsChangeCandidateNames(fqdn: string, registered: string | null): Array<{ recordName: string; adn: string }> {
+  const base = fqdn.toLowerCase().replace(/^\*\./, '');
+  const out = [{ recordName: dnsChangeRecordName(base), adn: base }];
+  if (!registered) return out;
+  const reg = registered.toLowerCase();
+  if (base !== reg && !base.endsWith(`.${reg}`)) return out;
+  let name = base;
+  while (name !== reg) {
+    name = name.slice(name.indexOf('.') + 1);
+    out.push({ recordName: dnsChangeRecordName(name), adn: name });
+  }
+  return out;
+}
+
+/** The date (YYYY-MM-DD) from which `method` is prohibited by the policy table, or null if it never is. */
+export function methodProhibitedSince(method: DcvMethodId): string | null {
+  for (const row of policyTable.dcvMethods) if (row.value[method] === 'prohibited') return row.from;
+  return null;
+}
+
+/** Method names an applicant may use in a request: the CP section, the ACME label, or our API's type names. */
+const methodAliases: Readonly<Record<string, DcvMethodId>> = {
+  'dns-01': '3.2.2.4.7',
+  'http-01': '3.2.2.4.19',
+  'web-file': '3.2.2.4.18',
+  email: '3.2.2.4.4',
+  'whois-email': '3.2.2.4.2',
+};
+
+export function parseDcvMethod(name: string): DcvMethodId | null {
+  const n = name.trim().toLowerCase().replace(/^br\s+/, '');
+  if ((dcvMethodIds as readonly string[]).includes(n)) return n as DcvMethodId;
+  const short = /^ca-tbr-(\d+)$/.exec(n) ?? /^(?:3\.2\.2\.4\.)?(\d+)$/.exec(n);
+  if (short && (dcvMethodIds as readonly string[]).includes(`3.2.2.4.${short[1]}`)) return `3.2.2.4.${short[1]}` as DcvMethodId;
+  return methodAliases[n] ?? null;
+}
+
+/**
+ * An applicant asked for these methods: refuse the ones the BR prohibit at the policy's instant, citing the rule and
+ * the date (e.g. 3.2.2.4.2, e-mail to the WHOIS contact, prohibited since 2025-07-15), and names no method we know.
+ */
+export function checkRequestedMethods(
+  policy: Pick<Policy, 'dcvMethods'>,
+  names: readonly string[],
+): { ok: true; methods: DcvMethodId[] } | { ok: false; kind: 'malformed' | 'prohibited'; reason: string; rule: string } {
+  const methods: DcvMethodId[] = [];
+  for (const name of names) {
+    const m = parseDcvMethod(name);
+    if (!m) return { ok: false, kind: 'malformed', reason: `unknown domain validation method "${name}"`, rule: 'CP 3.2.2.4' };
+    if (policy.dcvMethods[m] === 'prohibited') {
+      const since = methodProhibitedSince(m);
+      return {
+        ok: false,
+        kind: 'prohibited',
+        reason: `domain validation method ${m} (${dcvMethods[m].name}) is prohibited by the Baseline Requirements${since ? ` since ${since}` : ''}`,
+        rule: `BR ${m}`,
+      };
+    }
+    methods.push(m);
+  }
+  return { ok: true, methods };
+}
+
+/** CP 3.2.2.4.4 / BR 3.2.2.4.4: the local parts of the constructed addresses. */
+export const constructedLocalParts = ['admin', 'administrator', 'webmaster', 'hostmaster', 'postmaster'] as const;
+
+/**
+ * CP 3.2.2.4.4: the constructed addresses for an FQDN: each local part at the registered domain (ICANN section of the
+ * PSL) and at the FQDN itself, where a leading `*` or `www` label is stripped — unless the `www.` is part of the
+ * registered domain (e.g. the registered domain `www.example.jp` itself keeps its label). `registered` comes from
+ * domain/public-suffix.ts; with none (the name is a public suffix) there is no address.
+ */
+export function constructedEmailAddresses(fqdn: string, registered: string | null): string[] {
+  if (!registered) return [];
+  const reg = registered.toLowerCase();
+  let name = fqdn.toLowerCase();
+  if (name.startsWith('*.')) name = name.slice(2);
+  const rest = name.slice(4);
+  if (name.startsWith('www.') && name !== reg && (rest === reg || rest.endsWith(`.${reg}`))) name = rest;
+  const domains = [...new Set([reg, name])];
+  return domains.flatMap((d) => constructedLocalParts.map((l) => `${l}@${d}`));
+}
+
+/**
+ * BR 4.2.1 / 3.2.2.4: may an earlier validation of the same applicant and FQDN be reused at `now`? While it is younger
+ * than the reuse period of policy(now) (200 days now, 100 from 2027-03-15, 10 from 2029-03-15), and never once its
+ * method is prohibited (a validation by 3.2.2.4.2 may not be reused after 2025-07-15, one by 3.2.2.4.4 not after
+ * 2028-03-15 — "never across a method's sunset date").
+ */
+export function validationReusable(
+  policy: Pick<Policy, 'dcvReuseDays' | 'dcvMethods'>,
+  earlier: { validatedAt: Date; method: DcvMethodId },
+  now: Date,
+): { ok: true; until: Date } | { ok: false; reason: string; rule: string } {
+  const until = new Date(earlier.validatedAt.getTime() + policy.dcvReuseDays * SECONDS_PER_DAY * 1000);
+  if (policy.dcvMethods[earlier.method] === 'prohibited') {
+    return { ok: false, reason: `method ${earlier.method} is prohibited now; its validations cannot be reused`, rule: `BR ${earlier.method}` };
+  }
+  if (earlier.validatedAt.getTime() > now.getTime()) return { ok: false, reason: 'validated in the future', rule: 'BR 4.2.1' };
+  if (now.getTime() >= until.getTime()) {
+    return { ok: false, reason: `validated ${earlier.validatedAt.toISOString()}: older than ${policy.dcvReuseDays} days`, rule: 'BR 4.2.1' };
+  }
+  return { ok: true, until };
 }

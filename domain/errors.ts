@@ -13,6 +13,7 @@ export const caErrorKinds = [
   'unauthorized', // missing or wrong API key
   'notFound', // unknown order/certificate, or one that belongs to another account
   'conflict', // wrong state for the requested transition
+  'badRevocationReason', // a reason this CA does not use or this requester may not choose (CP 7.2.3, BR 7.2.2)
   'validationFailed', // DCV did not succeed
   'orderExpired',
   'serviceUnavailable', // Temporal/DB down: retry later, nothing was stored

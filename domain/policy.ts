@@ -186,6 +186,9 @@ const fixedLimits = {
     minDistinctOperators: 2,
     /** Apple: at least one SCT from an RFC 6962 log. */
     minRfc6962Logs: 1,
+    /** Apple: SCTs counted per operator — at most 1 for lifetimes ≤ 180 days, at most 2 above (POLICY-2026.md). */
+    maxCountedPerOperatorShortLifetime: 1,
+    maxCountedPerOperatorLongLifetime: 2,
   },
   crl: {
     /** CP 4.9.7 / BR 4.9.7: a new CRL at least every 7 days (we carry OCSP URLs). */

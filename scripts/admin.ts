@@ -3,16 +3,26 @@
  *   npm run admin -- account create --name "Example Corp" [--kind subscriber|provider]   prints the API key once
  *   npm run admin -- account disable <account-id>
  *   npm run admin -- audit verify                                                          checks the hash chain
+ *   npm run admin -- revoke <serial> --reason <reason> [--operator <name>]   operator revocation (CP 4.9.1, 7.2.3)
+ *   npm run admin -- eab create --account <account-id>    ACME external account binding key (RFC 8555 §7.3.4), shown once
+ *   npm run admin -- eab list --account <account-id> | eab revoke <key-id> | acme-account revoke <acme-account-id>
+ *   npm run admin -- blocklist import <file> [--source <name>]   weak/compromised keys (BR 6.1.1.3): SPKI SHA-256
+ *                                        hex, Debian openssl-blacklist fingerprints, or PEM keys/certificates
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { createDb } from '../db/client';
 import { createAccount, setAccountStatus } from '../db/repositories/accounts';
 import { verifyAuditChain } from '../db/repositories/audit';
+import { importBlockedKeys, parseBlocklist } from '../db/repositories/blocklist';
+import { createEabKey, listEabKeys, revokeAcmeAccount, revokeEabKey } from '../db/repositories/acme';
+import { adminRevoke } from './lib/revoke';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' } },
+  options: { name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' }, account: { type: 'string' } },
 });
 const [group, action, arg] = positionals;
 const config = loadConfig();
@@ -31,8 +41,29 @@ try {
     const result = await verifyAuditChain(handle.db);
     console.log(JSON.stringify(result));
     if (!result.ok) process.exitCode = 1;
+  } else if (group === 'revoke' && action) {
+    const result = await adminRevoke(config, handle.db, { serial: action, reason: values.reason, operator: values.operator ?? process.env.USER ?? 'operator' });
+    console.log(JSON.stringify(result, null, 2));
+  } else if (group === 'eab' && action === 'create') {
+    // Issue #6: an EAB key for a CA account (a designated provider, CP 1.3): its ACME accounts are then bound to it.
+    if (!values.account) throw new Error('--account <account-id> is required');
+    const key = await createEabKey(handle.db, { accountId: values.account, actor: 'admin-cli' });
+    console.log(JSON.stringify({ accountId: values.account, keyId: key.keyId, hmacKey: key.hmacKey }, null, 2));
+    console.error('The HMAC key is shown once: certbot --eab-kid/--eab-hmac-key, lego --eab --kid/--hmac. It binds one ACME account.');
+  } else if (group === 'eab' && action === 'list') {
+    if (!values.account) throw new Error('--account <account-id> is required');
+    console.log(JSON.stringify(await listEabKeys(handle.db, values.account), null, 2));
+  } else if (group === 'eab' && action === 'revoke' && arg) {
+    console.log(JSON.stringify({ keyId: arg, revoked: await revokeEabKey(handle.db, arg, { actor: 'admin-cli', now: new Date() }) }));
+  } else if (group === 'acme-account' && action === 'revoke' && arg) {
+    const row = await revokeAcmeAccount(handle.db, arg, { actor: 'admin-cli' });
+    console.log(JSON.stringify(row ? { id: row.id, status: row.status } : { id: arg, error: 'no such ACME account' }));
+  } else if (group === 'blocklist' && action === 'import' && arg) {
+    const entries = parseBlocklist(readFileSync(arg, 'utf8'));
+    const result = await importBlockedKeys(handle.db, entries, { source: values.source ?? path.basename(arg), actor: 'admin-cli' });
+    console.log(JSON.stringify(result));
   } else {
-    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider] | account disable <id> | audit verify');
+    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider] | account disable <id> | audit verify | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
     process.exitCode = 2;
   }
 } finally {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Entry point of `npm start`, `npm test` and the benchmarks on a fresh machine. Plain Node (no dependencies), because
-// it runs before node_modules exists: it installs what is missing — node modules, the Debian packages (PostgreSQL,
-// SoftHSM2, OpenSC) when running as root — and then hands over to the TypeScript entry (tsx) or vitest. The Temporal
-// CLI is built on first use by scripts/lib/temporal.ts (go install …@v1.5.1).
+// it runs before node_modules exists: it installs what is missing — system packages and tools through
+// scripts/install-tools.sh when running as root, then node modules — and hands over to the TypeScript entry (tsx) or
+// vitest.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -20,31 +20,32 @@ function sh(cmd, args, opts = {}) {
   }
 }
 
-function hasPostgres() {
-  const base = '/usr/lib/postgresql';
-  return existsSync(base) && readdirSync(base).some((v) => existsSync(path.join(base, v, 'bin', 'initdb')));
+function goBin() {
+  const r = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' });
+  return r.status === 0 ? path.join(r.stdout.trim(), 'bin') : undefined;
 }
 
-const systemNeeds = [
-  { what: 'PostgreSQL server binaries', ok: () => hasPostgres() || Boolean(process.env.DATABASE_URL), pkg: 'postgresql' },
-  { what: 'SoftHSM2', ok: () => existsSync('/usr/lib/softhsm/libsofthsm2.so') || Boolean(process.env.PKCS11_MODULE), pkg: 'softhsm2' },
-  { what: 'OpenSC (pkcs11-tool)', ok: () => existsSync('/usr/bin/pkcs11-tool'), pkg: 'opensc' },
-  { what: 'OpenSSL', ok: () => existsSync('/usr/bin/openssl'), pkg: 'openssl' },
-  // dig checks the development DNS server's wire format in the tests, independently of our own DNS client.
-  { what: 'dig (dnsutils)', ok: () => existsSync('/usr/bin/dig'), pkg: 'dnsutils' },
-  // jq reads the API's JSON in the README tour.
-  { what: 'jq', ok: () => existsSync('/usr/bin/jq'), pkg: 'jq' },
-];
+function onPath(name) {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, name)));
+}
 
-const missing = systemNeeds.filter((n) => !n.ok());
+// Go-installed tools (temporal, zlint, TesseraCT's `posix`, lego) live in GOPATH/bin: put it on the children's PATH.
+const gobin = goBin();
+if (gobin && !(process.env.PATH ?? '').split(path.delimiter).includes(gobin)) {
+  process.env.PATH = `${gobin}${path.delimiter}${process.env.PATH ?? ''}`;
+}
+
+// System packages and tools (PostgreSQL, SoftHSM2, OpenSC, dig, jq, the Temporal CLI, zlint, pkilint, TesseraCT,
+// lego, certbot, pebble): scripts/install-tools.sh installs whatever is missing, idempotently (the same script CI runs).
+const needed = ['initdb', 'softhsm2-util', 'pkcs11-tool', 'openssl', 'dig', 'jq', 'temporal', 'zlint', 'lint_crl', 'posix', 'lego', 'certbot', 'pebble'];
+const hasInitdb = () => existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(path.join('/usr/lib/postgresql', v, 'bin', 'initdb')));
+const missing = needed.filter((tool) => !(tool === 'initdb' ? hasInitdb() || Boolean(process.env.DATABASE_URL) : onPath(tool)));
 if (missing.length > 0) {
-  const pkgs = missing.map((n) => n.pkg);
-  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
-    say(`installing ${pkgs.join(' ')} (Debian packages)`);
-    sh('apt-get', ['update', '-q']);
-    sh('apt-get', ['install', '-y', '-q', ...pkgs], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (process.getuid?.() === 0) {
+    say(`installing what is missing: ${missing.join(', ')} (scripts/install-tools.sh)`);
+    sh('bash', [path.join(root, 'scripts', 'install-tools.sh')]);
   } else {
-    console.error(`[bootstrap] missing: ${missing.map((n) => n.what).join(', ')}. Install them: sudo apt-get install -y ${pkgs.join(' ')}`);
+    console.error(`[bootstrap] missing: ${missing.join(', ')}. Run as root once: sudo bash scripts/install-tools.sh`);
     process.exit(1);
   }
 }
@@ -68,6 +69,15 @@ switch (command) {
     break;
   case 'bench-issue':
     sh(bin('tsx'), ['scripts/bench-issue.ts', ...rest]);
+    break;
+  case 'bench-acme':
+    sh(bin('tsx'), ['scripts/bench-acme.ts', ...rest]);
+    break;
+  case 'bench-ct':
+    sh(bin('tsx'), ['scripts/bench-ct.ts', ...rest]);
+    break;
+  case 'bench-crl':
+    sh(bin('tsx'), ['scripts/bench-crl.ts', ...rest]);
     break;
   default:
     console.error(`[bootstrap] unknown command ${command}`);

@@ -70,10 +70,15 @@ process.on('SIGTERM', () => void shutdown(0));
 
 run('worker', 'worker/main.ts');
 run('signing', 'worker/signing.ts');
+// Issue #3: the remote MPIC perspectives (BR 3.2.2.9); development runs its five local ones in one process.
+if (config.mpic.perspectives.length > 0) run('perspectives', 'worker/perspective.ts');
 run('api', 'api/server.ts');
+// Issue #6: the ACME server over HTTPS (docs/ACME.md); clients trust <data>/acme-tls/ca.pem.
+run('acme', 'api/acme/server.ts');
 
 log(`the CA is up:
   API            ${config.api.publicBaseUrl}   (OpenAPI: ${config.api.publicBaseUrl}/openapi.json)
+  ACME           ${config.acme.publicUrl ?? `https://${config.api.host}:${config.acme.port}/acme`}/directory   (trust ${path.join(path.dirname(config.acme.tlsCertFile), 'ca.pem')}; docs/ACME.md)
   Temporal UI    http://127.0.0.1:${config.temporal.uiPort}
   dev DNS        127.0.0.1:${config.dns.devPort} (zone ${config.dns.devZone}; add records with: npm run dns -- add TXT <name> <value>)
   logs           ${logDir}

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig, type CaConfig } from '../config';
 import { createSigningActivities } from '../activities/signing';
+import { createOcspActivities } from '../activities/ocsp';
+import { createCrlSigningActivities } from '../activities/crl';
 import { createDb } from '../db/client';
 import { openHsm } from '../pki/hsm';
 import { readHsmPin } from '../scripts/lib/softhsm';
@@ -28,7 +30,13 @@ export async function createSigningWorker(config: CaConfig) {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.signingTaskQueue,
-    activities: createSigningActivities({ db: handle.db, signer: hsm, config }),
+    activities: {
+      ...createSigningActivities({ db: handle.db, signer: hsm, config }),
+      // Issue #5: OCSP responses and the delegated responder certificates, signed in the HSM.
+      ...createOcspActivities({ db: handle.db, signer: hsm, keys: hsm, config, clock: () => new Date() }),
+      // Issue #5: CRLs, generated from PostgreSQL and signed in the HSM.
+      ...createCrlSigningActivities({ db: handle.db, signer: hsm, config, clock: () => new Date() }),
+    },
     // One concurrent signature per HSM session (a PKCS#11 session runs one operation at a time).
     maxConcurrentActivityTaskExecutions: config.hsm.sessions,
   });

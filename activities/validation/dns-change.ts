@@ -3,12 +3,16 @@
  * `_acme-challenge.<FQDN>` (the `*` label of a wildcard replaced). Each attempt stores its evidence (BR 5.4.1):
  * the FQDN, the authorization domain name, the method, the resolver, the raw answers and the result.
  * A missing record throws a retryable failure: the workflow's retry policy gives the backoff.
+ * Issue #3: Authorization Domain Names by label pruning, the spec handed to the remote perspectives (step 3).
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { recordChallengeResult } from '../../db/repositories/challenges';
-import { getChallengeForCheck, recordEvidence } from '../../db/repositories/validation';
-import { txtRecordMatches } from '../../domain/dcv';
+import { getChallengeForCheck, recordEvidence, validatedAdn } from '../../db/repositories/validation';
+import { dnsChangeCandidateNames, txtRecordMatches } from '../../domain/dcv';
+import { registeredDomain } from '../../domain/public-suffix';
+import { expectedTxtValue } from './acme-key-authorization';
+import type { DcvCheckSpec } from '../perspective';
 import { failureTypes } from '../../workflows/contracts';
 import { lookupTxt } from './dns-client';
 
@@ -16,55 +20,90 @@ export interface DnsValidationDeps {
   readonly db: Db;
   readonly resolver: { readonly host: string; readonly port: number };
   readonly perspective: string;
+  /** RIR region label of the primary perspective (evidence, BR 5.4.1). */
+  readonly region?: string;
   readonly clock: () => Date;
 }
 
 export const dnsChangeMethod = '3.2.2.4.7';
 
-export function createDnsValidationActivities({ db, resolver, perspective, clock }: DnsValidationDeps) {
+export interface DnsChangeResult {
+  readonly recordName: string;
+  /** What the remote perspectives must see to corroborate (step 3): the record name the primary found it at. */
+  readonly spec: DcvCheckSpec;
+}
+
+export function createDnsValidationActivities({ db, resolver, perspective, region, clock }: DnsValidationDeps) {
   return {
-    async checkDnsChange({ challengeId }: { challengeId: string }): Promise<{ recordName: string }> {
+    /**
+     * The primary perspective's check of the DNS change: the TXT record at `_acme-challenge.<ADN>` for the FQDN's
+     * ADN, then for each ADN obtained by pruning labels down to the registered domain (BR 1.6.1, 3.2.2.4.7), CNAMEs
+     * followed, several TXT values at a name allowed. Every attempt is evidence; a miss throws a retryable failure.
+     */
+    async checkDnsChange({ challengeId }: { challengeId: string }): Promise<DnsChangeResult> {
       const ch = await getChallengeForCheck(db, challengeId);
       if (!ch) throw ApplicationFailure.nonRetryable(`challenge ${challengeId} not found`, failureTypes.policyViolation);
-      if (ch.status === 'valid') return { recordName: ch.recordName };
+      const candidates = dnsChangeCandidateNames(ch.fqdn, registeredDomain(ch.fqdn));
+      const specFor = (c: { recordName: string; adn: string }): DcvCheckSpec => ({
+        method: '3.2.2.4.7',
+        fqdn: ch.fqdn,
+        authorizationDomainName: c.adn,
+        recordName: c.recordName,
+        // Issue #6: an ACME dns-01 challenge expects the key-authorization digest (RFC 8555 §8.4), not the bare token.
+        token: expectedTxtValue(ch),
+      });
+      if (ch.status === 'valid') {
+        const adn = await validatedAdn(db, challengeId);
+        const c = candidates.find((x) => x.adn === adn) ?? candidates[0]!;
+        return { recordName: c.recordName, spec: specFor(c) };
+      }
       if (ch.expiresAt.getTime() <= clock().getTime()) {
         // CP 3.2.2.4: a random value is valid for 25 days, never longer.
         throw ApplicationFailure.nonRetryable('the random value has expired (CP 3.2.2.4: 25 days)', failureTypes.policyViolation);
       }
       const resolverName = `${resolver.host}:${resolver.port}`;
-      const query = `${ch.recordName} IN TXT`;
-      let found = false;
-      let detail: string;
-      let raw: unknown;
-      try {
-        const answer = await lookupTxt(resolver, ch.recordName);
-        raw = answer.answer.raw ?? answer;
-        found = answer.rcode === 'NOERROR' && txtRecordMatches(answer.values, ch.token);
-        detail = found
-          ? `random value found at ${ch.recordName}`
-          : `${answer.rcode}: ${answer.values.length} TXT value(s) at ${ch.recordName}, none matches the random value`;
-      } catch (err) {
-        raw = { error: String(err) };
-        detail = `lookup of ${ch.recordName} failed: ${(err as Error).message}`;
+      const misses = [];
+      for (const c of candidates) {
+        const query = `${c.recordName} IN TXT`;
+        let found = false;
+        let detail: string;
+        let raw: unknown;
+        try {
+          const answer = await lookupTxt(resolver, c.recordName, { dnssecOk: true });
+          raw = answer.responses.map((r) => r.raw);
+          found = answer.rcode === 'NOERROR' && txtRecordMatches(answer.values, expectedTxtValue(ch));
+          detail = found
+            ? `random value found at ${c.recordName}${answer.chain.length > 1 ? ` (via CNAME ${answer.chain.join(' -> ')})` : ''}`
+            : `${answer.rcode}: ${answer.values.length} TXT value(s) at ${c.recordName}, none matches the random value`;
+        } catch (err) {
+          raw = { error: String(err) };
+          detail = `lookup of ${c.recordName} failed: ${(err as Error).message}`;
+        }
+        const evidence = {
+          fqdn: ch.fqdn,
+          authorizationDomainName: c.adn,
+          method: `${dnsChangeMethod} (dns-01)`,
+          perspective,
+          resolver: resolverName,
+          query,
+          rawAnswers: raw,
+          result: found ? ('success' as const) : ('failure' as const),
+          detail,
+        };
+        if (found) {
+          await recordChallengeResult(db, {
+            challengeId,
+            status: 'valid',
+            evidence: [{ ...evidence, region }],
+            actor: `perspective:${perspective}`,
+            now: clock(),
+          });
+          return { recordName: c.recordName, spec: specFor(c) };
+        }
+        misses.push({ ...evidence, region });
       }
-      const evidence = {
-        fqdn: ch.fqdn,
-        // The ADN is the FQDN itself here; label pruning and CNAME-derived ADNs come with issue #3.
-        authorizationDomainName: ch.fqdn.replace(/^\*\./, ''),
-        method: `${dnsChangeMethod} (dns-01)`,
-        perspective,
-        resolver: resolverName,
-        query,
-        rawAnswers: raw,
-        result: found ? ('success' as const) : ('failure' as const),
-        detail,
-      };
-      if (found) {
-        await recordChallengeResult(db, { challengeId, status: 'valid', evidence: [evidence], actor: `perspective:${perspective}`, now: clock() });
-        return { recordName: ch.recordName };
-      }
-      await recordEvidence(db, challengeId, [evidence]);
-      throw ApplicationFailure.retryable(detail, failureTypes.dcvRecordNotFound);
+      await recordEvidence(db, challengeId, misses);
+      throw ApplicationFailure.retryable(misses.map((m) => m.detail).join('; '), failureTypes.dcvRecordNotFound);
     },
   };
 }

@@ -21,6 +21,8 @@ export interface EvidenceInput {
   readonly detail: string | null;
   /** When the check ran; defaults to the time of storing. */
   readonly checkedAt?: Date;
+  /** Issue #3: RIR region of the perspective (BR 5.4.1 evidence). */
+  readonly region?: string | null;
 }
 
 /**
@@ -135,6 +137,7 @@ export async function recordChallengeResult(
               rawAnswers: e.rawAnswers ?? null,
               result: e.result,
               detail: e.detail,
+              region: e.region ?? null,
               checkedAt: e.checkedAt ?? now,
             })),
           )

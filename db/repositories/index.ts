@@ -6,3 +6,7 @@ export * from './challenges';
 export * from './issuers';
 export * from './orders';
 export type * from './types';
+export * from './blocklist';
+export * from './corroborations';
+export * from './email-validations';
+export * from './reuse';

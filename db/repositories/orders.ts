@@ -27,6 +27,13 @@ export interface NewOrder {
       readonly token: string;
       readonly expiresAt: Date;
     };
+    /** Issue #3: further challenges (other CP 3.2.2.4 methods) the applicant may answer instead; each its own value. */
+    readonly moreChallenges?: ReadonlyArray<{
+      readonly method: string;
+      readonly recordName: string | null;
+      readonly token: string;
+      readonly expiresAt: Date;
+    }>;
   }>;
   /** Audit actor; defaults to `account:<accountId>`. */
   readonly actor?: string;
@@ -81,6 +88,9 @@ export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDet
         token: a.challenge.token,
         expiresAt: a.challenge.expiresAt,
       });
+      if (a.moreChallenges?.length) {
+        await tx.insert(challenges).values(a.moreChallenges.map((c) => ({ authorizationId: authz!.id, ...c })));
+      }
     }
     await appendAudit(tx, {
       actor: input.actor ?? `account:${input.accountId}`,
@@ -153,7 +163,9 @@ export async function getOrderDetail(db: DbOrTx, orderId: string, accountId?: st
         .select()
         .from(challenges)
         .where(inArray(challenges.authorizationId, authzs.map((a) => a.id)))
-        .orderBy(asc(challenges.createdAt))
+        // Challenges stored in one transaction share created_at: the DNS change (3.2.2.4.7, the authorization's
+        // first challenge in every door) comes first, then the others by method (issue #3).
+        .orderBy(asc(challenges.createdAt), sql`${challenges.method} <> '3.2.2.4.7'`, asc(challenges.method))
     : [];
   const [cert] = await db
     .select({

@@ -17,6 +17,8 @@ export interface ChallengeForCheck {
   readonly method: string;
   readonly recordName: string;
   readonly token: string;
+  /** Issue #6: ACME key authorization fixed when the client answered (RFC 8555 §8.1); null outside ACME. */
+  readonly keyAuthorization: string | null;
   readonly status: string;
   readonly expiresAt: Date;
 }
@@ -37,6 +39,7 @@ export async function getChallengeForCheck(db: DbOrTx, challengeId: string): Pro
     method: row.challenge.method,
     recordName: row.challenge.recordName ?? '',
     token: row.challenge.token,
+    keyAuthorization: row.challenge.keyAuthorization,
     status: row.challenge.status,
     expiresAt: row.challenge.expiresAt,
   };
@@ -76,7 +79,18 @@ export async function recordEvidence(db: DbOrTx, challengeId: string, evidence: 
       rawAnswers: e.rawAnswers ?? null,
       result: e.result,
       detail: e.detail,
+      region: e.region ?? null,
       checkedAt: e.checkedAt ?? new Date(),
     })),
   );
+}
+
+/** The ADN at which a validated challenge's value was found (its successful evidence row), for idempotent retries. */
+export async function validatedAdn(db: DbOrTx, challengeId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ adn: validationEvidence.authorizationDomainName })
+    .from(validationEvidence)
+    .where(and(eq(validationEvidence.challengeId, challengeId), eq(validationEvidence.result, 'success'), eq(validationEvidence.check, 'dcv')))
+    .limit(1);
+  return row?.adn ?? null;
 }

@@ -8,7 +8,9 @@ import type { CaConfig } from '../../config';
 import { createDb } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
 import { openHsm } from '../../pki/hsm';
+import { ensureAcmeTlsCertificate } from './acme-tls';
 import { ensureCaHierarchy } from './ca-hierarchy';
+import { startLocalCtLogs } from './ct-logs';
 import { startDevDnsServer } from './dev-dns';
 import { ensurePostgres } from './postgres';
 import { ensureSoftHsmToken } from './softhsm';
@@ -28,6 +30,11 @@ export interface BringUpOptions {
   /** Serve the Web UI (npm start) or run headless (tests). */
   readonly temporalUi: boolean;
   readonly devDns: boolean;
+  /**
+   * Two local TesseraCT logs (issue #4, scripts/lib/ct-logs.ts) written to config.ct.logListFile. Default: in
+   * development with CT submission on, unless CA_CT_LOG_LIST names a log list of its own.
+   */
+  readonly ctLogs?: boolean;
 }
 
 function portOf(address: string): number {
@@ -68,6 +75,13 @@ export async function bringUpServices(config: CaConfig, opts: BringUpOptions): P
     const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: token.pin, sessions: 1 });
     try {
       await ensureCaHierarchy({ config, db: handle.db, hsm, log: opts.log });
+      // Issue #6: the ACME listener's HTTPS certificate, under the stand-in root (development only).
+      if (config.environment === 'development') await ensureAcmeTlsCertificate({ config, db: handle.db, hsm, log: opts.log });
+      const wantCtLogs = opts.ctLogs ?? (config.environment === 'development' && config.ct.submission && !process.env.CA_CT_LOG_LIST);
+      if (wantCtLogs) {
+        const ct = await startLocalCtLogs(config, { db: handle.db, log: opts.log });
+        stops.push(() => ct.stop());
+      }
     } finally {
       await hsm.close();
       await handle.close();

@@ -12,6 +12,7 @@ import { startDevDnsServer, type DevDns } from '../../scripts/lib/dev-dns';
 import { createMainWorker } from '../../worker/main';
 import { installRuntimeLogging } from '../../worker/runtime';
 import { createSigningWorker } from '../../worker/signing';
+import { createPerspectiveWorker } from '../../worker/perspective';
 
 export interface RunningWorker {
   readonly worker: Worker;
@@ -34,7 +35,10 @@ export async function runWorker(created: { worker: Worker; close(): Promise<void
 export interface Harness {
   readonly config: CaConfig;
   readonly db: DbHandle;
+  /** The primary's DNS server; add/remove/clear/setServfail also reach every perspective's own server. */
   readonly dns: DevDns;
+  /** Issue #3: each remote perspective's own DNS server (its resolver), by perspective id — make one lie. */
+  readonly perspectiveDns: ReadonlyMap<string, DevDns>;
   readonly temporal: Client;
   readonly apiUrl: string;
   readonly workers: RunningWorker[];
@@ -43,23 +47,42 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { workers?: boolean } = {}): Promise<Harness> {
+/** `env` overrides environment variables for this harness's config only (e.g. CA_CT_LOG_LIST, issue #4 tests). */
+/** `apiOnConfiguredPort`: listen on config.api.port (the public base URL) instead of a free port — for tests of
+ * activities that fetch from the API, e.g. the CRL publication check (issue #5). */
+export async function startHarness(opts: { workers?: boolean; perspectives?: boolean; env?: Record<string, string>; apiOnConfiguredPort?: boolean } = {}): Promise<Harness> {
   installRuntimeLogging((process.env.CA_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
-  const config = loadConfig();
+  const config = loadConfig({ ...process.env, ...opts.env });
   const db = createDb(config.database.url, { max: 4 });
-  const dns = await startDevDnsServer({ host: '127.0.0.1', port: config.dns.devPort, adminPort: 0, zone: config.dns.devZone });
+  const primaryDns = await startDevDnsServer({ host: '127.0.0.1', port: config.dns.devPort, adminPort: 0, zone: config.dns.devZone });
+  // Issue #3: every remote perspective (BR 3.2.2.9) gets its own DNS server on a free port as its resolver, so tests
+  // can make perspectives disagree; the harness's `dns` writes to all of them.
+  const perspectiveDns = new Map<string, DevDns>();
+  for (const p of config.mpic.perspectives) {
+    perspectiveDns.set(p.id, await startDevDnsServer({ host: '127.0.0.1', port: 0, adminPort: 0, zone: config.dns.devZone }));
+  }
+  const dns = fanOutDns(primaryDns, [...perspectiveDns.values()]);
   const workers: RunningWorker[] = [];
   if (opts.workers !== false) {
     workers.push(await runWorker(await createMainWorker(config)));
     workers.push(await runWorker(await createSigningWorker(config)));
   }
-  const api = await startApiServer(config, { port: 0 });
+  // The perspectives run even with `workers: false` (tests that run their own main worker, e.g. the crash test):
+  // they are separate components, like a remote region's workers.
+  if (opts.perspectives !== false) {
+    for (const p of config.mpic.perspectives) {
+      const own = perspectiveDns.get(p.id)!;
+      workers.push(await runWorker(await createPerspectiveWorker(config, { ...p, resolver: { host: own.host, port: own.port } })));
+    }
+  }
+  const api = await startApiServer(config, { port: opts.apiOnConfiguredPort ? config.api.port : 0 });
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   return {
     config,
     db,
     dns,
+    perspectiveDns,
     temporal,
     apiUrl: api.url,
     workers,
@@ -77,6 +100,7 @@ export async function startHarness(opts: { workers?: boolean } = {}): Promise<Ha
       await api.close();
       await connection.close();
       await dns.stop();
+      for (const d of perspectiveDns.values()) await d.stop();
       await db.close();
     },
   };
@@ -99,3 +123,20 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
 }
 
 export const uniqueLabel = (): string => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+/** A DevDns whose writes go to the primary server and to every perspective server (reads come from the primary). */
+function fanOutDns(primary: DevDns, others: readonly DevDns[]): DevDns {
+  const all = [primary, ...others];
+  return {
+    host: primary.host,
+    port: primary.port,
+    adminPort: primary.adminPort,
+    zone: primary.zone,
+    add: (rr) => all.forEach((d) => d.add(rr)),
+    remove: (name, type, value) => all.map((d) => d.remove(name, type, value))[0]!,
+    clear: () => all.forEach((d) => d.clear()),
+    list: () => primary.list(),
+    setServfail: (name, on) => all.forEach((d) => d.setServfail(name, on)),
+    stop: () => primary.stop(),
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * One network perspective's checks (BR 3.2.2.9): the DCV check and the CAA check, run with this perspective's own
+ * resolver, RETURNING their results — no database, so a perspective can run in another region with nothing but a
+ * Temporal connection. The workflow stores the evidence and applies the quorum (domain/mpic.ts).
+ *
+ * The same activities are registered by the main worker as the primary perspective (task queue of the main worker)
+ * and by each remote perspective worker on `perspective-<id>` (worker/perspective.ts).
+ */
+import type { PerspectiveOutcome } from '../domain/mpic';
+import { policyAt } from '../domain/policy';
+import { txtRecordMatches } from '../domain/dcv';
+import { checkCaa, type CaaCheckResult, type CaaCheckSpec } from './validation/caa';
+import { isDnsTransportError, lookupTxt, type DnsResolverAddress } from './validation/dns-client';
+import { fetchValidationResource, type HttpFetchPolicy } from './validation/http-fetch';
+import { webContentMatches } from './validation/web-check';
+
+/** What a remote perspective must see for the DCV check to corroborate the primary's. */
+export type DcvCheckSpec =
+  | {
+      /** BR 3.2.2.4.7: the random value in a TXT record at `recordName` (the name the primary found it at). */
+      readonly method: '3.2.2.4.7';
+      readonly fqdn: string;
+      readonly authorizationDomainName: string;
+      readonly recordName: string;
+      readonly token: string;
+    }
+  | {
+      /** BR 3.2.2.4.18 / .19: the expected content at `url` (http, port 80; the fetcher follows allowed redirects). */
+      readonly method: '3.2.2.4.18' | '3.2.2.4.19';
+      readonly fqdn: string;
+      readonly authorizationDomainName: string;
+      readonly url: string;
+      readonly expected: string;
+    };
+
+export interface PerspectiveIdentity {
+  readonly id: string;
+  readonly region: string;
+  readonly resolver: DnsResolverAddress;
+}
+
+export interface PerspectiveCheckResult {
+  readonly perspective: string;
+  readonly region: string;
+  readonly resolver: string;
+  readonly outcome: PerspectiveOutcome;
+  readonly detail: string;
+  readonly query: string;
+  readonly authorizationDomainName: string;
+  readonly raw: unknown;
+  readonly checkedAt: string;
+}
+
+export interface PerspectiveCaaResult extends PerspectiveCheckResult {
+  readonly caa: CaaCheckResult | null;
+}
+
+export interface PerspectiveDeps {
+  readonly perspective: PerspectiveIdentity;
+  readonly caaIssuerDomain: string;
+  /** Development only (see activities/validation/caa.ts `climbStopsAt`). */
+  readonly caaClimbStopsAt?: string;
+  readonly http: HttpFetchPolicy;
+  readonly clock: () => Date;
+}
+
+export function createPerspectiveActivities({ perspective, caaIssuerDomain, caaClimbStopsAt, http, clock }: PerspectiveDeps) {
+  const resolverName = `${perspective.resolver.host}:${perspective.resolver.port}`;
+  const base = (query: string, adn: string) => ({
+    perspective: perspective.id,
+    region: perspective.region,
+    resolver: resolverName,
+    query,
+    authorizationDomainName: adn,
+    checkedAt: clock().toISOString(),
+  });
+  return {
+    /** Runs one DCV check from this perspective. Never throws for a negative result: it returns it. */
+    async perspectiveCheckDcv(spec: DcvCheckSpec): Promise<PerspectiveCheckResult> {
+      if (spec.method === '3.2.2.4.7') {
+        const query = `${spec.recordName} IN TXT`;
+        try {
+          const r = await lookupTxt(perspective.resolver, spec.recordName, { dnssecOk: true });
+          const found = r.rcode === 'NOERROR' && txtRecordMatches(r.values, spec.token);
+          return {
+            ...base(query, spec.authorizationDomainName),
+            outcome: found ? 'corroborates' : 'disagrees',
+            detail: found ? `random value found at ${spec.recordName}` : `${r.rcode}: ${r.values.length} TXT value(s) at ${spec.recordName}, none matches`,
+            raw: r.responses.map((x) => x.raw),
+          };
+        } catch (err) {
+          if (!isDnsTransportError(err)) throw err;
+          return { ...base(query, spec.authorizationDomainName), outcome: 'error', detail: err.message, raw: err.details };
+        }
+      }
+      const query = `GET ${spec.url}`;
+      const r = await fetchValidationResource(spec.url, {
+        ...http,
+        resolver: perspective.resolver,
+        mustNotContain: spec.method === '3.2.2.4.18' ? spec.expected : undefined,
+      });
+      const ok = r.ok && webContentMatches(spec.method, r.body, spec.expected);
+      return {
+        ...base(query, spec.authorizationDomainName),
+        outcome: ok ? 'corroborates' : r.ok ? 'disagrees' : 'error',
+        detail: ok ? `expected content at ${r.finalUrl}` : r.ok ? `content at ${r.finalUrl} does not match` : r.error,
+        raw: r.evidence,
+      };
+    },
+
+    /** Runs the CAA check from this perspective (BR 3.2.2.8, 3.2.2.9). */
+    async perspectiveCheckCaa(spec: CaaCheckSpec): Promise<PerspectiveCaaResult> {
+      const query = `CAA ${spec.fqdn} (tree climbing, RFC 8659 §3)`;
+      const now = clock();
+      const caa = await checkCaa(perspective.resolver, spec, {
+        issuerDomain: caaIssuerDomain,
+        policy: policyAt(now),
+        climbStopsAt: caaClimbStopsAt,
+        clock,
+      });
+      const failed = !caa.permitted && caa.rule === 'BR 3.2.2.8';
+      return {
+        ...base(query, caa.relevantDomain ?? spec.fqdn.replace(/^\*\./, '')),
+        outcome: caa.permitted ? 'corroborates' : failed ? 'error' : 'disagrees',
+        detail: caa.reason,
+        raw: caa.lookups,
+        caa,
+      };
+    },
+  };
+}
+
+export type PerspectiveActivities = ReturnType<typeof createPerspectiveActivities>;

@@ -1,0 +1,436 @@
+/**
+ * ACME (issue #6; RFC 8555) persistence: accounts bound to CA accounts, external account binding keys, the ACME view
+ * of orders, challenge responses and finalization. Every state change appends an audit entry in its transaction
+ * (BR 5.4.1; CP 5.4.3), as the last statement where possible (see audit.ts on the chain lock).
+ */
+import { randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { CaError } from '../../domain/errors';
+import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, certificates, challenges, corroborations, orders } from '../schema';
+import { createAccount } from './accounts';
+import { appendAudit } from './audit';
+import { createOrder, getOrderDetail, type NewOrder, type OrderDetail } from './orders';
+import type { DbOrTx } from './types';
+
+export type AcmeAccount = typeof acmeAccounts.$inferSelect;
+export type AcmeEabKey = typeof acmeEabKeys.$inferSelect;
+export type AcmeOrderRow = typeof acmeOrders.$inferSelect;
+
+// --- external account binding keys (RFC 8555 §7.3.4) ---
+
+/**
+ * A new EAB key for a CA account (the admin command). The HMAC key (256 bits from the CSPRNG) is shown once as
+ * base64url — the form certbot (--eab-hmac-key) and lego (--hmac) take — and kept to verify the binding's MAC.
+ */
+export async function createEabKey(db: DbOrTx, input: { accountId: string; actor: string }): Promise<{ keyId: string; hmacKey: string }> {
+  const keyId = `eab_${randomBytes(12).toString('base64url')}`;
+  const hmac = randomBytes(32);
+  return db.transaction(async (tx) => {
+    const [account] = await tx.select().from(accounts).where(eq(accounts.id, input.accountId)).limit(1);
+    if (!account) throw new CaError('notFound', `no account ${input.accountId}`);
+    if (account.status !== 'active') throw new CaError('conflict', `account ${input.accountId} is ${account.status}`);
+    await tx.insert(acmeEabKeys).values({ keyId, accountId: input.accountId, hmacKey: new Uint8Array(hmac) });
+    await appendAudit(tx, { actor: input.actor, event: 'acme.eab_key.created', data: { keyId, accountId: input.accountId, accountKind: account.kind } });
+    return { keyId, hmacKey: hmac.toString('base64url') };
+  });
+}
+
+/** The HMAC key of an EAB key id that may still bind an account (not revoked, not yet used; its CA account active). */
+export async function usableEabKey(db: DbOrTx, keyId: string): Promise<AcmeEabKey | null> {
+  const [row] = await db
+    .select({ key: acmeEabKeys, accountStatus: accounts.status })
+    .from(acmeEabKeys)
+    .innerJoin(accounts, eq(accounts.id, acmeEabKeys.accountId))
+    .where(eq(acmeEabKeys.keyId, keyId))
+    .limit(1);
+  if (!row || row.key.boundAt || row.key.revokedAt || row.accountStatus !== 'active') return null;
+  return row.key;
+}
+
+// --- accounts (RFC 8555 §7.3) ---
+
+export async function getAcmeAccount(db: DbOrTx, id: string): Promise<AcmeAccount | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [row] = await db.select().from(acmeAccounts).where(eq(acmeAccounts.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function findAcmeAccountByThumbprint(db: DbOrTx, thumbprint: string): Promise<AcmeAccount | null> {
+  const [row] = await db.select().from(acmeAccounts).where(eq(acmeAccounts.jwkThumbprint, thumbprint)).limit(1);
+  return row ?? null;
+}
+
+/**
+ * newAccount: with an EAB key the ACME account joins the key's CA account (a designated provider, CP 1.3) and the key
+ * is used up; without one a subscriber CA account is created for it (no API key is handed out: the ACME account key
+ * is its only credential). One transaction: a lost race on the key thumbprint or the EAB key leaves nothing.
+ */
+export async function createAcmeAccount(
+  db: DbOrTx,
+  input: {
+    jwk: Record<string, unknown>;
+    thumbprint: string;
+    contact: readonly string[];
+    termsAgreedAt: Date | null;
+    eabKeyId: string | null;
+    now: Date;
+  },
+): Promise<{ account: AcmeAccount; created: boolean }> {
+  return db.transaction(async (tx) => {
+    // Serialize creations of the same key (two newAccount in flight): the loser returns the winner's account.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'acme-account:' + input.thumbprint}))`);
+    const existing = await findAcmeAccountByThumbprint(tx, input.thumbprint);
+    if (existing) return { account: existing, created: false };
+    let caAccountId: string;
+    if (input.eabKeyId) {
+      const [key] = await tx.select().from(acmeEabKeys).where(eq(acmeEabKeys.keyId, input.eabKeyId)).for('update');
+      if (!key || key.boundAt || key.revokedAt) throw new CaError('unauthorized', 'the external account binding key is unknown, revoked or already used');
+      caAccountId = key.accountId;
+    } else {
+      const { account } = await createAccount(tx, { name: `ACME ${input.thumbprint.slice(0, 16)}`, kind: 'subscriber', actor: 'acme' });
+      caAccountId = account.id;
+    }
+    const [row] = await tx
+      .insert(acmeAccounts)
+      .values({
+        accountId: caAccountId,
+        jwk: input.jwk,
+        jwkThumbprint: input.thumbprint,
+        contact: [...input.contact],
+        termsAgreedAt: input.termsAgreedAt,
+        eabKeyId: input.eabKeyId,
+      })
+      .returning();
+    if (input.eabKeyId) {
+      await tx.update(acmeEabKeys).set({ boundAt: input.now, acmeAccountId: row!.id }).where(eq(acmeEabKeys.keyId, input.eabKeyId));
+    }
+    await appendAudit(tx, {
+      actor: `acme:${row!.id}`,
+      event: 'acme.account.created',
+      data: { acmeAccountId: row!.id, accountId: caAccountId, thumbprint: input.thumbprint, contact: [...input.contact], eabKeyId: input.eabKeyId },
+    });
+    return { account: row!, created: true };
+  });
+}
+
+export async function updateAcmeAccount(
+  db: DbOrTx,
+  id: string,
+  change: { contact?: readonly string[]; status?: 'deactivated' },
+): Promise<AcmeAccount> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(acmeAccounts).where(eq(acmeAccounts.id, id)).for('update');
+    if (!current) throw new CaError('notFound', `no ACME account ${id}`);
+    if (current.status !== 'valid') throw new CaError('unauthorized', `the account is ${current.status}`);
+    const [row] = await tx
+      .update(acmeAccounts)
+      .set({ ...(change.contact ? { contact: [...change.contact] } : {}), ...(change.status ? { status: change.status } : {}), updatedAt: new Date() })
+      .where(eq(acmeAccounts.id, id))
+      .returning();
+    await appendAudit(tx, {
+      actor: `acme:${id}`,
+      event: change.status === 'deactivated' ? 'acme.account.deactivated' : 'acme.account.updated',
+      data: { acmeAccountId: id, ...(change.contact ? { contact: [...change.contact] } : {}) },
+    });
+    if (change.status === 'deactivated') {
+      // RFC 8555 §7.3.6: pending authorizations of a deactivated account are deactivated; here they expire with
+      // their orders, which can no longer be finalized (no request of this account is accepted any more).
+    }
+    return row!;
+  });
+}
+
+/** An operator revokes an ACME account (RFC 8555 §7.3.6 "revoked": server-initiated). */
+export async function revokeAcmeAccount(db: DbOrTx, id: string, opts: { actor: string }): Promise<AcmeAccount | null> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.update(acmeAccounts).set({ status: 'revoked', updatedAt: new Date() }).where(eq(acmeAccounts.id, id)).returning();
+    if (!row) return null;
+    await appendAudit(tx, { actor: opts.actor, event: 'acme.account.revoked', data: { acmeAccountId: id } });
+    return row;
+  });
+}
+
+/**
+ * keyChange (RFC 8555 §7.3.5): the account's key is replaced; a key already used by another account is a 409
+ * (`conflict` with that account's id, so the server can name its URL).
+ */
+export async function changeAcmeAccountKey(
+  db: DbOrTx,
+  id: string,
+  input: { oldThumbprint: string; jwk: Record<string, unknown>; thumbprint: string },
+): Promise<AcmeAccount> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'acme-account:' + input.thumbprint}))`);
+    const other = await findAcmeAccountByThumbprint(tx, input.thumbprint);
+    if (other) throw new CaError('conflict', 'the new key is already in use by an account', { existingAccountId: other.id });
+    const [current] = await tx.select().from(acmeAccounts).where(eq(acmeAccounts.id, id)).for('update');
+    if (!current || current.status !== 'valid') throw new CaError('unauthorized', 'the account is not valid');
+    if (current.jwkThumbprint !== input.oldThumbprint) throw new CaError('unauthorized', 'oldKey is not the account key');
+    const [row] = await tx
+      .update(acmeAccounts)
+      .set({ jwk: input.jwk, jwkThumbprint: input.thumbprint, updatedAt: new Date() })
+      .where(eq(acmeAccounts.id, id))
+      .returning();
+    await appendAudit(tx, {
+      actor: `acme:${id}`,
+      event: 'acme.account.key_changed',
+      data: { acmeAccountId: id, from: input.oldThumbprint, to: input.thumbprint },
+    });
+    return row!;
+  });
+}
+
+// --- orders (RFC 8555 §7.4) ---
+
+export interface AcmeChallengeInput {
+  readonly method: string;
+  readonly recordName: string | null;
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+/**
+ * newOrder: the order through the shared createOrder (its first challenge per authorization: dns-01, method
+ * 3.2.2.4.7), the further challenges offered for each authorization (http-01, method 3.2.2.4.19, not for wildcards),
+ * and the acme_orders row — all in one transaction.
+ */
+export async function createAcmeOrder(
+  db: DbOrTx,
+  input: Omit<NewOrder, 'authorizations' | 'actor'> & {
+    acmeAccountId: string;
+    replaces: { certId: string; serial: string } | null;
+    authorizations: ReadonlyArray<{ fqdn: string; wildcard: boolean; challenges: readonly AcmeChallengeInput[] }>;
+  },
+): Promise<OrderDetail> {
+  const orderId = await db.transaction(async (tx) => {
+    const order = await createOrder(tx, {
+      ...input,
+      actor: `acme:${input.acmeAccountId}`,
+      authorizations: input.authorizations.map((a) => ({ fqdn: a.fqdn, wildcard: a.wildcard, challenge: a.challenges[0]! })),
+    });
+    for (const [i, a] of input.authorizations.entries()) {
+      const more = a.challenges.slice(1);
+      if (more.length === 0) continue;
+      await tx.insert(challenges).values(
+        more.map((c) => ({ authorizationId: order.authorizations[i]!.id, method: c.method, recordName: c.recordName, token: c.token, expiresAt: c.expiresAt })),
+      );
+    }
+    await tx.insert(acmeOrders).values({
+      orderId: order.id,
+      acmeAccountId: input.acmeAccountId,
+      replaces: input.replaces?.certId ?? null,
+      replacesSerial: input.replaces?.serial ?? null,
+    });
+    await appendAudit(tx, {
+      actor: `acme:${input.acmeAccountId}`,
+      event: 'acme.order.created',
+      orderId: order.id,
+      data: { acmeAccountId: input.acmeAccountId, replaces: input.replaces?.certId ?? null, replacesSerial: input.replaces?.serial ?? null },
+    });
+    return order.id;
+  });
+  return (await getOrderDetail(db, orderId))!;
+}
+
+export interface AcmeOrderDetail extends OrderDetail {
+  readonly acme: AcmeOrderRow;
+}
+
+export async function getAcmeOrder(db: DbOrTx, orderId: string): Promise<AcmeOrderDetail | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(orderId)) return null;
+  const [row] = await db.select().from(acmeOrders).where(eq(acmeOrders.orderId, orderId)).limit(1);
+  if (!row) return null;
+  const detail = await getOrderDetail(db, orderId);
+  return detail ? { ...detail, acme: row } : null;
+}
+
+export async function listAcmeOrderIds(db: DbOrTx, acmeAccountId: string, opts: { limit?: number } = {}): Promise<string[]> {
+  const rows = await db
+    .select({ id: acmeOrders.orderId })
+    .from(acmeOrders)
+    .where(eq(acmeOrders.acmeAccountId, acmeAccountId))
+    .orderBy(desc(acmeOrders.createdAt))
+    .limit(opts.limit ?? 1000);
+  return rows.map((r) => r.id);
+}
+
+/** The order an authorization or challenge belongs to, when that order is an ACME order. */
+export async function acmeOrderIdOfAuthorization(db: DbOrTx, authorizationId: string): Promise<string | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(authorizationId)) return null;
+  const [row] = await db
+    .select({ orderId: authorizations.orderId })
+    .from(authorizations)
+    .innerJoin(acmeOrders, eq(acmeOrders.orderId, authorizations.orderId))
+    .where(eq(authorizations.id, authorizationId))
+    .limit(1);
+  return row?.orderId ?? null;
+}
+
+export async function acmeOrderIdOfChallenge(db: DbOrTx, challengeId: string): Promise<{ orderId: string; authorizationId: string } | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return null;
+  const [row] = await db
+    .select({ orderId: authorizations.orderId, authorizationId: authorizations.id })
+    .from(challenges)
+    .innerJoin(authorizations, eq(authorizations.id, challenges.authorizationId))
+    .innerJoin(acmeOrders, eq(acmeOrders.orderId, authorizations.orderId))
+    .where(eq(challenges.id, challengeId))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * The client answers a challenge (RFC 8555 §7.5.1): the key authorization of the account's current key is fixed on
+ * the challenge — what the DCV check will expect — if the challenge is still pending and unexpired and no other
+ * challenge of its authorization was answered. Returns false when it had already been answered (a repeat is fine).
+ */
+export async function respondToChallenge(
+  db: DbOrTx,
+  input: { challengeId: string; keyAuthorization: string; acmeAccountId: string; now: Date },
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [found] = await tx
+      .select({ challenge: challenges, authz: authorizations, orderStatus: orders.status })
+      .from(challenges)
+      .innerJoin(authorizations, eq(authorizations.id, challenges.authorizationId))
+      .innerJoin(orders, eq(orders.id, authorizations.orderId))
+      .where(eq(challenges.id, input.challengeId))
+      .for('update', { of: challenges });
+    if (!found) throw new CaError('notFound', 'no such challenge');
+    const { challenge, authz } = found;
+    if (challenge.keyAuthorization !== null) return false;
+    // Already valid without this challenge (BR 4.2.1 reuse of an earlier validation, issue #3): nothing to answer.
+    if (authz.status === 'valid') return false;
+    if (found.orderStatus !== 'pending' || authz.status !== 'pending' || challenge.status !== 'pending') {
+      throw new CaError('conflict', `the challenge is ${challenge.status} in a ${authz.status} authorization of a ${found.orderStatus} order`, { identifier: authz.fqdn });
+    }
+    if (challenge.expiresAt.getTime() <= input.now.getTime()) {
+      throw new CaError('orderExpired', 'the challenge has expired (CP 3.2.2.4: 25 days)', { identifier: authz.fqdn });
+    }
+    const siblings = await tx
+      .select({ id: challenges.id })
+      .from(challenges)
+      .where(and(eq(challenges.authorizationId, authz.id), sql`${challenges.keyAuthorization} is not null`));
+    if (siblings.length > 0) {
+      throw new CaError('conflict', 'another challenge of this authorization is already being validated', { identifier: authz.fqdn });
+    }
+    await tx.update(challenges).set({ keyAuthorization: input.keyAuthorization }).where(eq(challenges.id, input.challengeId));
+    await appendAudit(tx, {
+      actor: `acme:${input.acmeAccountId}`,
+      event: 'acme.challenge.responded',
+      orderId: authz.orderId,
+      data: { challengeId: challenge.id, authorizationId: authz.id, fqdn: authz.fqdn, method: challenge.method },
+    });
+    return true;
+  });
+}
+
+/** Undo of respondToChallenge when the workflow could not be told (nothing half-done stays behind). */
+export async function clearChallengeResponse(db: DbOrTx, challengeId: string): Promise<void> {
+  await db.update(challenges).set({ keyAuthorization: null }).where(and(eq(challenges.id, challengeId), eq(challenges.status, 'pending')));
+}
+
+/**
+ * finalize (RFC 8555 §7.4): the accepted CSR is written to the ready order, which becomes processing; the same
+ * checks as the API's step 1 ran before (api/accept.ts). Refused (orderNotReady) unless the order is ready.
+ */
+export async function finalizeAcmeOrder(
+  db: DbOrTx,
+  input: { orderId: string; acmeAccountId: string; csrDer: Uint8Array; spkiSha256: Uint8Array; validitySeconds: number; now: Date },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [current] = await tx.select().from(orders).where(eq(orders.id, input.orderId)).for('update');
+    if (!current) throw new CaError('notFound', 'no such order');
+    if (current.status !== 'ready') throw new CaError('conflict', `the order is ${current.status}, not ready`, { acmeType: 'orderNotReady' });
+    await tx
+      .update(orders)
+      .set({ csrDer: input.csrDer, spkiSha256: input.spkiSha256, validitySeconds: input.validitySeconds, status: 'processing', updatedAt: input.now })
+      .where(eq(orders.id, input.orderId));
+    await tx.update(acmeOrders).set({ finalizedAt: input.now }).where(eq(acmeOrders.orderId, input.orderId));
+    await appendAudit(tx, {
+      actor: `acme:${input.acmeAccountId}`,
+      event: 'acme.order.finalized',
+      orderId: input.orderId,
+      data: { from: current.status, to: 'processing', spkiSha256: input.spkiSha256, validitySeconds: input.validitySeconds },
+    });
+  });
+}
+
+/** Undo of finalizeAcmeOrder when the workflow could not be signalled: the order is ready again, without a CSR. */
+export async function unfinalizeAcmeOrder(db: DbOrTx, input: { orderId: string; reason: string }): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(orders)
+      .set({ csrDer: new Uint8Array(0), spkiSha256: new Uint8Array(0), status: 'ready', updatedAt: new Date() })
+      .where(and(eq(orders.id, input.orderId), eq(orders.status, 'processing')))
+      .returning({ id: orders.id });
+    if (!row) return;
+    await tx.update(acmeOrders).set({ finalizedAt: null }).where(eq(acmeOrders.orderId, input.orderId));
+    await appendAudit(tx, { actor: 'acme', event: 'acme.order.finalize_aborted', orderId: input.orderId, data: { reason: input.reason } });
+  });
+}
+
+/**
+ * Authorizations of the order whose domain validation passed multi-perspective corroboration (BR 3.2.2.9; issue #3
+ * stores every round in `corroborations`). The ACME server shows an authorization valid only then.
+ */
+export async function corroboratedAuthorizationIds(db: DbOrTx, orderId: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ id: corroborations.authorizationId })
+    .from(corroborations)
+    .where(and(eq(corroborations.orderId, orderId), eq(corroborations.check, 'dcv'), eq(corroborations.result, 'pass')));
+  return new Set(rows.map((r) => r.id).filter((id): id is string => id !== null));
+}
+
+// --- certificates (download, ARI, revocation) ---
+
+/** The ACME account an ACME-issued certificate was issued to (CP 3.4 (2)), or null for API-issued ones. */
+export async function acmeAccountOfOrder(db: DbOrTx, orderId: string): Promise<string | null> {
+  const [row] = await db.select({ id: acmeOrders.acmeAccountId }).from(acmeOrders).where(eq(acmeOrders.orderId, orderId)).limit(1);
+  return row?.id ?? null;
+}
+
+/**
+ * RFC 9773 §5: is this certificate already being replaced by another order of the account that has not failed?
+ * (Such a second `replaces` is answered with alreadyReplaced.)
+ */
+export async function activeReplacementOrder(db: DbOrTx, serial: string): Promise<string | null> {
+  const [row] = await db
+    .select({ id: acmeOrders.orderId })
+    .from(acmeOrders)
+    .innerJoin(orders, eq(orders.id, acmeOrders.orderId))
+    .where(and(eq(acmeOrders.replacesSerial, serial), notInArray(orders.status, ['invalid', 'expired'])))
+    .orderBy(asc(acmeOrders.createdAt))
+    .limit(1);
+  return row?.id ?? null;
+}
+
+/** Certificates of the given serials that exist (ARI lookups by serial); `issued` or `revoked` only. */
+export async function issuedCertificatesBySerial(db: DbOrTx, serials: readonly string[]) {
+  if (serials.length === 0) return [];
+  return db
+    .select()
+    .from(certificates)
+    .where(and(inArray(certificates.serial, [...serials]), inArray(certificates.status, ['issued', 'revoked'])));
+}
+
+/** Unused EAB keys of a CA account (for the admin listing). */
+export async function listEabKeys(db: DbOrTx, accountId: string) {
+  return db
+    .select({ keyId: acmeEabKeys.keyId, createdAt: acmeEabKeys.createdAt, boundAt: acmeEabKeys.boundAt, acmeAccountId: acmeEabKeys.acmeAccountId, revokedAt: acmeEabKeys.revokedAt })
+    .from(acmeEabKeys)
+    .where(eq(acmeEabKeys.accountId, accountId))
+    .orderBy(asc(acmeEabKeys.createdAt));
+}
+
+export async function revokeEabKey(db: DbOrTx, keyId: string, opts: { actor: string; now: Date }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(acmeEabKeys)
+      .set({ revokedAt: opts.now })
+      .where(and(eq(acmeEabKeys.keyId, keyId), isNull(acmeEabKeys.revokedAt)))
+      .returning();
+    if (!row) return false;
+    await appendAudit(tx, { actor: opts.actor, event: 'acme.eab_key.revoked', data: { keyId } });
+    return true;
+  });
+}

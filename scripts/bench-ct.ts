@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:ct [-- --n 40 --concurrency 8]`: issuance throughput WITH Certificate Transparency (add-pre-chain
+ * to the three local TesseraCT logs, SCT verification, the SCT list in the final certificate and its lint) against
+ * the same path WITHOUT CT (CA_CT_SUBMISSION=off: precertificate and certificate, no logs), measured in the same
+ * run on the same services, reported as a ratio (docs/BENCHMARKS.md). Pre-issuance linting (zlint + pkilint) runs in
+ * both phases (it is never optional). Services live under .data-bench-ct/ on their own ports.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { repoRoot } from '../config';
+
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '24' }, concurrency: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' } },
+});
+const N = Number(values.n);
+const C = Number(values.concurrency);
+/** Rounds of the two phases, in ABBA order (see below). */
+const ROUNDS = Number(values.rounds);
+
+Object.assign(process.env, {
+  CA_ENV: 'development',
+  CA_DATA_DIR: path.join(repoRoot, '.data-bench-ct'),
+  CA_PG_PORT: '25533',
+  TEMPORAL_ADDRESS: '127.0.0.1:27333',
+  CA_TASK_QUEUE: 'ca-main-bench-ct',
+  CA_SIGNING_TASK_QUEUE: 'ca-signing-bench-ct',
+  CA_DNS_RESOLVER: '127.0.0.1:28153',
+  CA_DEV_DNS_PORT: '28153',
+  CA_DEV_DNS_ADMIN_PORT: '28155',
+  CA_LOG_LEVEL: 'ERROR',
+});
+
+const { loadConfig } = await import('./../config');
+const { bringUpServices } = await import('./lib/services');
+const { startHarness } = await import('../test/support/ca-harness');
+const { orderWorkflowId } = await import('../workflows/contracts');
+
+const config = loadConfig();
+// ctLogs: the three local TesseraCT logs are started once and serve the "with CT" phase.
+const services = await bringUpServices(config, { log: () => {}, persistTemporal: false, temporalUi: false, devDns: false, ctLogs: true });
+process.env.DATABASE_URL = services.databaseUrl;
+process.env.HSM_PIN = services.hsmPin;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function phase(label: string, env: Record<string, string>) {
+  const h = await startHarness({ env });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  try {
+    const { apiKey } = await h.newAccount(`Bench ${label}`);
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-ct-'));
+    execFileSync('openssl', ['genrsa', '-out', path.join(dir, 'key.pem'), '2048'], { stdio: 'ignore' });
+    const run = `${label}${Date.now().toString(36)}`;
+    // C warm-up orders (not measured: first workflow bundle load, first linter runs), then N measured.
+    const csrs = Array.from({ length: N + C }, (_, i) => {
+      const name = `c${i}.${run}.${h.config.dns.devZone}`;
+      execFileSync('openssl', ['req', '-new', '-key', path.join(dir, 'key.pem'), '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-outform', 'DER', '-out', path.join(dir, `${i}.der`)], { stdio: 'ignore' });
+      return readFileSync(path.join(dir, `${i}.der`));
+    });
+    rmSync(dir, { recursive: true, force: true });
+    const latencies: number[] = [];
+    let failures = 0;
+    const issueOne = async (i: number) => {
+        const start = performance.now();
+        const res = await h.api('/v1/orders?profile=dv', { method: 'POST', apiKey, headers: { 'content-type': 'application/pkcs10' }, body: csrs[i] });
+        const order = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
+        const ch = order.authorizations[0]!.challenges[0]!;
+        h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
+        await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey });
+        const result = (await client.workflow.getHandle(orderWorkflowId(order.id)).result()) as { status: string };
+        return { ok: result.status === 'valid', ms: performance.now() - start };
+    };
+    await Promise.all(Array.from({ length: C }, (_, i) => issueOne(N + i)));
+    let cursor = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: C }, async () => {
+      while (cursor < N) {
+        const r = await issueOne(cursor++);
+        if (!r.ok) failures++;
+        latencies.push(r.ms);
+      }
+    }));
+    const seconds = (performance.now() - t0) / 1000;
+    latencies.sort((a, b) => a - b);
+    return {
+      seconds,
+      certificatesPerSecond: Number((N / seconds).toFixed(3)),
+      failures,
+      latencyMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) },
+    };
+  } finally {
+    await connection.close();
+    await h.stop();
+  }
+}
+
+try {
+  // Baseline first, then CT; both on the same services (Temporal, PostgreSQL, SoftHSM2) and the same machine load.
+  const withoutCt: Awaited<ReturnType<typeof phase>>[] = [];
+  const withCt: Awaited<ReturnType<typeof phase>>[] = [];
+  // ABBA order (without, with, with, without, …): a load that drifts during the run, and any cost of coming first
+  // or second after the previous phase, fall on both sides alike.
+  for (let r = 0; r < ROUNDS; r++) {
+    if (r % 2 === 0) {
+      withoutCt.push(await phase('noct', { CA_CT_SUBMISSION: 'off' }));
+      withCt.push(await phase('ct', {}));
+    } else {
+      withCt.push(await phase('ct', {}));
+      withoutCt.push(await phase('noct', { CA_CT_SUBMISSION: 'off' }));
+    }
+  }
+  const rate = (ps: typeof withCt) => (N * ps.length) / ps.reduce((s, p) => s + p.seconds, 0);
+  const p50 = (ps: typeof withCt) => ps.map((p) => p.latencyMs.p50).sort((a, b) => a - b)[Math.floor(ps.length / 2)]!;
+  console.log(JSON.stringify({
+    n: N,
+    concurrency: C,
+    rounds: ROUNDS,
+    withoutCt: withoutCt.map(({ seconds: _s, ...p }) => p),
+    withCt: withCt.map(({ seconds: _s, ...p }) => p),
+    ratios: {
+      throughputWithCtVsWithout: Number((rate(withCt) / rate(withoutCt)).toFixed(3)),
+      p50LatencyWithCtVsWithout: Number((p50(withCt) / p50(withoutCt)).toFixed(3)),
+    },
+  }, null, 2));
+} finally {
+  await services.stop();
+}

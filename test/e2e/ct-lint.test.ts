@@ -1,0 +1,222 @@
+/**
+ * Issue #4 end to end: pre-issuance linting (step 6), precertificate (7), CT submission (8) and the final
+ * certificate with embedded SCTs (10), through the API, Temporal, the workers, PostgreSQL and SoftHSM2, against two
+ * real local CT logs (TesseraCT, started by the global setup) — and an in-process fake log only to inject faults.
+ *
+ * The results are checked with tools that are not our code: OpenSSL shows the SCTs, pkijs' own SCT verifier checks
+ * them against the TesseraCT keys, and zlint and pkilint (run directly, not through pki/lint.ts) report no error.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import * as pkijs from 'pkijs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config';
+import type { CtLogEntry } from '../../activities/ct/log-list';
+import { listLintReports } from '../../db/repositories/ct-lint';
+import { certificates, issuers } from '../../db/schema';
+import { oids } from '../../pki/extensions';
+import { findPkilint, findZlint } from '../../pki/lint';
+import { parseCertificate, tbsWithoutCtExtensions } from '../../pki/certificate';
+import { decodeSctListExtensionValue, logIdOf, verifyPrecertSct } from '../../pki/sct';
+import { spkiOfCertificate } from '../../activities/ct/scts';
+import { orderWorkflowId } from '../../workflows/contracts';
+import { makeCsr } from '../support/csr';
+import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { startFakeCtLog, type FakeCtLog, type FakeLogMode } from '../support/fake-ct-log';
+
+const work = mkdtempSync(path.join(tmpdir(), 'e2e-ct-'));
+const logListFile = path.join(work, 'log-list.json');
+const DEADLINE_S = 15;
+let h: Harness;
+let apiKey: string;
+let realLogs: CtLogEntry[];
+let fake: FakeCtLog;
+
+function useLogs(logs: CtLogEntry[]): void {
+  writeFileSync(logListFile, JSON.stringify({ logs }));
+}
+
+beforeAll(async () => {
+  // The two TesseraCT instances the global setup started (scripts/lib/ct-logs.ts), from the default log list.
+  realLogs = (JSON.parse(readFileSync(loadConfig().ct.logListFile, 'utf8')) as { logs: CtLogEntry[] }).logs;
+  expect(realLogs.map((l) => l.id)).toEqual(['local-a1', 'local-a2', 'local-b']);
+  useLogs(realLogs);
+  fake = await startFakeCtLog();
+  h = await startHarness({
+    env: {
+      CA_CT_LOG_LIST: logListFile,
+      CA_CT_DEADLINE_SECONDS: String(DEADLINE_S),
+      CA_CT_ATTEMPT_TIMEOUT_SECONDS: '3',
+      // Names under a public suffix (JPRS's documentation domain), not the default dev.test: the certificates of
+      // this file must lint with 0 errors, with no development-only acceptance of the Internal Name dev.test.
+      CA_DEV_ZONE: 'ct-e2e.example.jp',
+    },
+  });
+  ({ apiKey } = await h.newAccount('CT Applicant'));
+});
+afterAll(async () => {
+  await h?.stop();
+  await fake?.close();
+});
+
+interface OrderView {
+  id: string;
+  status: string;
+  error: { type: string; detail: string } | null;
+  certificate: { serial: string; status: string } | null;
+}
+
+async function issue(): Promise<{ order: OrderView; ms: number }> {
+  const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
+  const csr = makeCsr({ names: [name] });
+  const t0 = Date.now();
+  const res = await h.api('/v1/orders', {
+    method: 'POST',
+    apiKey,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ csr: csr.pem, profile: 'dv' }),
+  });
+  const created = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
+  expect(res.status, JSON.stringify(created)).toBe(201);
+  const ch = created.authorizations[0]!.challenges[0]!;
+  h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
+  expect((await h.api(`/v1/orders/${created.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
+  const order = await eventually(async () => {
+    const o = (await (await h.api(`/v1/orders/${created.id}`, { apiKey })).json()) as OrderView;
+    return o.status === 'valid' || o.status === 'invalid' ? o : null;
+  }, 120_000);
+  return { order, ms: Date.now() - t0 };
+}
+
+async function certRow(orderId: string) {
+  const [row] = await h.db.db.select().from(certificates).where(eq(certificates.orderId, orderId));
+  return row!;
+}
+
+function writeDer(name: string, der: Uint8Array): string {
+  const file = path.join(work, name);
+  writeFileSync(file, der);
+  return file;
+}
+
+/** zlint run directly: the lints that report error or fatal. */
+function zlintErrors(file: string): string[] {
+  const out = spawnSync(findZlint(), ['-format', 'der', file], { encoding: 'utf8' }).stdout;
+  return Object.entries(JSON.parse(out) as Record<string, { result: string }>).filter(([, r]) => r.result === 'error' || r.result === 'fatal').map(([n]) => n);
+}
+
+/** pkilint run directly: the findings of severity ERROR or FATAL. */
+function pkilintErrors(file: string, type: string): string[] {
+  const out = spawnSync(findPkilint(), ['lint', '-t', type, '-f', 'JSON', '--document-format', 'DER', file], { encoding: 'utf8' }).stdout;
+  const json = JSON.parse(out) as { results: Array<{ finding_descriptions: Array<{ severity: string; code: string }> }> };
+  return json.results.flatMap((r) => r.finding_descriptions).filter((d) => d.severity === 'ERROR' || d.severity === 'FATAL').map((d) => d.code);
+}
+
+describe('issuance with pre-issuance linting and CT (real TesseraCT logs)', () => {
+  it('embeds SCTs from the local logs that verify against their keys (our code, pkijs, OpenSSL), and lints clean', async () => {
+    useLogs(realLogs);
+    const { order } = await issue();
+    expect(order.status, JSON.stringify(order.error)).toBe('valid');
+    const row = await certRow(order.id);
+    expect(row.status).toBe('issued');
+    const [dv] = await h.db.db.select().from(issuers).where(eq(issuers.id, row.issuerId));
+
+    // A 200-day certificate needs 3 SCTs, at most 2 counted per operator: all three local logs (2 operators).
+    // OpenSSL (independent parser) shows three SCTs, one per local log, by log id.
+    const certFile = writeDer('cert.der', row.certDer!);
+    const text = execFileSync('openssl', ['x509', '-inform', 'DER', '-in', certFile, '-noout', '-text'], { encoding: 'utf8' });
+    expect(text).toContain('CT Precertificate SCTs');
+    expect(text.match(/Signed Certificate Timestamp:/g)).toHaveLength(3);
+    for (const l of realLogs) {
+      const id = Buffer.from(logIdOf(new Uint8Array(Buffer.from(l.publicKey, 'base64')))).toString('hex').toUpperCase().match(/../g)!;
+      expect(text.replace(/\s+/g, '')).toContain(id.join(':'));
+    }
+
+    // Our verifier, against the TesseraCT keys: the final certificate's SCTs sign its TBS minus the SCT list.
+    const cert = parseCertificate(row.certDer!);
+    const ext = cert.extensions!.find((e) => e.extnID === oids.ctSctList)!;
+    const scts = decodeSctListExtensionValue(new Uint8Array(ext.extnValue.valueBlock.valueHexView));
+    expect(scts).toHaveLength(3);
+    for (const sct of scts) {
+      const log = realLogs.find((l) => Buffer.from(logIdOf(new Uint8Array(Buffer.from(l.publicKey, 'base64')))).equals(Buffer.from(sct.logId)))!;
+      expect(log).toBeDefined();
+      expect(verifyPrecertSct(sct, {
+        logSpkiDer: new Uint8Array(Buffer.from(log.publicKey, 'base64')),
+        issuerSpkiDer: spkiOfCertificate(dv!.certDer!),
+        tbsDer: tbsWithoutCtExtensions(row.certDer!),
+      })).toEqual({ ok: true });
+      expect(Math.abs(sct.timestamp - Date.now())).toBeLessThan(10 * 60_000);
+    }
+    // pkijs' verifySCTsForCertificate: a second, independent implementation of RFC 6962 3.2.
+    const pkijsLogs = realLogs.map((l) => ({
+      log_id: Buffer.from(logIdOf(new Uint8Array(Buffer.from(l.publicKey, 'base64')))).toString('base64'),
+      key: l.publicKey,
+    }));
+    expect(await pkijs.verifySCTsForCertificate(cert, parseCertificate(dv!.certDer!), pkijsLogs)).toEqual([true, true, true]);
+
+    // zlint and pkilint, run directly on the CA-signed precertificate and final certificate: 0 errors.
+    const precertFile = writeDer('precert.der', row.precertDer!);
+    expect(zlintErrors(precertFile)).toEqual([]);
+    expect(zlintErrors(certFile)).toEqual([]);
+    expect(pkilintErrors(precertFile, 'DV-PRE-CERTIFICATE')).toEqual([]);
+    expect(pkilintErrors(certFile, 'DV-FINAL-CERTIFICATE')).toEqual([]);
+
+    // The lint reports are kept with the order: both linters, precertificate and final, all passing.
+    const reports = await listLintReports(h.db.db, order.id);
+    expect(reports.map((r) => `${r.kind}/${r.linter}/${r.verdict}`).sort()).toEqual([
+      'final/pkilint/pass', 'final/zlint/pass', 'precertificate/pkilint/pass', 'precertificate/zlint/pass',
+    ]);
+    expect(reports.every((r) => r.findings.every((f) => f.severity !== 'error' && f.severity !== 'fatal'))).toBe(true);
+    // Warnings are recorded, and every one carries its justification.
+    const warnings = reports.flatMap((r) => r.findings.filter((f) => f.severity === 'warning'));
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings.every((f) => typeof f.acceptedBecause === 'string')).toBe(true);
+  });
+
+  it('a slow log does not hold up an order that the other logs already satisfy', async () => {
+    fake.mode = 'slow';
+    fake.slowMs = 60_000;
+    useLogs([...realLogs, fake.entry('fake-slow', 'Fake Operator C')]);
+    const before = fake.requests;
+    const { order, ms } = await issue();
+    expect(order.status, JSON.stringify(order.error)).toBe('valid');
+    expect(fake.requests).toBeGreaterThan(before); // it was asked …
+    expect(ms).toBeLessThan(DEADLINE_S * 1000); // … but not waited for
+    const row = await certRow(order.id);
+    const scts = decodeSctListExtensionValue(new Uint8Array(
+      parseCertificate(row.certDer!).extensions!.find((e) => e.extnID === oids.ctSctList)!.extnValue.valueBlock.valueHexView,
+    ));
+    expect(scts).toHaveLength(3);
+  });
+
+  // Each CT failure mode of the second operator's log: the policy (3 SCTs, ≤ 2 per operator, ≥ 2 operators) cannot
+  // be met by operator A's two logs alone, so the order fails
+  // with the reason, no final certificate is signed, and the presumed certificate (the precertificate) is revoked.
+  it.each<[FakeLogMode, RegExp]>([
+    ['down', /fake-b: .*(503|timed out|Timeout)/i],
+    ['slow', /fake-b: .*(timeout|timed out|aborted)/i],
+    ['bad-signature', /fake-b: .*signature does not verify/],
+    ['wrong-timestamp', /fake-b: .*timestamp .* outside the submission window/],
+  ])('CT failure "%s" of one operator’s log: order invalid, no certificate, presumed certificate revoked', async (mode, why) => {
+    fake.mode = mode;
+    fake.slowMs = 60_000;
+    useLogs([realLogs[0]!, realLogs[1]!, fake.entry('fake-b', 'Fake Operator B')]);
+    const { order } = await issue();
+    expect(order.status).toBe('invalid');
+    expect(order.error?.type).toBe('CtPolicyNotMet');
+    expect(order.error?.detail).toMatch(/CT policy not met/);
+    expect(order.error?.detail).toMatch(why);
+    const row = await certRow(order.id);
+    expect(row.precertDer).not.toBeNull();
+    expect(row.certDer).toBeNull();
+    expect(row.status).toBe('revoked');
+    // Visible in Temporal: the workflow result and the CaStatus search attribute.
+    const handle = h.temporal.workflow.getHandle(orderWorkflowId(order.id));
+    expect(((await handle.result()) as { status: string }).status).toBe('invalid');
+    const sa = (await handle.describe()).searchAttributes as Record<string, unknown[]>;
+    expect(sa.CaStatus).toEqual(['invalid']);
+  });
+});

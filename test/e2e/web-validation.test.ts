@@ -1,0 +1,92 @@
+/**
+ * Issue #3: the applicant picks the method per authorization. The web file method (BR 3.2.2.4.18) end to end: the
+ * order offers a `web-file` challenge next to dns-01 (never for a wildcard), the applicant serves the random value on
+ * a real web server on 127.0.0.1:80, says ready for THAT challenge, and the primary and every remote perspective fetch
+ * it (loopback allowed only by the development configuration).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCsr } from '../support/csr';
+import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { serve, startWebServers, type WebServers } from '../support/web-server';
+
+let h: Harness;
+let web: WebServers;
+let apiKey: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  web = await startWebServers();
+  ({ apiKey } = await h.newAccount('Web Applicant'));
+});
+afterAll(async () => {
+  await web?.stop();
+  await h?.stop();
+});
+
+type Ch = { id: string; type: string; method: string; recordName: string | null; url: string | null; recordValue: string; status: string };
+type OrderJson = { id: string; status: string; error: unknown; authorizations: Array<{ fqdn: string; wildcard: boolean; status: string; challenges: Ch[] }> };
+
+async function order(names: string[]): Promise<OrderJson> {
+  const res = await h.api('/v1/orders', {
+    method: 'POST',
+    apiKey,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ csr: makeCsr({ names, cn: names.find((n) => !n.startsWith('*')) ?? null }).pem, profile: 'dv' }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as OrderJson;
+}
+
+describe('CP 3.2.2.4.18 web file, chosen by the applicant', () => {
+  it('offers dns-01 and web-file for a name, dns-01 only for a wildcard', async () => {
+    const base = `${uniqueLabel()}.${h.config.dns.devZone}`;
+    const o = await order([base, `*.${base}`]);
+    const [plain, wild] = o.authorizations;
+    expect(plain!.challenges.map((c) => c.type)).toEqual(['dns-01', 'web-file']);
+    expect(wild!.challenges.map((c) => c.type)).toEqual(['dns-01']);
+    const file = plain!.challenges[1]!;
+    expect(file.method).toBe('3.2.2.4.18');
+    expect(file.url).toMatch(new RegExp(`^http://${base.replace(/\./g, '\\.')}/\\.well-known/pki-validation/[0-9a-f]{32}\\.txt$`));
+    // BR 3.2.2.4.18: the random value is not part of the URL the CA will request.
+    expect(file.url).not.toContain(file.recordValue);
+    expect(file.recordValue).not.toBe(plain!.challenges[0]!.recordValue);
+  });
+
+  it('validates by the file on 127.0.0.1:80 from the primary and all five perspectives, and issues', async () => {
+    const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
+    const o = await order([name]);
+    const file = o.authorizations[0]!.challenges.find((c) => c.type === 'web-file')!;
+    h.dns.add({ name, type: 'A', value: '127.0.0.1' });
+    web.route(name, new URL(file.url!).pathname, serve(`${file.recordValue}\n`));
+    expect((await h.api(`/v1/orders/${o.id}/challenges/${file.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
+    const done = await eventually(async () => {
+      const j = (await (await h.api(`/v1/orders/${o.id}`, { apiKey })).json()) as OrderJson;
+      return j.status === 'valid' || j.status === 'invalid' ? j : null;
+    }, 120_000);
+    expect(done.status, JSON.stringify(done.error)).toBe('valid');
+    const validated = done.authorizations[0]!.challenges.find((c) => c.id === file.id)!;
+    expect(validated.status).toBe('valid');
+    // The random value never appeared in any request; 1 primary + 5 remote fetches.
+    const mine = web.requests.filter((r) => r.host === name);
+    expect(mine).toHaveLength(6);
+    expect(mine.every((r) => !r.path.includes(file.recordValue))).toBe(true);
+    const ev = await h.db.sql`select perspective, method, query, result from validation_evidence where challenge_id = ${file.id} and "check" = 'dcv'`;
+    expect(ev.find((e) => e.perspective === 'primary')).toMatchObject({ method: '3.2.2.4.18 (ca-tbr-18)', query: `GET ${file.url}`, result: 'success' });
+    expect(ev.filter((e) => e.perspective !== 'primary' && e.result === 'success')).toHaveLength(5);
+  });
+
+  it('a file served with the wrong content leaves the order invalid with the evidence', async () => {
+    const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
+    const o = await order([name]);
+    const file = o.authorizations[0]!.challenges.find((c) => c.type === 'web-file')!;
+    h.dns.add({ name, type: 'A', value: '127.0.0.1' });
+    web.route(name, new URL(file.url!).pathname, serve('something else'));
+    expect((await h.api(`/v1/orders/${o.id}/challenges/${file.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
+    const done = await eventually(async () => {
+      const j = (await (await h.api(`/v1/orders/${o.id}`, { apiKey })).json()) as OrderJson;
+      return j.status === 'invalid' ? j : null;
+    }, 120_000);
+    expect(JSON.stringify(done.error)).toContain(name);
+    expect(done.authorizations[0]!.challenges.find((c) => c.id === file.id)!.status).toBe('invalid');
+  });
+});

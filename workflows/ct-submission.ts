@@ -1,0 +1,108 @@
+/**
+ * Issuance cycle step 8 inside the workflow: submit the precertificate to every planned log in parallel (one
+ * activity per log, visible as such in the Temporal UI, each with its own per-attempt timeout and retries with
+ * backoff), stop as soon as the collected SCTs meet the CT policy (domain/ct-policy.ts) — the remaining
+ * submissions are cancelled, so a slow or failing log does not hold up an order that others already satisfy —
+ * and fail with the reason when the policy cannot be met by the deadline.
+ */
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import type { createCtActivities, CtPlan } from '../activities/ct/submission';
+import { evaluateCtPolicy, type CollectedSct } from '../domain/ct-policy';
+import { failureTypes } from './contracts';
+
+type CtActivities = ReturnType<typeof createCtActivities>;
+
+const planner = proxyActivities<CtActivities>({
+  startToCloseTimeout: '30 seconds',
+  // A missing or malformed log list is an operator's fix: retried for a few minutes, then the order fails (unsigned).
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: [failureTypes.policyViolation] },
+});
+
+function reason(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The CT plan, made BEFORE the precertificate is signed (so a log list that cannot satisfy the policy fails the
+ * order while nothing is signed yet): the logs, the SCTs this certificate's lifetime needs, the deadline.
+ */
+export async function planCt(serial: string): Promise<CtPlan> {
+  const plan = await planner.planCtSubmission({ serial });
+  if (!plan.enabled || !plan.requirement) return plan;
+  const req = plan.requirement;
+  // Fail fast when even every configured log together could not satisfy the policy.
+  const possible = evaluateCtPolicy(req, plan.logs.map((l) => ({ logId: l.id, operator: l.operator, api: l.api })));
+  if (!possible.met) {
+    throw ApplicationFailure.nonRetryable(
+      `CT policy cannot be met by the configured logs (${plan.logs.map((l) => l.id).join(', ') || 'none'}): ${possible.missing}`,
+      failureTypes.ctPolicyNotMet,
+    );
+  }
+  return plan;
+}
+
+/**
+ * Returns the ids of the logs whose SCTs are to be embedded ([] when CT submission is off), or throws a
+ * non-retryable CtPolicyNotMet ApplicationFailure that says what was missing and what each log did.
+ */
+export async function collectScts(orderId: string, serial: string, plan: CtPlan): Promise<string[]> {
+  if (!plan.enabled || !plan.requirement) return [];
+  const req = plan.requirement;
+
+  const submit = proxyActivities<CtActivities>({
+    startToCloseTimeout: `${plan.attemptTimeoutSeconds + 5} seconds`,
+    scheduleToCloseTimeout: `${plan.deadlineSeconds} seconds`,
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '15 seconds',
+      nonRetryableErrorTypes: [failureTypes.ctSctInvalid, failureTypes.ctLogRejected, failureTypes.policyViolation],
+    },
+  });
+
+  const collected: CollectedSct[] = [];
+  const outcome: Record<string, string> = Object.fromEntries(plan.logs.map((l) => [l.id, 'pending']));
+  let met = false;
+  let settled = false;
+  const scope = new CancellationScope();
+  const all = scope.run(() =>
+    Promise.all(plan.logs.map(async (log) => {
+      try {
+        await submit.submitToCtLog({ orderId, serial, logId: log.id });
+        outcome[log.id] = 'SCT verified';
+        collected.push({ logId: log.id, operator: log.operator, api: log.api });
+        if (evaluateCtPolicy(req, collected).met) met = true;
+      } catch (err) {
+        outcome[log.id] = isCancellation(err) ? 'cancelled (policy already met)' : reason(err);
+      }
+    })),
+  ).finally(() => {
+    settled = true;
+  });
+
+  const inTime = await condition(() => met || settled, `${plan.deadlineSeconds} seconds`);
+  if (!met) {
+    if (!settled) scope.cancel();
+    await all;
+    const evaluation = evaluateCtPolicy(req, collected);
+    const logs = Object.entries(outcome).map(([id, o]) => `${id}: ${o}`).join('; ');
+    throw ApplicationFailure.nonRetryable(
+      `CT policy not met${inTime ? '' : ` by the deadline (${plan.deadlineSeconds} s)`}: ${evaluation.missing} — ${logs}`,
+      failureTypes.ctPolicyNotMet,
+    );
+  }
+  if (!settled) {
+    scope.cancel();
+    await all;
+  }
+  return collected.map((c) => c.logId).sort();
+}

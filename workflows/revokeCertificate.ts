@@ -1,0 +1,103 @@
+/**
+ * revokeCertificate — one workflow per revocation request (CP 4.9.3–4.9.5; BR 4.9.1.1), id `revoke-<serial>`.
+ * The API (or the admin CLI) has authenticated the requester and checked the rules (domain/revocation.ts); the
+ * first activity checks them again against the current row before anything changes.
+ *
+ * 1. record: audit the request, store the revocation (time, reason) in PostgreSQL.
+ * 2. publish: re-sign the serial's OCSP response on the signing queue (activities/ocsp.ts) and ask the issuer's
+ *    debounced CRL publisher for a new CRL (publishCrl) — in parallel: neither waits for the other.
+ * The BR deadline (24 h / 5 days) is a durable timer: if it fires before both are done the workflow flags itself
+ * (search attribute CaStatus=revocation-overdue, query `revocationProgress`) for the operators, and keeps going.
+ */
+import { ApplicationFailure, ActivityFailure, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { createCrlPublicationActivities } from '../activities/crl';
+import type { createOcspActivities } from '../activities/ocsp';
+import type { createRevocationActivities } from '../activities/revocation';
+import { searchAttributes } from './contracts';
+import {
+  revocationProgressQuery,
+  type RevocationProgress,
+  type RevokeCertificateInput,
+  type RevokeCertificateResult,
+} from './revocation-contracts';
+
+type RevocationActivities = ReturnType<typeof createRevocationActivities>;
+type CrlPublicationActivities = ReturnType<typeof createCrlPublicationActivities>;
+type OcspSigningActivities = ReturnType<typeof createOcspActivities>;
+
+export async function revokeCertificate(input: RevokeCertificateInput): Promise<RevokeCertificateResult> {
+  const storage = proxyActivities<RevocationActivities & CrlPublicationActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['NotRevocable'] },
+  });
+  const ocsp = proxyActivities<OcspSigningActivities>({
+    taskQueue: input.signingTaskQueue,
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+
+  let progress: RevocationProgress = {
+    serial: input.serial,
+    step: 'recording',
+    reason: input.reason,
+    deadline: input.deadline,
+    overdue: false,
+    ocsp: 'pending',
+    crl: 'pending',
+    error: null,
+  };
+  const update = (p: Partial<RevocationProgress>) => {
+    progress = { ...progress, ...p };
+  };
+  setHandler(revocationProgressQuery, () => progress);
+  upsertSearchAttributes([
+    { key: searchAttributes.serial, value: input.serial },
+    { key: searchAttributes.status, value: 'revoking' },
+  ]);
+
+  let finished = false;
+  const work = (async () => {
+    await storage.recordRevocation({
+      serial: input.serial,
+      reason: input.reason,
+      requester: input.requester,
+      actor: input.actor,
+      deadline: input.deadline,
+      deadlineRule: input.deadlineRule,
+      workflowId: workflowInfo().workflowId,
+    });
+    update({ step: 'publishing' });
+    await Promise.all([
+      ocsp.signOcspResponses({ serials: [input.serial] }).then(() => update({ ocsp: 'signed' })),
+      storage.requestCrlPublication({ issuerId: input.issuerId, trigger: `revocation:${input.serial}` }).then(() => update({ crl: 'requested' })),
+    ]);
+  })().finally(() => {
+    finished = true;
+  });
+
+  const msLeft = Date.parse(input.deadline) - Date.now();
+  const inTime = msLeft > 0 && (await condition(() => finished, msLeft));
+  if (!inTime) {
+    update({ overdue: true });
+    upsertSearchAttributes([{ key: searchAttributes.status, value: 'revocation-overdue' }]);
+    log.error('revocation deadline passed', { serial: input.serial, deadline: input.deadline, rule: input.deadlineRule });
+  }
+  try {
+    await work;
+  } catch (err) {
+    const error = failureMessage(err);
+    update({ step: 'failed', error });
+    upsertSearchAttributes([{ key: searchAttributes.status, value: 'revocation-failed' }]);
+    return { serial: input.serial, status: 'failed', overdue: progress.overdue };
+  }
+  update({ step: 'done' });
+  upsertSearchAttributes([{ key: searchAttributes.status, value: 'revoked' }]);
+  return { serial: input.serial, status: 'revoked', overdue: progress.overdue };
+}
+
+function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  if (e instanceof ApplicationFailure) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
