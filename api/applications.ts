@@ -16,6 +16,7 @@ import { getIssuer } from '../db/repositories/issuers';
 import { createOrder, deleteOrder, getOrderDetail, listOrders } from '../db/repositories/orders';
 import { CaError } from '../domain/errors';
 import { toPem } from '../pki/pem';
+import { issuanceInputFor } from './workflow-gateway';
 import { acceptApplication, newRandomValue } from './accept';
 import { requireAccount, type ApiDeps, type ApiEnv } from './context';
 
@@ -179,22 +180,13 @@ export function applicationsApp(deps: ApiDeps) {
       });
       const created = await createOrder(deps.db, { accountId: account.id, ...accepted });
       try {
-        await deps.workflows.startIssuance({
-          orderId: created.id,
-          fqdns: accepted.dnsNames,
-          authorizations: created.authorizations.map((a) => ({
-            authorizationId: a.id,
-            challengeId: a.challenges[0]!.id,
-            fqdn: a.fqdn,
-            expiresAt: a.challenges[0]!.expiresAt.toISOString(),
-            // Issue #3: the other methods offered; the challenge the applicant calls ready is the one checked.
-            alternatives: a.challenges.slice(1).map((ch) => ({ challengeId: ch.id, method: ch.method })),
-          })),
-          signingTaskQueue: deps.config.temporal.signingTaskQueue,
-          dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
-          // Issue #3: the RFC 8657 account URI for CAA (the MPIC perspectives come from the workers' configuration).
-          accountUri: accountUri(deps.config.api.publicBaseUrl, account.id),
-        });
+        await deps.workflows.startIssuance(
+          issuanceInputFor(created, {
+            signingTaskQueue: deps.config.temporal.signingTaskQueue,
+            dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
+            accountUri: accountUri(deps.config.api.publicBaseUrl, account.id),
+          }),
+        );
       } catch (err) {
         // Nothing half-stored: without its workflow the order would never progress, so it is removed again.
         await deleteOrder(deps.db, created.id, { reason: String(err) });

@@ -63,7 +63,7 @@ import { toPem } from '../../pki/pem';
 import { revocationWorkflowId } from '../../workflows/revocation-contracts';
 import { acceptApplication, acceptNames, newRandomValue } from '../accept';
 import type { RevocationGateway } from '../revocation-gateway';
-import type { WorkflowGateway } from '../workflow-gateway';
+import { issuanceInputFor, type WorkflowGateway } from '../workflow-gateway';
 import { certIdOf, parseCertId } from './ari';
 import { checkAccountJwk, jsonPayload, jwkThumbprint, parseFlattenedJws, verifyAcmeJws, verifyExternalAccountBinding, allowedAlgorithms, type VerifiedJws } from './jws';
 import type { NonceStore } from './nonces';
@@ -490,22 +490,15 @@ export function acmeApp(deps: AcmeDeps) {
       })),
     });
     try {
-      await deps.workflows.startIssuance({
-        orderId: order.id,
-        fqdns: order.dnsNames,
-        authorizations: order.authorizations.map((a) => ({
-          authorizationId: a.id,
-          challengeId: a.challenges[0]!.id,
-          fqdn: a.fqdn,
-          expiresAt: a.challenges[0]!.expiresAt.toISOString(),
-          alternatives: a.challenges.slice(1).map((ch) => ({ challengeId: ch.id, method: ch.method })),
-        })),
-        signingTaskQueue: deps.config.temporal.signingTaskQueue,
-        dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
-        // RFC 8657 §3: CAA accounturi names the ACME account URL; §4: validationmethods uses the ACME labels.
-        accountUri: url.account(account.id),
-        viaAcme: true,
-      });
+      await deps.workflows.startIssuance(
+        issuanceInputFor(order, {
+          signingTaskQueue: deps.config.temporal.signingTaskQueue,
+          dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
+          // RFC 8657 §3: CAA accounturi names the ACME account URL; §4: validationmethods uses the ACME labels.
+          accountUri: url.account(account.id),
+          viaAcme: true,
+        }),
+      );
     } catch (err) {
       await deleteOrder(deps.db, order.id, { actor: `acme:${account.id}`, reason: String(err) });
       throw new AcmeProblem('serverInternal', 'the workflow service is unavailable; the order was not stored, retry later', { status: 503, headers: { 'Retry-After': '10' } });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { temporalGateway } from '../../api/workflow-gateway';
 import { certificates } from '../../db/schema';
+import { ensureTemporalBinary } from '../../scripts/lib/temporal';
 import { workflowsPath } from '../../worker/main';
 import { orderWorkflowId } from '../../workflows/contracts';
 import { makeCsr, toPemString } from '../support/csr';
@@ -157,7 +158,11 @@ describe('DV issuance end to end', () => {
     // Determinism (ARCHITECTURE.md convention 9): the recorded history replays against the current workflow code.
     const history = await h.temporal.workflow.getHandle(orderWorkflowId(order.id)).fetchHistory();
     await Worker.runReplayHistory({ workflowsPath }, history);
-    if (process.env.RECORD_HISTORY) writeFileSync(process.env.RECORD_HISTORY, JSON.stringify(history));
+    if (process.env.RECORD_HISTORY) {
+      // Recorded in the protobuf JSON form with the Temporal CLI (what workflows/replay.test.ts reads back).
+      const json = execFileSync(await ensureTemporalBinary(), ['workflow', 'show', '--address', h.config.temporal.address, '--workflow-id', orderWorkflowId(order.id), '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      writeFileSync(process.env.RECORD_HISTORY, json);
+    }
   });
 
   it('expires the order when the random value’s 25-day timer fires before validation', async () => {
