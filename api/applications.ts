@@ -1,6 +1,7 @@
 /**
  * Applications (orders) — the applicant's door. Bearer API key; an account sees only its own orders.
- * POST /v1/orders            submit a DV application (CSR PEM/base64 DER in JSON, or DER as application/pkcs10)
+ * POST /v1/orders            submit a DV application (CSR PEM/base64 DER in JSON, or DER as application/pkcs10);
+ *                            a designated provider (CP 1.3, 3.4 (1)) relays for its subscriber with `onBehalfOf`
  * GET  /v1/orders            the account's orders
  * GET  /v1/orders/{id}       status, challenges (TXT name and value), errors, certificate serial
  * POST /v1/orders/{id}/challenges/{challengeId}/ready   the record is published: check it (signals the workflow)
@@ -13,6 +14,7 @@ import { constructedEmailAddresses } from '../domain/dcv';
 import { registeredDomain } from '../domain/public-suffix';
 import { getCertificateByOrder } from '../db/repositories/certificates';
 import { getIssuer } from '../db/repositories/issuers';
+import { getAccount } from '../db/repositories/accounts';
 import { createOrder, deleteOrder, getOrderDetail, listOrders } from '../db/repositories/orders';
 import { CaError } from '../domain/errors';
 import { toPem } from '../pki/pem';
@@ -49,6 +51,8 @@ const Order = z.object({
   authorizations: z.array(z.object({ fqdn: z.string(), wildcard: z.boolean(), status: z.string(), challenges: z.array(Challenge) })),
   certificate: z.object({ serial: z.string(), status: z.string(), notBefore: z.string(), notAfter: z.string(), url: z.string().nullable() }).nullable(),
   workflowId: z.string(),
+  accountId: z.string().uuid().openapi({ description: 'The subscriber account the order belongs to' }),
+  providerAccountId: z.string().uuid().nullable().openapi({ description: 'Designated providers (CP 3.4 (1)): the provider that relayed it, else null' }),
 }).openapi('Order');
 
 const CreateOrder = z.object({
@@ -57,6 +61,14 @@ const CreateOrder = z.object({
   methods: z.array(z.string()).optional().openapi({
     description: 'Issue #3: the validation methods to offer besides dns-01 (e.g. ["web-file"]); a prohibited one (3.2.2.4.2) is refused',
     example: ['dns-01', 'web-file'],
+  }),
+  onBehalfOf: z.string().min(1).optional().openapi({
+    description:
+      'Designated providers (CP 1.3, 3.4 (1)): the id of a subscriber account this provider manages; the order then belongs to that ' +
+      'subscriber and records the provider as its relay (both can read it; the provider may request revocation, CP 4.9.2). ' +
+      'Only a provider account may send it, and only for its own subscribers: anything else is a 404 notFound problem, ' +
+      'which does not reveal whether the account exists. With application/pkcs10, send it as the query parameter onBehalfOf.',
+    format: 'uuid',
   }),
 }).openapi('CreateOrder');
 
@@ -82,6 +94,8 @@ function presentOrder(o: OrderDetail, baseUrl: string) {
     expiresAt: o.expiresAt.toISOString(),
     error: o.error ?? null,
     workflowId: o.workflowId,
+    accountId: o.accountId,
+    providerAccountId: o.providerAccountId ?? null,
     authorizations: o.authorizations.map((a) => ({
       fqdn: a.fqdn,
       wildcard: a.wildcard,
@@ -115,7 +129,7 @@ function presentOrder(o: OrderDetail, baseUrl: string) {
 async function readCreateOrderBody(c: { req: { header(n: string): string | undefined; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string>; query(n: string): string | undefined } }) {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/pkcs10') {
-    return { csr: new Uint8Array(await c.req.arrayBuffer()), profile: c.req.query('profile') ?? 'dv' };
+    return { csr: new Uint8Array(await c.req.arrayBuffer()), profile: c.req.query('profile') ?? 'dv', onBehalfOf: c.req.query('onBehalfOf') };
   }
   if (type !== 'application/json') {
     throw new CaError('malformed', 'send application/json ({"csr": "<PEM>", "profile": "dv"}) or application/pkcs10 (DER)');
@@ -128,7 +142,28 @@ async function readCreateOrderBody(c: { req: { header(n: string): string | undef
   }
   const parsed = CreateOrder.safeParse(json);
   if (!parsed.success) throw new CaError('malformed', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  return { csr: parsed.data.csr, profile: parsed.data.profile, methods: parsed.data.methods };
+  return { csr: parsed.data.csr, profile: parsed.data.profile, methods: parsed.data.methods, onBehalfOf: parsed.data.onBehalfOf };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Designated providers (CP 1.3 指定事業者, 3.4 (1)): whose application this is. Without `onBehalfOf`, the caller's own.
+ * With it, the caller must be a provider account and the named account an active subscriber it manages
+ * (accounts.provider_account_id); the order then belongs to the subscriber and records the provider as its relay.
+ * Every refusal is the same 404 notFound: a 403 would confirm to any caller that the account id exists.
+ */
+async function resolveApplicant(
+  db: ApiDeps['db'],
+  caller: { id: string; kind: 'subscriber' | 'provider' },
+  onBehalfOf: string | undefined,
+): Promise<{ accountId: string; providerAccountId: string | null }> {
+  if (onBehalfOf === undefined) return { accountId: caller.id, providerAccountId: null };
+  const subscriber = caller.kind === 'provider' && UUID.test(onBehalfOf) ? await getAccount(db, onBehalfOf) : null;
+  if (!subscriber || subscriber.kind !== 'subscriber' || subscriber.status !== 'active' || subscriber.providerAccountId !== caller.id) {
+    throw new CaError('notFound', `no subscriber account ${onBehalfOf} managed by this account`, { rule: 'CP 1.3, 3.4 (1)' });
+  }
+  return { accountId: subscriber.id, providerAccountId: caller.id };
 }
 
 /** RFC 8657 §3: the URI identifying the applicant's account at this CA, as CAA `accounturi` names it. */
@@ -156,6 +191,10 @@ export function applicationsApp(deps: ApiDeps) {
       summary: 'Submit a DV certificate application',
       security,
       request: {
+        query: z.object({
+          profile: z.string().optional().openapi({ description: 'application/pkcs10 only: the profile (default dv)' }),
+          onBehalfOf: z.string().optional().openapi({ description: 'application/pkcs10 only: as CreateOrder.onBehalfOf', format: 'uuid' }),
+        }),
         body: {
           content: {
             'application/json': { schema: CreateOrder },
@@ -164,12 +203,14 @@ export function applicationsApp(deps: ApiDeps) {
           required: true,
         },
       },
-      responses: { 201: { description: 'Order created', content: { 'application/json': { schema: Order } } }, ...problemResponses(400, 401, 413, 503) },
+      responses: { 201: { description: 'Order created', content: { 'application/json': { schema: Order } } }, ...problemResponses(400, 401, 404, 413, 503) },
     }),
   );
   app.post('/v1/orders', async (c) => {
       const account = c.get('account');
       const body = await readCreateOrderBody(c);
+      // Designated providers: refused before the CSR is even parsed, so a refusal costs nothing and stores nothing.
+      const applicant = await resolveApplicant(deps.db, account, body.onBehalfOf);
       const now = deps.clock();
       const accepted = await acceptApplication(body, {
         now,
@@ -178,13 +219,14 @@ export function applicationsApp(deps: ApiDeps) {
         emailMethod: deps.config.smtp.url !== null,
         registrarDomains: deps.config.registrar.domains,
       });
-      const created = await createOrder(deps.db, { accountId: account.id, ...accepted });
+      const created = await createOrder(deps.db, { ...accepted, ...applicant, actor: `account:${account.id}` });
       try {
         await deps.workflows.startIssuance(
           issuanceInputFor(created, {
             signingTaskQueue: deps.config.temporal.signingTaskQueue,
             dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
-            accountUri: accountUri(deps.config.api.publicBaseUrl, account.id),
+            // The order's account (the subscriber, when a provider relays): the applicant CAA accounturi names.
+            accountUri: accountUri(deps.config.api.publicBaseUrl, applicant.accountId),
           }),
         );
       } catch (err) {
@@ -201,13 +243,13 @@ export function applicationsApp(deps: ApiDeps) {
     createRoute({
       method: 'get',
       path: '/v1/orders',
-      summary: "List the account's orders",
+      summary: "List the account's orders (a designated provider: also those it relayed for its subscribers)",
       security,
-      responses: { 200: { description: 'Orders', content: { 'application/json': { schema: z.object({ orders: z.array(z.object({ id: z.string(), status: z.string(), dnsNames: z.array(z.string()), createdAt: z.string() })) }) } } }, ...problemResponses(401) },
+      responses: { 200: { description: 'Orders', content: { 'application/json': { schema: z.object({ orders: z.array(z.object({ id: z.string(), status: z.string(), dnsNames: z.array(z.string()), createdAt: z.string(), accountId: z.string(), providerAccountId: z.string().nullable() })) }) } } }, ...problemResponses(401) },
     }),
     async (c) => {
       const rows = await listOrders(deps.db, c.get('account').id);
-      return c.json({ orders: rows.map((o) => ({ id: o.id, status: o.status, dnsNames: o.dnsNames, createdAt: o.createdAt.toISOString() })) }, 200) as never;
+      return c.json({ orders: rows.map((o) => ({ id: o.id, status: o.status, dnsNames: o.dnsNames, createdAt: o.createdAt.toISOString(), accountId: o.accountId, providerAccountId: o.providerAccountId ?? null })) }, 200) as never;
     },
   );
 

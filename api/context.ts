@@ -19,6 +19,8 @@ export interface ApiDeps {
 export interface AuthenticatedAccount {
   readonly id: string;
   readonly name: string;
+  /** 'provider': a designated provider (CP 1.3), which may relay applications for the subscribers it manages. */
+  readonly kind: 'subscriber' | 'provider';
 }
 
 export type ApiEnv = { Variables: { account: AuthenticatedAccount } };
@@ -31,7 +33,7 @@ export function requireAccount(deps: Pick<ApiDeps, 'db'>): MiddlewareHandler<Api
     if (!m) throw new CaError('unauthorized', 'send Authorization: Bearer <API key>');
     const account = await findAccountByApiKey(deps.db, m[1]!);
     if (!account) throw new CaError('unauthorized', 'unknown or disabled API key');
-    c.set('account', { id: account.id, name: account.name });
+    c.set('account', { id: account.id, name: account.name, kind: account.kind });
     await next();
   };
 }

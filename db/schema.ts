@@ -7,6 +7,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -46,8 +47,14 @@ export const accounts = pgTable('accounts', {
   apiKeySha256: bytea('api_key_sha256').notNull(),
   status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
   createdAt: ts('created_at').notNull().defaultNow(),
+  /**
+   * Designated providers: the provider account (kind 'provider', CP 1.3 指定事業者) that manages this subscriber
+   * and may relay its applications (CP 3.4 (1), 4.9.2); null for a subscriber that applies itself.
+   */
+  providerAccountId: uuid('provider_account_id').references((): AnyPgColumn => accounts.id),
 }, (t) => [
   uniqueIndex('accounts_api_key_sha256_uq').on(t.apiKeySha256),
+  index('accounts_provider_idx').on(t.providerAccountId),
   oneOf('accounts_kind_ck', sql`${t.kind}`, ['subscriber', 'provider']),
   oneOf('accounts_status_ck', sql`${t.status}`, ['active', 'disabled']),
 ]);
@@ -92,6 +99,8 @@ export const orders = pgTable('orders', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 }, (t) => [
   index('orders_account_idx').on(t.accountId),
+  // Designated providers: GET /v1/orders lists the orders a provider relayed.
+  index('orders_provider_idx').on(t.providerAccountId),
   uniqueIndex('orders_workflow_id_uq').on(t.workflowId),
   oneOf('orders_status_ck', sql`${t.status}`, orderStatuses),
   oneOf('orders_profile_ck', sql`${t.profile}`, ['dv', 'ov']),

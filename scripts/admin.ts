@@ -1,6 +1,8 @@
 /**
  * Operator commands (run against the configured database; `npm start` must have initialized it):
  *   npm run admin -- account create --name "Example Corp" [--kind subscriber|provider]   prints the API key once
+ *   npm run admin -- account create --name "Shop" --provider <provider-account-id>   a subscriber managed by that
+ *                                        designated provider (CP 1.3, 3.4 (1)): the provider may relay its applications
  *   npm run admin -- account disable <account-id>
  *   npm run admin -- audit verify                                                          checks the hash chain
  *   npm run admin -- revoke <serial> --reason <reason> [--operator <name>]   operator revocation (CP 4.9.1, 7.2.3)
@@ -22,7 +24,7 @@ import path from 'node:path';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' }, account: { type: 'string' } },
+  options: { name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' }, account: { type: 'string' }, provider: { type: 'string' } },
 });
 const [group, action, arg] = positionals;
 const config = loadConfig();
@@ -31,8 +33,8 @@ try {
   if (group === 'account' && action === 'create') {
     if (!values.name) throw new Error('--name is required');
     if (values.kind !== 'subscriber' && values.kind !== 'provider') throw new Error('--kind must be subscriber or provider');
-    const { account, apiKey } = await createAccount(handle.db, { name: values.name, kind: values.kind });
-    console.log(JSON.stringify({ id: account.id, name: account.name, kind: account.kind, apiKey }, null, 2));
+    const { account, apiKey } = await createAccount(handle.db, { name: values.name, kind: values.kind, providerAccountId: values.provider });
+    console.log(JSON.stringify({ id: account.id, name: account.name, kind: account.kind, providerAccountId: account.providerAccountId, apiKey }, null, 2));
     console.error('The API key is shown once and stored only as a hash: keep it now.');
   } else if (group === 'account' && action === 'disable' && arg) {
     await setAccountStatus(handle.db, arg, 'disabled', { actor: 'admin-cli' });
@@ -63,7 +65,7 @@ try {
     const result = await importBlockedKeys(handle.db, entries, { source: values.source ?? path.basename(arg), actor: 'admin-cli' });
     console.log(JSON.stringify(result));
   } else {
-    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider] | account disable <id> | audit verify | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
+    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
     process.exitCode = 2;
   }
 } finally {

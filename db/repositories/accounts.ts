@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { CaError } from '../../domain/errors';
 import { accounts } from '../schema';
 import { appendAudit } from './audit';
 import type { Account, DbOrTx } from './types';
@@ -20,20 +21,34 @@ export function generateApiKey(): string {
   return API_KEY_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/**
+ * Designated providers: `providerAccountId` makes the new account a subscriber managed by that provider (CP 1.3,
+ * 3.4 (1)), which may then relay its applications. Refused unless it names an active account of kind 'provider'
+ * (checked under a row lock, so a concurrent disable cannot slip in between), and a provider cannot itself be managed.
+ */
 export async function createAccount(
   db: DbOrTx,
-  input: { name: string; kind?: Account['kind']; actor?: string },
+  input: { name: string; kind?: Account['kind']; actor?: string; providerAccountId?: string },
 ): Promise<{ account: Account; apiKey: string }> {
   const apiKey = generateApiKey();
+  const kind = input.kind ?? 'subscriber';
   const account = await db.transaction(async (tx) => {
+    if (input.providerAccountId !== undefined) {
+      if (kind !== 'subscriber') throw new CaError('malformed', 'only a subscriber account can be managed by a designated provider');
+      const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.providerAccountId);
+      const [provider] = isUuid ? await tx.select().from(accounts).where(eq(accounts.id, input.providerAccountId)).for('share') : [];
+      if (!provider || provider.kind !== 'provider' || provider.status !== 'active') {
+        throw new CaError('notFound', `${input.providerAccountId} is not an active designated provider account`, { rule: 'CP 1.3' });
+      }
+    }
     const [row] = await tx
       .insert(accounts)
-      .values({ name: input.name, kind: input.kind ?? 'subscriber', apiKeySha256: hashApiKey(apiKey) })
+      .values({ name: input.name, kind, apiKeySha256: hashApiKey(apiKey), providerAccountId: input.providerAccountId ?? null })
       .returning();
     await appendAudit(tx, {
       actor: input.actor ?? 'admin',
       event: 'account.created',
-      data: { accountId: row!.id, name: row!.name, kind: row!.kind },
+      data: { accountId: row!.id, name: row!.name, kind: row!.kind, ...(row!.providerAccountId ? { providerAccountId: row!.providerAccountId } : {}) },
     });
     return row!;
   });

@@ -2,7 +2,7 @@
  * Orders with their authorizations (one per FQDN, CP 3.2.2.4) and challenges. Every state change appends an
  * audit entry in the same transaction (BR 5.4.1), as the last statement of the transaction (see audit.ts).
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
 import { authorizations, certificates, challenges, orders } from '../schema';
 import { appendAudit } from './audit';
@@ -10,6 +10,11 @@ import type { Authorization, Certificate, Challenge, DbOrTx, Order, OrderStatus 
 
 export interface NewOrder {
   readonly accountId: string;
+  /**
+   * Designated providers: the provider account that relayed this application for `accountId` (CP 1.3, 3.4 (1));
+   * the caller has checked that it manages that subscriber. It may then read the order and revoke (CP 4.9.2).
+   */
+  readonly providerAccountId?: string | null;
   readonly profile: Order['profile'];
   readonly csrDer: Uint8Array;
   readonly spkiSha256: Uint8Array;
@@ -66,6 +71,7 @@ export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDet
     await tx.insert(orders).values({
       id,
       accountId: input.accountId,
+      providerAccountId: input.providerAccountId ?? null,
       profile: input.profile,
       csrDer: input.csrDer,
       spkiSha256: input.spkiSha256,
@@ -98,6 +104,7 @@ export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDet
       orderId: id,
       data: {
         accountId: input.accountId,
+        ...(input.providerAccountId ? { providerAccountId: input.providerAccountId } : {}),
         profile: input.profile,
         dnsNames: [...input.dnsNames],
         spkiSha256: input.spkiSha256,
@@ -144,10 +151,13 @@ export async function deleteOrder(
   });
 }
 
-/** The order with its authorizations, challenges and certificate summary; null if unknown or another account's. */
+/**
+ * The order with its authorizations, challenges and certificate summary; null if unknown or if `accountId` is
+ * neither the order's account nor the designated provider that relayed it (CP 3.4 (1)): both may read it.
+ */
 export async function getOrderDetail(db: DbOrTx, orderId: string, accountId?: string): Promise<OrderDetail | null> {
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId)).limit(1);
-  if (!order || (accountId !== undefined && order.accountId !== accountId)) return null;
+  if (!order || (accountId !== undefined && order.accountId !== accountId && order.providerAccountId !== accountId)) return null;
   const authzs = await db
     .select()
     .from(authorizations)
@@ -211,12 +221,15 @@ export async function setOrderStatus(
   });
 }
 
-/** The account's orders, newest first (without authorizations; use getOrderDetail for one order). */
+/**
+ * The account's orders, newest first (without authorizations; use getOrderDetail for one order): its own and,
+ * for a designated provider, those it relayed for its subscribers (CP 3.4 (1)).
+ */
 export async function listOrders(db: DbOrTx, accountId: string, opts: { limit?: number } = {}): Promise<Order[]> {
   return db
     .select()
     .from(orders)
-    .where(and(eq(orders.accountId, accountId)))
+    .where(or(eq(orders.accountId, accountId), eq(orders.providerAccountId, accountId)))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(opts.limit ?? 100);
 }

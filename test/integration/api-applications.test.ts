@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import type { WorkflowGateway } from '../../api/workflow-gateway';
 import { loadConfig } from '../../config';
-import { createAccount } from '../../db/repositories/accounts';
+import { createAccount, setAccountStatus } from '../../db/repositories/accounts';
+import { CaError } from '../../domain/errors';
 import type { IssueCertificateInput } from '../../workflows/contracts';
 import { makeCsr, withBrokenSignature, toPemString } from '../support/csr';
 import { freshDatabase } from '../support/database';
@@ -180,5 +181,119 @@ describe('orders', () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/orders', '/v1/orders/{id}', '/v1/orders/{id}/challenges/{challengeId}/ready', '/v1/orders/{id}/certificate']));
+  });
+});
+
+describe('designated providers relay applications for the subscribers they manage (CP 1.3, 3.4 (1))', () => {
+  type Who = 'provider' | 'otherProvider' | 'managed' | 'otherManaged' | 'unmanaged' | 'disabledManaged';
+  const acct = {} as Record<Who, { id: string; key: string }>;
+
+  beforeAll(async () => {
+    const db = fresh.handle.db;
+    const make = async (who: Who, input: Parameters<typeof createAccount>[1]) => {
+      const { account, apiKey } = await createAccount(db, input);
+      acct[who] = { id: account.id, key: apiKey };
+    };
+    await make('provider', { name: 'Provider', kind: 'provider' });
+    await make('otherProvider', { name: 'Other provider', kind: 'provider' });
+    await make('managed', { name: 'Shop', providerAccountId: acct.provider.id });
+    await make('otherManaged', { name: 'Other shop', providerAccountId: acct.otherProvider.id });
+    await make('unmanaged', { name: 'Independent' });
+    await make('disabledManaged', { name: 'Closed shop', providerAccountId: acct.provider.id });
+    await setAccountStatus(db, acct.disabledManaged.id, 'disabled', { actor: 'test' });
+  });
+
+  const get = (path: string, who: Who) => app.request(path, { headers: { authorization: `Bearer ${acct[who].key}` } });
+  const relay = (who: Who, onBehalfOf: string, via: 'json' | 'pkcs10' = 'json') => {
+    const csr = good();
+    return via === 'json'
+      ? post(JSON.stringify({ csr: csr.pem, onBehalfOf }), { key: acct[who].key })
+      : app.request(`/v1/orders?onBehalfOf=${encodeURIComponent(onBehalfOf)}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${acct[who].key}`, 'content-type': 'application/pkcs10' },
+          body: csr.der,
+        });
+  };
+
+  it.each<[string, Who, () => string, 'json' | 'pkcs10']>([
+    ['CP 3.4 (1): the provider relays for its subscriber (JSON body)', 'provider', () => acct.managed.id, 'json'],
+    ['CP 3.4 (1): the provider relays for its subscriber (application/pkcs10, ?onBehalfOf)', 'provider', () => acct.managed.id, 'pkcs10'],
+  ])('%s → 201, the order is the subscriber’s and records the provider; both read it', async (_rule, who, target, via) => {
+    const res = await relay(who, target(), via);
+    expect(res.status, await res.clone().text()).toBe(201);
+    const order = (await res.json()) as { id: string; accountId: string; providerAccountId: string | null; authorizations: Array<{ challenges: Array<{ id: string }> }> };
+    expect(order).toMatchObject({ accountId: acct.managed.id, providerAccountId: acct.provider.id });
+    const [row] = await fresh.handle.sql`select account_id, provider_account_id from orders where id = ${order.id}`;
+    expect(row).toEqual({ account_id: acct.managed.id, provider_account_id: acct.provider.id });
+    // The audit log records who submitted it (the provider) and for whom.
+    const [audit] = await fresh.handle.sql`select actor, data from audit_log where order_id = ${order.id} and event = 'order.created'`;
+    expect(audit!.actor).toBe(`account:${acct.provider.id}`);
+    expect(audit!.data).toMatchObject({ accountId: acct.managed.id, providerAccountId: acct.provider.id });
+    // RFC 8657 accounturi: the order's account, the subscriber.
+    expect(started.find((s) => s.orderId === order.id)!.accountUri).toMatch(new RegExp(`/v1/accounts/${acct.managed.id}$`));
+
+    for (const reader of ['managed', 'provider'] as const) {
+      expect((await get(`/v1/orders/${order.id}`, reader)).status, reader).toBe(200);
+      // Readable, just not issued yet: 409, not 404.
+      expect((await get(`/v1/orders/${order.id}/certificate`, reader)).status, reader).toBe(409);
+      const list = (await (await get('/v1/orders', reader)).json()) as { orders: Array<{ id: string; accountId: string; providerAccountId: string | null }> };
+      expect(list.orders.find((o) => o.id === order.id), reader).toEqual(expect.objectContaining({ accountId: acct.managed.id, providerAccountId: acct.provider.id }));
+    }
+    for (const stranger of ['otherProvider', 'otherManaged', 'unmanaged'] as const) {
+      expect((await get(`/v1/orders/${order.id}`, stranger)).status, stranger).toBe(404);
+      expect((await get(`/v1/orders/${order.id}/certificate`, stranger)).status, stranger).toBe(404);
+      const list = (await (await get('/v1/orders', stranger)).json()) as { orders: Array<{ id: string }> };
+      expect(list.orders.map((o) => o.id), stranger).not.toContain(order.id);
+    }
+    const challengeId = order.authorizations[0]!.challenges[0]!.id;
+    const readyPath = `/v1/orders/${order.id}/challenges/${challengeId}/ready`;
+    const ready = (who: Who) => app.request(readyPath, { method: 'POST', headers: { authorization: `Bearer ${acct[who].key}` } });
+    expect((await ready('otherProvider')).status).toBe(404);
+    expect(signals.some(([o]) => o === order.id)).toBe(false);
+    expect((await ready('provider')).status).toBe(202);
+    expect(signals).toContainEqual([order.id, challengeId]);
+  });
+
+  it.each<[string, Who, () => string, 'json' | 'pkcs10']>([
+    ['CP 3.4 (1): another provider cannot relay for a subscriber it does not manage', 'otherProvider', () => acct.managed.id, 'json'],
+    ['CP 3.4 (1): another provider, application/pkcs10', 'otherProvider', () => acct.managed.id, 'pkcs10'],
+    ['CP 3.4 (1): a provider cannot apply for an independent subscriber', 'provider', () => acct.unmanaged.id, 'json'],
+    ['CP 3.4 (1): a disabled subscriber gets no relayed application', 'provider', () => acct.disabledManaged.id, 'json'],
+    ['CP 3.4 (1): a provider is not its own subscriber', 'provider', () => acct.provider.id, 'json'],
+    ['CP 3.4 (1): a provider cannot apply as another provider', 'provider', () => acct.otherProvider.id, 'json'],
+    ['CP 3.4 (1): an unknown account id', 'provider', () => '00000000-0000-4000-8000-000000000000', 'json'],
+    ['CP 3.4 (1): an id that is not a UUID', 'provider', () => 'not-a-uuid', 'pkcs10'],
+    ['CP 1.3: a subscriber cannot use onBehalfOf, even for its provider’s other subscriber', 'unmanaged', () => acct.managed.id, 'json'],
+    ['CP 1.3: a managed subscriber cannot use onBehalfOf, not even naming itself', 'managed', () => acct.managed.id, 'json'],
+  ])('%s → 404 notFound, nothing stored, no workflow', async (_rule, who, target, via) => {
+    const before = await counts();
+    const startedBefore = started.length;
+    const res = await relay(who, target(), via);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await res.json()) as { type: string }).type).toBe('/problems/notFound');
+    expect(await counts()).toEqual(before);
+    expect(started.length).toBe(startedBefore);
+  });
+
+  it.each<[string, () => Parameters<typeof createAccount>[1], string | null]>([
+    ['CP 1.3: a subscriber managed by an active provider', () => ({ name: 's', providerAccountId: acct.provider.id }), null],
+    ['CP 1.3: the manager must be a provider account', () => ({ name: 's', providerAccountId: acct.unmanaged.id }), 'notFound'],
+    ['CP 1.3: the manager must be active', () => ({ name: 's', providerAccountId: acct.disabledManaged.id }), 'notFound'],
+    ['CP 1.3: an unknown manager', () => ({ name: 's', providerAccountId: '00000000-0000-4000-8000-000000000000' }), 'notFound'],
+    ['CP 1.3: a malformed manager id', () => ({ name: 's', providerAccountId: 'nope' }), 'notFound'],
+    ['CP 1.3: a provider account is not managed by another', () => ({ name: 's', kind: 'provider', providerAccountId: acct.provider.id }), 'malformed'],
+  ])('createAccount (admin account create --provider): %s', async (_rule, input, refusal) => {
+    const [{ n: before }] = (await fresh.handle.sql`select count(*)::int as n from accounts`) as unknown as [{ n: number }];
+    const result = await createAccount(fresh.handle.db, input()).then((r) => r.account, (e: unknown) => e);
+    const [{ n: after }] = (await fresh.handle.sql`select count(*)::int as n from accounts`) as unknown as [{ n: number }];
+    if (refusal === null) {
+      expect(result).toMatchObject({ kind: 'subscriber', providerAccountId: acct.provider.id });
+      expect(after).toBe(before + 1);
+    } else {
+      expect(result).toBeInstanceOf(CaError);
+      expect((result as CaError).kind).toBe(refusal);
+      expect(after).toBe(before);
+    }
   });
 });

@@ -18,8 +18,9 @@ import { loadConfig } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import { findBlockedKey } from '../../db/repositories/blocklist';
 import { getKeyCompromiseReport, crlEntries, crlEntryList, latestCrlMeta, getCrlDer, applyRevocation } from '../../db/repositories/revocation';
-import { auditLog, certificates, crls, keyCompromiseReports } from '../../db/schema';
+import { auditLog, certificates, crls, keyCompromiseReports, orders } from '../../db/schema';
 import type { RevokeCertificateInput, KeyCompromiseInput } from '../../workflows/revocation-contracts';
+import { randomSerialHex } from '../../pki/ca-hierarchy';
 import { readCrl } from '../../pki/crl';
 import { InMemorySigner } from '../../pki/memory-signer';
 import { pemEncode } from '../../pki/pem';
@@ -134,6 +135,35 @@ describe('revocation over HTTP: who may ask, with which reason (CP 4.9.2, 3.4, 7
     await expect(requestRevocation(deps, { serial, reason: 'certificateHold', requester: { kind: 'operator', name: 'ops' }, actor: 'operator:ops' })).rejects.toMatchObject({
       kind: 'badRevocationReason',
     });
+  });
+
+  it('CP 3.4 (1), 4.9.2: an order relayed through POST /v1/orders (onBehalfOf) lets the relaying provider revoke', async () => {
+    // The real path sets orders.provider_account_id (no seeded column): a subscriber managed by the provider.
+    const { account: shop, apiKey: shopKey } = await createAccount(fresh.handle.db, { name: 'shop', providerAccountId: accounts.provider.id });
+    const res = await app.request('/v1/orders', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accounts.provider.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ csr: makeCsr({ names: [`relay.${config.dns.devZone}`] }).pem, onBehalfOf: shop.id }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const order = (await res.json()) as { id: string };
+    const [row] = await fresh.handle.db.select().from(orders).where(eq(orders.id, order.id));
+    expect(row).toMatchObject({ accountId: shop.id, providerAccountId: accounts.provider.id });
+    // Issuance itself is not under test here: a certificate row for that order, as storage would write it.
+    const serial = randomSerialHex().replace(/^0+/, '');
+    await fresh.handle.db.insert(certificates).values({
+      serial, orderId: order.id, accountId: shop.id, issuerId: 'dv', spkiSha256: row!.spkiSha256, dnsNames: row!.dnsNames, status: 'issued',
+      notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 100 * 86_400_000), precertDer: Uint8Array.of(0x30, 0x00), certDer: Uint8Array.of(0x30, 0x00),
+    });
+    const revokeAs = (apiKey: string) =>
+      app.request(`/v1/certificates/${serial}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'superseded' }) });
+    const before = started.revocations.length;
+    expect((await revokeAs(accounts.otherProvider.apiKey)).status).toBe(404);
+    expect(started.revocations.length).toBe(before);
+    expect((await revokeAs(accounts.provider.apiKey)).status).toBe(202);
+    expect(started.revocations.at(-1)).toMatchObject({ serial, requester: { kind: 'provider', accountId: accounts.provider.id } });
+    // The subscriber keeps its own right (CP 4.9.2): it reads the certificate's status too.
+    expect((await app.request(`/v1/certificates/${serial}`, { headers: { authorization: `Bearer ${shopKey}` } })).status).toBe(200);
   });
 
   it('reads a certificate status: the owner and the relaying provider see it, others do not', async () => {
