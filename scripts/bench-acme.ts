@@ -11,26 +11,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../config';
+import { benchEnvironment } from './lib/bench-env';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '4' } } });
 const N = Number(values.n);
 const C = Number(values.concurrency);
 
-Object.assign(process.env, {
-  CA_ENV: 'development',
-  CA_DATA_DIR: path.join(repoRoot, '.data-bench-acme'),
-  CA_PG_PORT: '26433',
-  TEMPORAL_ADDRESS: '127.0.0.1:27243',
-  CA_TASK_QUEUE: 'ca-main-bench-acme',
-  CA_SIGNING_TASK_QUEUE: 'ca-signing-bench-acme',
-  CA_API_PORT: '28090',
-  CA_DNS_RESOLVER: '127.0.0.1:28063',
-  CA_DEV_DNS_PORT: '28063',
-  CA_DEV_DNS_ADMIN_PORT: '28065',
-  CA_CT_SUBMISSION: 'off',
-  CA_LOG_LEVEL: 'ERROR',
-});
+Object.assign(process.env, benchEnvironment('acme', { pg: 26433, temporal: 27243, dns: 28063, api: 28090 }, { CA_CT_SUBMISSION: 'off', CA_LOG_LEVEL: 'ERROR' }));
 
 const { loadConfig } = await import('../config');
 const { bringUpServices } = await import('./lib/services');

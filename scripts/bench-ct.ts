@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { repoRoot } from '../config';
+import { benchEnvironment } from './lib/bench-env';
 
 const { values } = parseArgs({
   options: { n: { type: 'string', default: '24' }, concurrency: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' } },
@@ -21,18 +21,7 @@ const C = Number(values.concurrency);
 /** Rounds of the two phases, in ABBA order (see below). */
 const ROUNDS = Number(values.rounds);
 
-Object.assign(process.env, {
-  CA_ENV: 'development',
-  CA_DATA_DIR: path.join(repoRoot, '.data-bench-ct'),
-  CA_PG_PORT: '25533',
-  TEMPORAL_ADDRESS: '127.0.0.1:27333',
-  CA_TASK_QUEUE: 'ca-main-bench-ct',
-  CA_SIGNING_TASK_QUEUE: 'ca-signing-bench-ct',
-  CA_DNS_RESOLVER: '127.0.0.1:28153',
-  CA_DEV_DNS_PORT: '28153',
-  CA_DEV_DNS_ADMIN_PORT: '28155',
-  CA_LOG_LEVEL: 'ERROR',
-});
+Object.assign(process.env, benchEnvironment('ct', { pg: 25533, temporal: 27333, dns: 28153 }, { CA_LOG_LEVEL: 'ERROR' }));
 
 const { loadConfig } = await import('./../config');
 const { bringUpServices } = await import('./lib/services');

@@ -10,23 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { repoRoot } from '../config';
+import { benchEnvironment } from './lib/bench-env';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '16' } } });
 const N = Number(values.n);
 const C = Number(values.concurrency);
 
-Object.assign(process.env, {
-  CA_ENV: 'development',
-  CA_DATA_DIR: path.join(repoRoot, '.data-bench'),
-  CA_PG_PORT: '25433',
-  TEMPORAL_ADDRESS: '127.0.0.1:27233',
-  CA_TASK_QUEUE: 'ca-main-bench',
-  CA_SIGNING_TASK_QUEUE: 'ca-signing-bench',
-  CA_DNS_RESOLVER: '127.0.0.1:28053',
-  CA_DEV_DNS_PORT: '28053',
-  CA_DEV_DNS_ADMIN_PORT: '28055',
-});
+Object.assign(process.env, benchEnvironment('issue', { pg: 25433, temporal: 27233, dns: 28053 }));
 
 const { loadConfig } = await import('../config');
 const { bringUpServices } = await import('./lib/services');
