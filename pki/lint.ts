@@ -6,11 +6,12 @@
  *
  * The linters are external programs run per certificate (ARCHITECTURE.md: check DER with independent tools).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { acceptedLintWarnings } from './lint-acceptances';
 
@@ -178,6 +179,118 @@ export function parsePkilintOutput(stdout: string): LintFinding[] {
   return out;
 }
 
+/**
+ * pkilint kept warm: a pool of resident interpreters (pki/pkilint-resident.py) that take the command line's arguments
+ * and return what it would print. A process start costs ≈ 0.4 s of imports before a ≈ 0.18 s lint, and every TBS is
+ * linted (steps 6 and 10), so this is most of the CA's CPU per certificate (docs/BENCHMARKS.md). A crashed interpreter
+ * is replaced on the next request; if none can start, the caller falls back to one process per lint.
+ */
+class ResidentPkilint {
+  private readonly idle: ChildProcessWithoutNullStreams[] = [];
+  private readonly waiting: Array<(p: ChildProcessWithoutNullStreams) => void> = [];
+  private started = 0;
+
+  constructor(
+    private readonly python: string,
+    private readonly size: number,
+  ) {}
+
+  async run(args: string[]): Promise<string> {
+    const proc = await this.acquire();
+    try {
+      const reply = await this.ask(proc, args);
+      this.release(proc);
+      return reply;
+    } catch (e) {
+      this.started--;
+      proc.kill();
+      throw e;
+    }
+  }
+
+  private acquire(): Promise<ChildProcessWithoutNullStreams> {
+    const free = this.idle.pop();
+    if (free) return Promise.resolve(free);
+    if (this.started < this.size) {
+      this.started++;
+      const script = fileURLToPath(new URL('./pkilint-resident.py', import.meta.url));
+      const proc = spawn(this.python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+      // Spawn failures and writes to a dead interpreter surface as the request's error (see ask), never as a crash.
+      proc.on('error', () => {});
+      proc.stdin.on('error', () => {});
+      proc.on('exit', () => {
+        const i = this.idle.indexOf(proc);
+        if (i >= 0) {
+          this.idle.splice(i, 1);
+          this.started--;
+        }
+      });
+      return Promise.resolve(proc);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(proc: ChildProcessWithoutNullStreams): void {
+    const next = this.waiting.shift();
+    if (next) return next(proc);
+    // An idle interpreter must not keep a finished process (a CLI, a test) alive.
+    proc.unref();
+    for (const s of [proc.stdin, proc.stdout, proc.stderr]) (s as unknown as { unref?: () => void }).unref?.();
+    this.idle.push(proc);
+  }
+
+  private ask(proc: ChildProcessWithoutNullStreams, args: string[]): Promise<string> {
+    proc.ref();
+    for (const s of [proc.stdin, proc.stdout, proc.stderr]) (s as unknown as { ref?: () => void }).ref?.();
+    return new Promise((resolve, reject) => {
+      let buffered = '';
+      const timer = setTimeout(() => done(new Error('resident pkilint did not answer within 60 s')), 60_000);
+      const onData = (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        const nl = buffered.indexOf('\n');
+        if (nl < 0) return;
+        try {
+          done(undefined, (JSON.parse(buffered.slice(0, nl)) as { stdout: string }).stdout);
+        } catch (e) {
+          done(e as Error);
+        }
+      };
+      const onExit = (code: number | null) => done(new Error(`resident pkilint exited (${code})`));
+      const onError = (e: Error) => done(e);
+      const done = (err?: Error, out?: string) => {
+        clearTimeout(timer);
+        proc.stdout.off('data', onData);
+        proc.off('exit', onExit);
+        proc.off('error', onError);
+        if (err) reject(err);
+        else resolve(out!);
+      };
+      proc.stdout.on('data', onData);
+      proc.once('exit', onExit);
+      proc.once('error', onError);
+      proc.stdin.write(`${JSON.stringify({ args })}\n`);
+    });
+  }
+}
+
+const residentPools = new Map<string, ResidentPkilint>();
+
+/** pkilint through the warm pool (CA_PKILINT_RESIDENT=off: one process per lint, as the command line). */
+async function runPkilint(bin: string, args: string[]): Promise<string> {
+  if (process.env.CA_PKILINT_RESIDENT !== 'off') {
+    const python = pythonOf(bin);
+    let pool = residentPools.get(python);
+    if (!pool) residentPools.set(python, (pool = new ResidentPkilint(python, Math.max(1, availableParallelism()))));
+    try {
+      const out = await pool.run(args);
+      if (out.trim().startsWith('{')) return out;
+    } catch {
+      // fall through to a process of its own: same answer, only slower
+    }
+  }
+  return run(bin, args);
+}
+
 /** Runs a linter that exits non-zero when it finds something: the JSON on stdout is the answer either way. */
 async function run(bin: string, args: string[]): Promise<string> {
   try {
@@ -218,7 +331,7 @@ export async function lintCertificate(
       // The certificate type is given, not detected: this CA issues DV only (CP 7.1.1), precertificate or final.
       const type = opts.kind === 'precertificate' ? 'DV-PRE-CERTIFICATE' : 'DV-FINAL-CERTIFICATE';
       const [stdout, version] = await Promise.all([
-        run(bin, ['lint', '-t', type, '-f', 'JSON', '--document-format', 'DER', file]),
+        runPkilint(bin, ['lint', '-t', type, '-f', 'JSON', '--document-format', 'DER', file]),
         pkilintVersion(bin),
       ]);
       const findings = classifyFindings('pkilint', parsePkilintOutput(stdout), opts.developmentAcceptances ?? []);
