@@ -5,13 +5,10 @@
  * run on the same services, reported as a ratio (docs/BENCHMARKS.md). Pre-issuance linting (zlint + pkilint) runs in
  * both phases (it is never optional). Services live under .data-bench-ct/ on their own ports.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { benchEnvironment } from './lib/bench-env';
+import { issueThroughApi, makeBenchCsrs } from './lib/bench-issuance';
 
 const { values } = parseArgs({
   options: { n: { type: 'string', default: '24' }, concurrency: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' } },
@@ -26,7 +23,6 @@ Object.assign(process.env, benchEnvironment('ct', { pg: 25533, temporal: 27333, 
 const { loadConfig } = await import('./../config');
 const { bringUpServices } = await import('./lib/services');
 const { startHarness } = await import('../test/support/ca-harness');
-const { orderWorkflowId } = await import('../workflows/contracts');
 
 const config = loadConfig();
 // ctLogs: the three local TesseraCT logs are started once and serve the "with CT" phase.
@@ -42,28 +38,11 @@ async function phase(label: string, env: Record<string, string>) {
   const client = new Client({ connection, namespace: config.temporal.namespace });
   try {
     const { apiKey } = await h.newAccount(`Bench ${label}`);
-    const dir = mkdtempSync(path.join(tmpdir(), 'bench-ct-'));
-    execFileSync('openssl', ['genrsa', '-out', path.join(dir, 'key.pem'), '2048'], { stdio: 'ignore' });
-    const run = `${label}${Date.now().toString(36)}`;
     // C warm-up orders (not measured: first workflow bundle load, first linter runs), then N measured.
-    const csrs = Array.from({ length: N + C }, (_, i) => {
-      const name = `c${i}.${run}.${h.config.dns.devZone}`;
-      execFileSync('openssl', ['req', '-new', '-key', path.join(dir, 'key.pem'), '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-outform', 'DER', '-out', path.join(dir, `${i}.der`)], { stdio: 'ignore' });
-      return readFileSync(path.join(dir, `${i}.der`));
-    });
-    rmSync(dir, { recursive: true, force: true });
+    const csrs = makeBenchCsrs(N + C, `${label}${Date.now().toString(36)}`, h.config.dns.devZone);
     const latencies: number[] = [];
     let failures = 0;
-    const issueOne = async (i: number) => {
-        const start = performance.now();
-        const res = await h.api('/v1/orders?profile=dv', { method: 'POST', apiKey, headers: { 'content-type': 'application/pkcs10' }, body: csrs[i] });
-        const order = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
-        const ch = order.authorizations[0]!.challenges[0]!;
-        h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-        await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey });
-        const result = (await client.workflow.getHandle(orderWorkflowId(order.id)).result()) as { status: string };
-        return { ok: result.status === 'valid', ms: performance.now() - start };
-    };
+    const issueOne = (i: number) => issueThroughApi(h, client, apiKey, csrs[i]!);
     await Promise.all(Array.from({ length: C }, (_, i) => issueOne(N + i)));
     let cursor = 0;
     const t0 = performance.now();

@@ -5,12 +5,10 @@
  * as ratios on a shared, noisy machine. Services live under .data-bench/ on their own ports.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { benchEnvironment } from './lib/bench-env';
+import { issueThroughApi, makeBenchCsrs } from './lib/bench-issuance';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '16' } } });
 const N = Number(values.n);
@@ -23,7 +21,6 @@ const { bringUpServices } = await import('./lib/services');
 const { openHsm } = await import('../pki/hsm');
 const { readHsmPin } = await import('./lib/softhsm');
 const { startHarness } = await import('../test/support/ca-harness');
-const { orderWorkflowId } = await import('../workflows/contracts');
 
 const config = loadConfig();
 const services = await bringUpServices(config, { log: () => {}, persistTemporal: false, temporalUi: false, devDns: false });
@@ -54,15 +51,7 @@ try {
 
   // The issuance path. One applicant key for every CSR (key generation is the applicant's cost, not the CA's).
   const { apiKey } = await h.newAccount('Bench Applicant');
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-'));
-  execFileSync('openssl', ['genrsa', '-out', path.join(dir, 'key.pem'), '2048'], { stdio: 'ignore' });
-  const run = Date.now().toString(36);
-  const csrs = Array.from({ length: N }, (_, i) => {
-    const name = `c${i}.b${run}.${config.dns.devZone}`;
-    execFileSync('openssl', ['req', '-new', '-key', path.join(dir, 'key.pem'), '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-outform', 'DER', '-out', path.join(dir, `${i}.der`)], { stdio: 'ignore' });
-    return readFileSync(path.join(dir, `${i}.der`));
-  });
-  writeFileSync(path.join(dir, 'done'), '');
+  const csrs = makeBenchCsrs(N, `b${Date.now().toString(36)}`, config.dns.devZone);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
@@ -73,20 +62,13 @@ try {
   await Promise.all(Array.from({ length: C }, async () => {
     while (cursor < N) {
       const i = cursor++;
-      const start = performance.now();
-      const res = await h.api('/v1/orders?profile=dv', { method: 'POST', apiKey, headers: { 'content-type': 'application/pkcs10' }, body: csrs[i] });
-      const order = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
-      const ch = order.authorizations[0]!.challenges[0]!;
-      h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-      await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey });
-      const result = (await client.workflow.getHandle(orderWorkflowId(order.id)).result()) as { status: string };
-      if (result.status !== 'valid') failures++;
-      latencies.push(performance.now() - start);
+      const r = await issueThroughApi(h, client, apiKey, csrs[i]!);
+      if (!r.ok) failures++;
+      latencies.push(r.ms);
     }
   }));
   const seconds = (performance.now() - t0) / 1000;
   await connection.close();
-  rmSync(dir, { recursive: true, force: true });
 
   latencies.sort((a, b) => a - b);
   const certsPerSec = N / seconds;

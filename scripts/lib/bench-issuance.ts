@@ -1,0 +1,41 @@
+/**
+ * What the issuance benchmarks share: a batch of CSRs made by OpenSSL as an applicant would (one applicant key for
+ * all: key generation is the applicant's cost, not the CA's), and one DV order driven through the HTTP API, the
+ * development DNS server and the workflow's result.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { Harness } from '../../test/support/ca-harness';
+import { orderWorkflowId } from '../../workflows/contracts';
+
+/** `count` DER CSRs for `c<i>.<run>.<zone>`, all with one RSA-2048 key. */
+export function makeBenchCsrs(count: number, run: string, zone: string): Buffer[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-csr-'));
+  try {
+    const key = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['genrsa', '-out', key, '2048'], { stdio: 'ignore' });
+    return Array.from({ length: count }, (_, i) => {
+      const name = `c${i}.${run}.${zone}`;
+      const out = path.join(dir, `${i}.der`);
+      execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-outform', 'DER', '-out', out], { stdio: 'ignore' });
+      return readFileSync(out);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One order from POST to the workflow's result: publish the TXT record, say ready, wait. */
+export async function issueThroughApi(h: Harness, client: Client, apiKey: string, csrDer: Buffer): Promise<{ ok: boolean; ms: number }> {
+  const start = performance.now();
+  const res = await h.api('/v1/orders?profile=dv', { method: 'POST', apiKey, headers: { 'content-type': 'application/pkcs10' }, body: csrDer });
+  const order = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
+  const ch = order.authorizations[0]!.challenges[0]!;
+  h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
+  await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey });
+  const result = (await client.workflow.getHandle(orderWorkflowId(order.id)).result()) as { status: string };
+  return { ok: result.status === 'valid', ms: performance.now() - start };
+}
