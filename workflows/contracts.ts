@@ -5,8 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
-/** Workflow ids come from business keys: one issuance workflow per order. */
-export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+export { orderWorkflowId } from '../domain/workflow-ids';
 
 /** Search attributes shown in the Temporal Web UI (registered by the dev server start, scripts/lib/temporal.ts). */
 export const searchAttributes = {

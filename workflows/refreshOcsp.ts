@@ -14,8 +14,7 @@ import type { createOcspActivities, createOcspStorageActivities } from '../activ
 type OcspSigningActivities = ReturnType<typeof createOcspActivities>;
 type OcspStorageActivities = ReturnType<typeof createOcspStorageActivities>;
 
-export const ocspRefreshScheduleId = 'ocsp-refresh';
-export const ocspRefreshWorkflowId = 'ocsp-refresh';
+export { ocspRefreshScheduleId, ocspRefreshWorkflowId } from '../domain/workflow-ids';
 
 export interface RefreshOcspInput {
   readonly signingTaskQueue: string;

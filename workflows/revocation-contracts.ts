@@ -5,14 +5,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Requester } from '../domain/revocation';
 
-/** One revocation workflow per certificate at a time: a repeated request joins the running one. */
-export const revocationWorkflowId = (serial: string): string => `revoke-${serial}`;
-export const keyCompromiseWorkflowId = (reportId: string): string => `key-compromise-${reportId}`;
-/** The debounced per-issuer publisher that revocations signal-with-start. */
-export const crlPublisherWorkflowId = (issuerId: string): string => `crl-${issuerId}`;
-/** The Temporal Schedule of an issuer's CRL (CP 4.9.7: at least every 7 days) and the id its runs start with. */
-export const crlScheduleId = (issuerId: string): string => `crl-schedule-${issuerId}`;
-export const crlScheduledWorkflowId = (issuerId: string): string => `crl-scheduled-${issuerId}`;
+export { revocationWorkflowId, keyCompromiseWorkflowId, crlPublisherWorkflowId, crlScheduleId, crlScheduledWorkflowId } from '../domain/workflow-ids';
 
 export interface RevokeCertificateInput {
   readonly serial: string;

@@ -4,6 +4,7 @@
  */
 import { asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
+import { orderWorkflowId } from '../../domain/workflow-ids';
 import { authorizations, certificates, challenges, orders } from '../schema';
 import { appendAudit } from './audit';
 import type { Authorization, Certificate, Challenge, DbOrTx, Order, OrderStatus } from './types';
@@ -54,9 +55,6 @@ export interface OrderDetail extends Order {
   readonly certificate: Pick<Certificate, 'serial' | 'status' | 'issuerId' | 'notBefore' | 'notAfter' | 'revokedAt'> | null;
 }
 
-// One workflow per order; the id helper lives with the workflow contracts (pure, shared with the API).
-import { orderWorkflowId } from '../../workflows/contracts';
-export { orderWorkflowId };
 
 /**
  * Stores the order, its authorizations and challenges and the 'order.created' audit entry in one transaction:

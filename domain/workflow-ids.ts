@@ -1,0 +1,17 @@
+/**
+ * Workflow and schedule ids come from business keys (ARCHITECTURE.md convention 8): one issuance workflow per order,
+ * one revocation workflow per certificate at a time, one CRL publisher per issuing CA. Pure, so the repositories
+ * (which store an order's workflow id), the workflows and the Temporal client all derive the same ids.
+ */
+export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+/** A repeated revocation request joins the running workflow of the same serial. */
+export const revocationWorkflowId = (serial: string): string => `revoke-${serial}`;
+export const keyCompromiseWorkflowId = (reportId: string): string => `key-compromise-${reportId}`;
+/** The debounced per-issuer publisher that revocations signal-with-start. */
+export const crlPublisherWorkflowId = (issuerId: string): string => `crl-${issuerId}`;
+/** The Temporal Schedule of an issuer's CRL (CP 4.9.7: at least every 7 days) and the id its runs start with. */
+export const crlScheduleId = (issuerId: string): string => `crl-schedule-${issuerId}`;
+export const crlScheduledWorkflowId = (issuerId: string): string => `crl-scheduled-${issuerId}`;
+/** The OCSP refresh Schedule (responder certificates and pre-signed responses, BR 4.9.10) and its runs. */
+export const ocspRefreshScheduleId = 'ocsp-refresh';
+export const ocspRefreshWorkflowId = 'ocsp-refresh';
