@@ -16,7 +16,7 @@ import {
   type JWK,
   type ProtectedHeaderParameters,
 } from 'jose';
-import { AcmeProblem } from './problems';
+import { CaError } from '../../domain/errors';
 import type { NonceStore } from './nonces';
 
 /**
@@ -61,7 +61,7 @@ export interface VerifyOptions<A> {
   readonly keyMode: 'jwk' | 'kid' | 'either';
   readonly nonces: NonceStore;
   /**
-   * Resolves a `kid` (an account URL) to the account and its key; throws AcmeProblem accountDoesNotExist /
+   * Resolves a `kid` (an account URL) to the account and its key; throws CaError accountDoesNotExist /
    * unauthorized (deactivated) itself.
    */
   readonly resolveKid: (kid: string) => Promise<{ account: A; jwk: JWK }>;
@@ -75,17 +75,17 @@ export function parseFlattenedJws(body: string): FlattenedJws {
   try {
     obj = JSON.parse(body);
   } catch {
-    throw new AcmeProblem('malformed', 'the request body is not JSON (RFC 8555 §6.2: a JWS in Flattened JSON Serialization)');
+    throw new CaError('malformed', 'the request body is not JSON (RFC 8555 §6.2: a JWS in Flattened JSON Serialization)');
   }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new AcmeProblem('malformed', 'the request body is not a JWS object');
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new CaError('malformed', 'the request body is not a JWS object');
   const o = obj as Record<string, unknown>;
-  if ('signatures' in o) throw new AcmeProblem('malformed', 'the General JWS Serialization is not allowed; use the Flattened one (RFC 8555 §6.2)');
-  if ('header' in o) throw new AcmeProblem('malformed', 'a JWS Unprotected Header is not allowed (RFC 8555 §6.2)');
+  if ('signatures' in o) throw new CaError('malformed', 'the General JWS Serialization is not allowed; use the Flattened one (RFC 8555 §6.2)');
+  if ('header' in o) throw new CaError('malformed', 'a JWS Unprotected Header is not allowed (RFC 8555 §6.2)');
   for (const k of ['protected', 'payload', 'signature'] as const) {
-    if (typeof o[k] !== 'string' || !b64urlRe.test(o[k] as string)) throw new AcmeProblem('malformed', `the JWS member "${k}" is missing or not base64url`);
+    if (typeof o[k] !== 'string' || !b64urlRe.test(o[k] as string)) throw new CaError('malformed', `the JWS member "${k}" is missing or not base64url`);
   }
   const extra = Object.keys(o).filter((k) => !['protected', 'payload', 'signature'].includes(k));
-  if (extra.length > 0) throw new AcmeProblem('malformed', `unexpected JWS members: ${extra.join(', ')}`);
+  if (extra.length > 0) throw new CaError('malformed', `unexpected JWS members: ${extra.join(', ')}`);
   return { protected: o.protected as string, payload: o.payload as string, signature: o.signature as string };
 }
 
@@ -93,33 +93,33 @@ function decodeHeader(jws: FlattenedJws): ProtectedHeaderParameters {
   try {
     return decodeProtectedHeader({ protected: jws.protected, payload: jws.payload, signature: jws.signature });
   } catch {
-    throw new AcmeProblem('malformed', 'the JWS protected header is not base64url-encoded JSON');
+    throw new CaError('malformed', 'the JWS protected header is not base64url-encoded JSON');
   }
 }
 
 /** Only public members, of a key type and size we accept (§6.2: the key is the account's identity). */
 export async function checkAccountJwk(jwk: unknown, alg: string): Promise<JWK> {
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new AcmeProblem('malformed', 'jwk is not a JSON object');
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new CaError('malformed', 'jwk is not a JSON object');
   const k = jwk as JWK;
   for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']) {
-    if (priv in k) throw new AcmeProblem('malformed', `the jwk carries the private or secret member "${priv}"`);
+    if (priv in k) throw new CaError('malformed', `the jwk carries the private or secret member "${priv}"`);
   }
   if (k.kty === 'RSA') {
     const bits = typeof k.n === 'string' ? base64url.decode(k.n).length * 8 : 0;
     if (bits < MIN_RSA_ACCOUNT_KEY_BITS || bits > MAX_RSA_ACCOUNT_KEY_BITS) {
-      throw new AcmeProblem('badPublicKey', `RSA account keys must be ${MIN_RSA_ACCOUNT_KEY_BITS}..${MAX_RSA_ACCOUNT_KEY_BITS} bits, this one has ${bits}`);
+      throw new CaError('badPublicKey', `RSA account keys must be ${MIN_RSA_ACCOUNT_KEY_BITS}..${MAX_RSA_ACCOUNT_KEY_BITS} bits, this one has ${bits}`);
     }
   } else if (k.kty === 'EC') {
-    if (!['P-256', 'P-384', 'P-521'].includes(String(k.crv))) throw new AcmeProblem('badPublicKey', `EC curve ${String(k.crv)} is not accepted`);
+    if (!['P-256', 'P-384', 'P-521'].includes(String(k.crv))) throw new CaError('badPublicKey', `EC curve ${String(k.crv)} is not accepted`);
   } else if (k.kty === 'OKP') {
-    if (k.crv !== 'Ed25519') throw new AcmeProblem('badPublicKey', `OKP curve ${String(k.crv)} is not accepted`);
+    if (k.crv !== 'Ed25519') throw new CaError('badPublicKey', `OKP curve ${String(k.crv)} is not accepted`);
   } else {
-    throw new AcmeProblem('badPublicKey', `key type ${String(k.kty)} is not accepted for account keys`);
+    throw new CaError('badPublicKey', `key type ${String(k.kty)} is not accepted for account keys`);
   }
   try {
     await importJWK(k, alg);
   } catch (e) {
-    throw new AcmeProblem('badPublicKey', `the jwk is not a usable ${alg} key: ${(e as Error).message}`);
+    throw new CaError('badPublicKey', `the jwk is not a usable ${alg} key: ${(e as Error).message}`);
   }
   return k;
 }
@@ -135,12 +135,12 @@ async function verifySignature(jws: FlattenedJws, jwk: JWK, alg: string): Promis
     key = await importJWK(jwk, alg);
   } catch {
     // The account's key is not of this algorithm's type: whoever signed, it was not with the account key.
-    throw new AcmeProblem('malformed', `the JWS signature does not verify (${alg} does not fit the account key)`);
+    throw new CaError('malformed', `the JWS signature does not verify (${alg} does not fit the account key)`);
   }
   try {
     await flattenedVerify(jws, key, { algorithms: [alg] });
   } catch {
-    throw new AcmeProblem('malformed', 'the JWS signature does not verify');
+    throw new CaError('malformed', 'the JWS signature does not verify');
   }
 }
 
@@ -152,27 +152,27 @@ export async function verifyAcmeJws<A>(body: string, opts: VerifyOptions<A>): Pr
   const jws = parseFlattenedJws(body);
   const h = decodeHeader(jws);
   if (typeof h.alg !== 'string' || !(allowedAlgorithms as readonly string[]).includes(h.alg)) {
-    throw new AcmeProblem('badSignatureAlgorithm', `JWS algorithm ${String(h.alg)} is not accepted`, { algorithms: [...allowedAlgorithms] });
+    throw new CaError('badSignatureAlgorithm', `JWS algorithm ${String(h.alg)} is not accepted`, { algorithms: [...allowedAlgorithms] });
   }
-  if (h.b64 !== undefined || (h.crit !== undefined)) throw new AcmeProblem('malformed', 'the JWS unencoded payload option and crit are not allowed (RFC 8555 §6.2)');
+  if (h.b64 !== undefined || (h.crit !== undefined)) throw new CaError('malformed', 'the JWS unencoded payload option and crit are not allowed (RFC 8555 §6.2)');
   if (typeof h.nonce !== 'string' || h.nonce.length === 0 || !b64urlRe.test(h.nonce)) {
-    throw new AcmeProblem('badNonce', 'the JWS protected header has no valid nonce (RFC 8555 §6.5)');
+    throw new CaError('badNonce', 'the JWS protected header has no valid nonce (RFC 8555 §6.5)');
   }
   if (typeof h.url !== 'string' || h.url !== opts.expectedUrl) {
-    throw new AcmeProblem('unauthorized', `the JWS url ${JSON.stringify(h.url ?? null)} is not the request URL ${opts.expectedUrl} (RFC 8555 §6.4)`);
+    throw new CaError('unauthorized', `the JWS url ${JSON.stringify(h.url ?? null)} is not the request URL ${opts.expectedUrl} (RFC 8555 §6.4)`);
   }
   const hasJwk = h.jwk !== undefined;
   const hasKid = h.kid !== undefined;
-  if (hasJwk === hasKid) throw new AcmeProblem('malformed', 'the JWS protected header must contain exactly one of jwk and kid (RFC 8555 §6.2)');
-  if (opts.keyMode === 'jwk' && !hasJwk) throw new AcmeProblem('malformed', 'this resource requires a jwk, not a kid (RFC 8555 §6.2)');
-  if (opts.keyMode === 'kid' && !hasKid) throw new AcmeProblem('malformed', 'this resource requires a kid (the account URL), not a jwk (RFC 8555 §6.2)');
+  if (hasJwk === hasKid) throw new CaError('malformed', 'the JWS protected header must contain exactly one of jwk and kid (RFC 8555 §6.2)');
+  if (opts.keyMode === 'jwk' && !hasJwk) throw new CaError('malformed', 'this resource requires a jwk, not a kid (RFC 8555 §6.2)');
+  if (opts.keyMode === 'kid' && !hasKid) throw new CaError('malformed', 'this resource requires a kid (the account URL), not a jwk (RFC 8555 §6.2)');
 
   let jwk: JWK;
   let account: A | null = null;
   if (hasJwk) {
     jwk = await checkAccountJwk(h.jwk, h.alg);
   } else {
-    if (typeof h.kid !== 'string') throw new AcmeProblem('malformed', 'kid must be the account URL');
+    if (typeof h.kid !== 'string') throw new CaError('malformed', 'kid must be the account URL');
     const resolved = await opts.resolveKid(h.kid);
     account = resolved.account;
     jwk = resolved.jwk;
@@ -182,10 +182,10 @@ export async function verifyAcmeJws<A>(body: string, opts: VerifyOptions<A>): Pr
   try {
     payloadText = new TextDecoder('utf-8', { fatal: true }).decode(base64url.decode(jws.payload));
   } catch {
-    throw new AcmeProblem('malformed', 'the JWS payload is not base64url-encoded UTF-8');
+    throw new CaError('malformed', 'the JWS payload is not base64url-encoded UTF-8');
   }
   // Last: the nonce. Only a request that passed every other check may use it up (§6.5: exactly once).
-  if (!opts.nonces.consume(h.nonce)) throw new AcmeProblem('badNonce', 'the nonce is unknown, expired or already used (RFC 8555 §6.5)');
+  if (!opts.nonces.consume(h.nonce)) throw new CaError('badNonce', 'the nonce is unknown, expired or already used (RFC 8555 §6.5)');
   return {
     header: { alg: h.alg as AllowedAlgorithm, nonce: h.nonce, url: h.url, ...(hasJwk ? { jwk } : { kid: h.kid as string }) },
     payloadText,
@@ -196,14 +196,14 @@ export async function verifyAcmeJws<A>(body: string, opts: VerifyOptions<A>): Pr
 
 /** Parses a JSON-object payload (not POST-as-GET); `{}` and `""` are distinguished as RFC 8555 §6.3 requires. */
 export function jsonPayload(payloadText: string): Record<string, unknown> {
-  if (payloadText === '') throw new AcmeProblem('malformed', 'this request needs a JSON payload, not POST-as-GET');
+  if (payloadText === '') throw new CaError('malformed', 'this request needs a JSON payload, not POST-as-GET');
   let v: unknown;
   try {
     v = JSON.parse(payloadText);
   } catch {
-    throw new AcmeProblem('malformed', 'the JWS payload is not JSON');
+    throw new CaError('malformed', 'the JWS payload is not JSON');
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new AcmeProblem('malformed', 'the JWS payload is not a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CaError('malformed', 'the JWS payload is not a JSON object');
   return v as Record<string, unknown>;
 }
 
@@ -226,30 +226,30 @@ export async function verifyExternalAccountBinding(
   const jws = parseFlattenedJws(JSON.stringify(eab ?? null));
   const h = decodeHeader(jws);
   if (typeof h.alg !== 'string' || !(eabAlgorithms as readonly string[]).includes(h.alg)) {
-    throw new AcmeProblem('badSignatureAlgorithm', `externalAccountBinding: algorithm ${String(h.alg)} is not a MAC this server accepts`, {
+    throw new CaError('badSignatureAlgorithm', `externalAccountBinding: algorithm ${String(h.alg)} is not a MAC this server accepts`, {
       algorithms: [...eabAlgorithms],
     });
   }
-  if (h.nonce !== undefined) throw new AcmeProblem('malformed', 'externalAccountBinding: the protected header must not contain a nonce (RFC 8555 §7.3.4)');
-  if (h.url !== opts.newAccountUrl) throw new AcmeProblem('unauthorized', 'externalAccountBinding: url is not the newAccount URL (RFC 8555 §7.3.4)');
-  if (typeof h.kid !== 'string' || h.kid.length === 0) throw new AcmeProblem('malformed', 'externalAccountBinding: kid (the key identifier) is missing');
+  if (h.nonce !== undefined) throw new CaError('malformed', 'externalAccountBinding: the protected header must not contain a nonce (RFC 8555 §7.3.4)');
+  if (h.url !== opts.newAccountUrl) throw new CaError('unauthorized', 'externalAccountBinding: url is not the newAccount URL (RFC 8555 §7.3.4)');
+  if (typeof h.kid !== 'string' || h.kid.length === 0) throw new CaError('malformed', 'externalAccountBinding: kid (the key identifier) is missing');
   const key = await opts.lookupKey(h.kid);
-  if (!key) throw new AcmeProblem('unauthorized', 'externalAccountBinding: unknown, revoked or already used key identifier');
+  if (!key) throw new CaError('unauthorized', 'externalAccountBinding: unknown, revoked or already used key identifier');
   try {
     await flattenedVerify(jws, key, { algorithms: [h.alg] });
   } catch {
-    throw new AcmeProblem('unauthorized', 'externalAccountBinding: the MAC does not verify');
+    throw new CaError('unauthorized', 'externalAccountBinding: the MAC does not verify');
   }
   let inner: unknown;
   try {
     inner = JSON.parse(new TextDecoder().decode(base64url.decode(jws.payload)));
   } catch {
-    throw new AcmeProblem('malformed', 'externalAccountBinding: the payload is not a JWK');
+    throw new CaError('malformed', 'externalAccountBinding: the payload is not a JWK');
   }
   const same = await jwkThumbprint(inner as JWK).then(
     async (t) => t === (await jwkThumbprint(opts.outerJwk)),
     () => false,
   );
-  if (!same) throw new AcmeProblem('malformed', 'externalAccountBinding: the payload is not the account key of the request (RFC 8555 §7.3.4)');
+  if (!same) throw new CaError('malformed', 'externalAccountBinding: the payload is not the account key of the request (RFC 8555 §7.3.4)');
   return { keyId: h.kid };
 }

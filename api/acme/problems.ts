@@ -1,104 +1,79 @@
 /**
- * ACME errors (RFC 8555 §6.7; RFC 9773 §7.4 alreadyReplaced): every failure of the ACME server is an
- * `application/problem+json` document whose `type` is `urn:ietf:params:acme:error:<type>`. CaErrors raised by the
- * shared code (api/accept.ts, the repositories) are translated here, once.
+ * The one renderer of ACME errors (RFC 8555 §6.7): whatever a handler throws becomes an `application/problem+json`
+ * document whose `type` (`urn:ietf:params:acme:error:<type>`) and HTTP status come from the failure-kind table
+ * (domain/errors.ts `failureKinds[kind].acme`). ACME code throws `CaError(kind, detail, details)` like every other
+ * part of the CA; the details it may carry become document members (`subproblems` §6.7.1, `algorithms` §6.2,
+ * `instance` §7.3.3, `rule`, `identifier`) or headers (`retryAfterSeconds` → Retry-After, `location` → Location).
+ * Stored order and challenge errors carry their kind as `type` and are rendered through the same table.
  */
-import { CaError, isCaError, type CaErrorKind } from '../../domain/errors';
+import { failureKindOf, failureKinds, isCaError, type FailureKind } from '../../domain/errors';
 
-/** RFC 8555 §6.7 (and RFC 9773) error types with the HTTP status this server answers them with. */
-export const acmeErrorTypes = {
-  accountDoesNotExist: 400,
-  alreadyReplaced: 409,
-  alreadyRevoked: 400,
-  badCSR: 400,
-  badNonce: 400,
-  badPublicKey: 400,
-  badRevocationReason: 400,
-  badSignatureAlgorithm: 400,
-  caa: 403,
-  compound: 403,
-  connection: 400,
-  dns: 400,
-  externalAccountRequired: 400,
-  incorrectResponse: 403,
-  invalidContact: 400,
-  /** draft-ietf-acme-profiles: a profile the server does not offer. */
-  invalidProfile: 400,
-  malformed: 400,
-  orderNotReady: 403,
-  rateLimited: 429,
-  rejectedIdentifier: 400,
-  serverInternal: 500,
-  tls: 400,
-  unauthorized: 403,
-  unsupportedContact: 400,
-  unsupportedIdentifier: 400,
-  userActionRequired: 403,
-} as const;
+export const acmeErrorUrn = (kind: FailureKind): string => `urn:ietf:params:acme:error:${failureKinds[kind].acme.type}`;
 
-export type AcmeErrorType = keyof typeof acmeErrorTypes;
-
-export const acmeErrorUrn = (type: AcmeErrorType): string => `urn:ietf:params:acme:error:${type}`;
+/** A per-identifier error of a compound refusal (RFC 8555 §6.7.1), as a thrower passes it in `details.subproblems`. */
+export interface AcmeSubproblem {
+  readonly kind: FailureKind;
+  readonly detail: string;
+  /** The FQDN (dns identifier) the subproblem concerns. */
+  readonly identifier: string;
+}
 
 export interface AcmeProblemDocument {
-  type: string;
-  detail: string;
-  status: number;
-  subproblems?: Array<{ type: string; detail: string; identifier?: { type: 'dns'; value: string } }>;
-  [extension: string]: unknown;
+  readonly type: string;
+  readonly detail: string;
+  readonly status: number;
+  readonly subproblems?: ReadonlyArray<{ type: string; detail: string; identifier: { type: 'dns'; value: string } }>;
+  readonly algorithms?: readonly string[];
+  readonly instance?: string;
+  readonly rule?: string;
+  readonly identifier?: { type: 'dns'; value: string };
 }
 
-export class AcmeProblem extends Error {
-  override readonly name = 'AcmeProblem';
-  constructor(
-    readonly type: AcmeErrorType,
-    detail: string,
-    readonly extra: { status?: number; headers?: Record<string, string>; [k: string]: unknown } = {},
-  ) {
-    super(detail);
-  }
-
-  get status(): number {
-    return this.extra.status ?? acmeErrorTypes[this.type];
-  }
-
-  toDocument(): AcmeProblemDocument {
-    const { status: _s, headers: _h, ...rest } = this.extra;
-    return { type: acmeErrorUrn(this.type), detail: this.message, status: this.status, ...rest };
-  }
+export interface RenderedAcmeProblem {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly document: AcmeProblemDocument;
 }
 
-/** How the shared CaError kinds read in ACME (status codes follow RFC 8555 and Boulder's web/probs.go). */
-const fromCaKind: Readonly<Record<CaErrorKind, { type: AcmeErrorType; status?: number }>> = {
-  malformed: { type: 'malformed' },
-  badCsr: { type: 'badCSR' },
-  badPublicKey: { type: 'badPublicKey' },
-  rejectedIdentifier: { type: 'rejectedIdentifier' },
-  unsupportedProfile: { type: 'invalidProfile' },
-  payloadTooLarge: { type: 'malformed', status: 413 },
-  unauthorized: { type: 'unauthorized' },
-  notFound: { type: 'malformed', status: 404 },
-  conflict: { type: 'malformed', status: 409 },
-  badRevocationReason: { type: 'badRevocationReason' }, // issue #5 (domain/revocation.ts)
-  validationFailed: { type: 'incorrectResponse' },
-  orderExpired: { type: 'malformed', status: 410 },
-  serviceUnavailable: { type: 'serverInternal', status: 503 },
-  internal: { type: 'serverInternal' },
-};
+const dns = (value: string) => ({ type: 'dns' as const, value });
 
-export function toAcmeProblem(err: unknown): AcmeProblem {
-  if (err instanceof AcmeProblem) return err;
-  if (isCaError(err)) {
-    const e = err as CaError;
-    const m = fromCaKind[e.kind];
-    const { rule, identifier, acmeType } = e.details;
-    // A repository may name the precise ACME type (e.g. orderNotReady for a finalize of an order in the wrong state).
-    const type = typeof acmeType === 'string' && acmeType in acmeErrorTypes ? (acmeType as AcmeErrorType) : m.type;
-    return new AcmeProblem(type, e.message, {
-      ...(m.status && type === m.type ? { status: m.status } : {}),
-      ...(rule ? { rule } : {}),
-      ...(identifier ? { identifier: { type: 'dns', value: String(identifier) } } : {}),
-    });
-  }
-  return new AcmeProblem('serverInternal', 'internal error');
+function isSubproblem(x: unknown): x is AcmeSubproblem {
+  const s = x as Partial<AcmeSubproblem> | null;
+  return typeof s === 'object' && s !== null && typeof s.detail === 'string' && typeof s.identifier === 'string' && typeof s.kind === 'string';
+}
+
+/** Any thrown value as an RFC 8555 §6.7 problem; what is not a CaError is an internal error whose text stays private. */
+export function renderAcmeProblem(err: unknown): RenderedAcmeProblem {
+  if (!isCaError(err)) return { status: failureKinds.internal.acme.status, headers: {}, document: { type: acmeErrorUrn('internal'), detail: 'internal error', status: failureKinds.internal.acme.status } };
+  const { status } = failureKinds[err.kind].acme;
+  const d = err.details;
+  const headers: Record<string, string> = {};
+  if (typeof d.retryAfterSeconds === 'number') headers['Retry-After'] = String(d.retryAfterSeconds);
+  if (typeof d.location === 'string') headers.Location = d.location;
+  const subproblems = Array.isArray(d.subproblems) ? d.subproblems.filter(isSubproblem) : [];
+  const algorithms = Array.isArray(d.algorithms) ? d.algorithms.filter((a): a is string => typeof a === 'string') : null;
+  return {
+    status,
+    headers,
+    document: {
+      type: acmeErrorUrn(err.kind),
+      detail: err.message,
+      status,
+      ...(subproblems.length > 0 ? { subproblems: subproblems.map((s) => ({ type: acmeErrorUrn(failureKindOf(s.kind)), detail: s.detail, identifier: dns(s.identifier) })) } : {}),
+      ...(algorithms ? { algorithms } : {}),
+      ...(typeof d.instance === 'string' ? { instance: d.instance } : {}),
+      ...(typeof d.rule === 'string' ? { rule: d.rule } : {}),
+      ...(typeof d.identifier === 'string' ? { identifier: dns(d.identifier) } : {}),
+    },
+  };
+}
+
+/**
+ * An order's or challenge's stored error (its `type` is the failure kind, domain/errors.ts `storedFailure`) as the
+ * `error` member of the ACME object (RFC 8555 §7.1.3, §7.1.5). A type that is not a kind (a row older than the table)
+ * reads as serverInternal rather than being guessed from its text.
+ */
+export function acmeErrorOfStored(e: { readonly type: string; readonly detail?: string } | null | undefined, fallbackDetail: string): AcmeProblemDocument {
+  const kind = failureKindOf(e?.type);
+  return { type: acmeErrorUrn(kind), detail: e?.detail ?? fallbackDetail, status: failureKinds[kind].acme.status };
 }

@@ -9,14 +9,11 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
 import { Hono } from 'hono';
 import { loadConfig, type CaConfig } from '../../config';
 import { createDb } from '../../db/client';
-import { finalizeSignal, orderWorkflowId } from '../../workflows/contracts';
-import { temporalRevocationGateway } from '../revocation-gateway';
-import { temporalGateway } from '../workflow-gateway';
-import { acmeApp } from './app';
+import { connectCaClient } from '../../temporal/connection';
+import { createAcmeApp } from './app';
 import { createNonceStore } from './nonces';
 
 export interface RunningAcmeServer {
@@ -29,8 +26,7 @@ export interface RunningAcmeServer {
 
 export async function startAcmeServer(config: CaConfig, opts: { port?: number } = {}): Promise<RunningAcmeServer> {
   const handle = createDb(config.database.url);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = await connectCaClient(config);
   // The app is built once the port is known (port 0 in tests): the URLs in ACME objects carry it.
   let root: Hono | null = null;
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -48,15 +44,9 @@ export async function startAcmeServer(config: CaConfig, opts: { port?: number } 
   });
   const port = (server.address() as AddressInfo).port;
   const baseUrl = config.acme.publicUrl ?? `https://${config.api.host}:${port}/acme`;
-  const app = acmeApp({
+  const app = createAcmeApp({
     db: handle.db,
-    workflows: temporalGateway(client, config.temporal.taskQueue),
-    acmeWorkflows: {
-      async signalFinalize(orderId) {
-        await client.workflow.getHandle(orderWorkflowId(orderId)).signal(finalizeSignal);
-      },
-    },
-    revocation: temporalRevocationGateway(client, config),
+    workflows: temporal.workflows,
     config,
     clock: () => new Date(),
     nonces: createNonceStore(),
@@ -69,7 +59,7 @@ export async function startAcmeServer(config: CaConfig, opts: { port?: number } 
     port,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await connection.close();
+      await temporal.close();
       await handle.close();
     },
   };

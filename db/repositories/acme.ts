@@ -201,7 +201,7 @@ export async function createAcmeOrder(
     replaces: { certId: string; serial: string } | null;
     authorizations: ReadonlyArray<{ fqdn: string; wildcard: boolean; challenges: readonly AcmeChallengeInput[] }>;
   },
-): Promise<OrderDetail> {
+): Promise<AcmeOrderDetail> {
   const orderId = await db.transaction(async (tx) => {
     const order = await createOrder(tx, {
       ...input,
@@ -229,7 +229,7 @@ export async function createAcmeOrder(
     });
     return order.id;
   });
-  return (await getOrderDetail(db, orderId))!;
+  return (await getAcmeOrder(db, orderId))!;
 }
 
 export interface AcmeOrderDetail extends OrderDetail {
@@ -340,7 +340,7 @@ export async function finalizeAcmeOrder(
   await db.transaction(async (tx) => {
     const [current] = await tx.select().from(orders).where(eq(orders.id, input.orderId)).for('update');
     if (!current) throw new CaError('notFound', 'no such order');
-    if (current.status !== 'ready') throw new CaError('conflict', `the order is ${current.status}, not ready`, { acmeType: 'orderNotReady' });
+    if (current.status !== 'ready') throw new CaError('orderNotReady', `the order is ${current.status}, not ready`);
     await tx
       .update(orders)
       .set({ csrDer: input.csrDer, spkiSha256: input.spkiSha256, validitySeconds: input.validitySeconds, status: 'processing', updatedAt: input.now })

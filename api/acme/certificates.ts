@@ -1,0 +1,122 @@
+/**
+ * Certificates: download (RFC 8555 §7.4.2; acceptance is by download, CP 4.4.1), revocation by the account the
+ * certificate was issued to or by the certificate's own key (§7.6; CP 3.4 (2)(3)), and renewal information (RFC 9773).
+ */
+import { createHash, createPublicKey } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Db } from '../../db/client';
+import { getAcmeOrder } from '../../db/repositories/acme';
+import { getCertificateBySerial } from '../../db/repositories/certificates';
+import { getIssuer } from '../../db/repositories/issuers';
+import { getRevocationFacts, recordRevocationRequest } from '../../db/repositories/revocation';
+import { ARI_RETRY_AFTER_SECONDS, suggestedRenewalWindow } from '../../domain/ari';
+import { CaError } from '../../domain/errors';
+import { authorizeRevocation, type Requester } from '../../domain/revocation';
+import { revocationWorkflowId } from '../../domain/workflow-ids';
+import { parseCertificate } from '../../pki/certificate';
+import { toPem } from '../../pki/pem';
+import { parseCertId } from './ari';
+import { jsonPayload } from './jws';
+import { UNAVAILABLE_RETRY_SECONDS, requireAccount, requirePostAsGet, type AcmeEnv, type AcmeKit } from './requests';
+
+/** The certificate a certID names (RFC 9773 §4.1): its serial, issued by the CA whose key identifier it carries. */
+export async function certificateByCertId(db: Db, certId: string) {
+  const { keyIdentifier, serialHex } = parseCertId(certId);
+  const cert = await getCertificateBySerial(db, serialHex);
+  const issuer = cert ? await getIssuer(db, cert.issuerId) : null;
+  if (!cert || !issuer || !Buffer.from(issuer.keyIdentifier).equals(Buffer.from(keyIdentifier))) return null;
+  return { cert, issuer };
+}
+
+export function certificatesApp({ deps, verified, commonHeaders }: AcmeKit) {
+  const app = new Hono<AcmeEnv>();
+
+  app.post('/cert/:serial', async (c) => {
+    const v = await verified(c, 'kid');
+    const account = requireAccount(v);
+    requirePostAsGet(v, 'download the certificate');
+    const cert = await getCertificateBySerial(deps.db, c.req.param('serial'));
+    const o = cert ? await getAcmeOrder(deps.db, cert.orderId) : null;
+    if (!cert || !cert.certDer || !o || o.acme.acmeAccountId !== account.id) throw new CaError('notFound', 'no such certificate for this account');
+    const issuer = await getIssuer(deps.db, cert.issuerId);
+    commonHeaders(c);
+    return c.body(toPem('CERTIFICATE', cert.certDer) + (issuer?.certDer ? toPem('CERTIFICATE', issuer.certDer) : ''), 200, {
+      'content-type': 'application/pem-certificate-chain',
+    });
+  });
+
+  app.post('/revoke-cert', async (c) => {
+    const v = await verified(c, 'either');
+    const p = jsonPayload(v.payloadText);
+    if (typeof p.certificate !== 'string' || !/^[A-Za-z0-9_-]+$/.test(p.certificate)) throw new CaError('malformed', 'certificate must be the base64url DER of the certificate');
+    if (p.reason !== undefined && (typeof p.reason !== 'number' || !Number.isInteger(p.reason))) throw new CaError('badRevocationReason', 'reason must be an RFC 5280 reason code');
+    const der = new Uint8Array(Buffer.from(p.certificate, 'base64url'));
+    let serialHex: string;
+    try {
+      serialHex = Buffer.from(parseCertificate(der).serialNumber.valueBlock.valueHexView).toString('hex');
+    } catch {
+      throw new CaError('malformed', 'certificate is not a DER X.509 certificate');
+    }
+    const facts = await getRevocationFacts(deps.db, serialHex);
+    if (!facts || !facts.certificate.certDer || !Buffer.from(facts.certificate.certDer).equals(Buffer.from(der))) {
+      throw new CaError('notFound', 'this CA did not issue this certificate');
+    }
+    // CP 3.4 (2)/(3): the account the certificate was issued to, or the certificate's own key — nobody else.
+    let requester: Requester;
+    let actor: string;
+    if (v.account) {
+      requester = { kind: 'acmeAccount', acmeAccountId: v.account.id };
+      actor = `acme:${v.account.id}`;
+    } else {
+      const spkiSha256Hex = createHash('sha256').update(createPublicKey({ key: v.jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'der' })).digest('hex');
+      requester = { kind: 'certificateKey', spkiSha256Hex };
+      actor = `acme-certificate-key:${spkiSha256Hex}`;
+    }
+    const now = deps.clock();
+    const decision = authorizeRevocation(requester, facts, p.reason ?? 0, now);
+    if (!decision.ok) {
+      if (decision.kind === 'notFound') throw new CaError('unauthorized', 'neither the account the certificate was issued to nor its key signed this request (CP 3.4)');
+      if (decision.kind === 'badRevocationReason') throw new CaError('badRevocationReason', decision.detail, { rule: decision.rule });
+      if (facts.status === 'revoked') throw new CaError('alreadyRevoked', decision.detail, { rule: decision.rule });
+      throw new CaError('conflict', decision.detail, { rule: decision.rule });
+    }
+    await recordRevocationRequest(deps.db, {
+      serial: facts.serial,
+      orderId: facts.certificate.orderId,
+      actor,
+      reason: decision.reason,
+      deadline: decision.deadline,
+      deadlineRule: decision.deadlineRule,
+      workflowId: revocationWorkflowId(facts.serial),
+    });
+    try {
+      await deps.workflows.startRevocation({
+        serial: facts.serial,
+        issuerId: facts.issuerId,
+        reason: decision.reason,
+        requester,
+        actor,
+        requestedAt: now.toISOString(),
+        deadline: decision.deadline.toISOString(),
+        deadlineRule: decision.deadlineRule,
+        signingTaskQueue: deps.config.temporal.signingTaskQueue,
+      });
+    } catch {
+      throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the revocation was not started, retry', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
+    }
+    commonHeaders(c);
+    return c.body(null, 200);
+  });
+
+  app.get('/renewal-info/:certId', async (c) => {
+    const found = await certificateByCertId(deps.db, c.req.param('certId'));
+    if (!found || (found.cert.status !== 'issued' && found.cert.status !== 'revoked')) throw new CaError('notFound', 'no certificate with this certID (RFC 9773 §4.1)');
+    const { cert } = found;
+    const w = suggestedRenewalWindow({ notBefore: cert.notBefore, notAfter: cert.notAfter, revoked: cert.status === 'revoked' }, deps.clock());
+    commonHeaders(c);
+    c.header('Retry-After', String(ARI_RETRY_AFTER_SECONDS));
+    return c.json({ suggestedWindow: { start: w.start.toISOString(), end: w.end.toISOString() } });
+  });
+
+  return app;
+}

@@ -1,0 +1,176 @@
+/**
+ * Orders (RFC 8555 §7.4): newOrder (identifiers, RFC 9773 §5 `replaces`, draft-ietf-acme-profiles `profile`), reading
+ * an order (POST-as-GET; Retry-After while it is moving) and finalize, which hands the accepted CSR to the order's
+ * waiting workflow (issuance cycle step 4a). The order is read once per request.
+ */
+import { Hono } from 'hono';
+import { findBlockedKey } from '../../db/repositories/blocklist';
+import { activeReplacementOrder, createAcmeOrder, finalizeAcmeOrder, unfinalizeAcmeOrder, type AcmeAccount } from '../../db/repositories/acme';
+import { deleteOrder } from '../../db/repositories/orders';
+import { challengeExpiry, checkDcvMethod, dnsChangeRecordName, type DcvMethodId } from '../../domain/dcv';
+import { CaError } from '../../domain/errors';
+import { maxValidity, policyAt } from '../../domain/policy';
+import { acceptApplication, acceptNames, newRandomValue } from '../accept';
+import { issuanceInputFor } from '../workflow-gateway';
+import { certIdOf } from './ari';
+import { certificateByCertId } from './certificates';
+import { jsonPayload } from './jws';
+import type { AcmeSubproblem } from './problems';
+import { orderStatus, presentOrder } from './presenters';
+import { RETRY_AFTER_SECONDS, UNAVAILABLE_RETRY_SECONDS, requireAccount, requirePostAsGet, type AcmeEnv, type AcmeKit } from './requests';
+
+/** The DCV methods offered as ACME challenges; the first is the authorization's primary challenge. */
+const offeredMethods: readonly DcvMethodId[] = ['3.2.2.4.7', '3.2.2.4.19'];
+
+export function ordersApp(kit: AcmeKit) {
+  const { deps, urls, verified, reply, ownOrder } = kit;
+  const app = new Hono<AcmeEnv>();
+
+  app.post('/new-order', async (c) => {
+    const v = await verified(c, 'kid');
+    const account = requireAccount(v);
+    const p = jsonPayload(v.payloadText);
+    const values = dnsIdentifiers(p.identifiers);
+    if (p.notBefore !== undefined || p.notAfter !== undefined) {
+      throw new CaError('malformed', 'notBefore/notAfter are not supported: the validity comes from policy at issuance (BR 6.3.2)');
+    }
+    if (p.profile !== undefined && p.profile !== 'dv') throw new CaError('unsupportedProfile', `profile ${String(p.profile)} is not offered; see the directory's meta.profiles`);
+    const now = deps.clock();
+    let names: Array<{ fqdn: string; wildcard: boolean }>;
+    try {
+      names = acceptNames(values, { now, config: deps.config });
+    } catch (e) {
+      if (e instanceof CaError && e.kind === 'rejectedIdentifier') {
+        const errors = (e.details.errors as Array<{ name: string; reason: string; rule: string }> | undefined) ?? [];
+        const subproblems: AcmeSubproblem[] = errors.map((x) => ({ kind: 'rejectedIdentifier', detail: `${x.reason} (${x.rule})`, identifier: x.name }));
+        throw new CaError('rejectedIdentifier', e.message, { subproblems });
+      }
+      throw e;
+    }
+    const replaces = p.replaces !== undefined ? await checkReplaces(account, p.replaces, names.map((n) => n.fqdn)) : null;
+
+    const policy = policyAt(now);
+    const expiresAt = challengeExpiry(now, policy);
+    const order = await createAcmeOrder(deps.db, {
+      accountId: account.accountId,
+      acmeAccountId: account.id,
+      profile: 'dv',
+      // No CSR before finalize (RFC 8555 §7.4): an empty placeholder until finalizeAcmeOrder writes the accepted one.
+      csrDer: new Uint8Array(0),
+      spkiSha256: new Uint8Array(0),
+      dnsNames: names.map((n) => n.fqdn),
+      validitySeconds: maxValidity(policy, now),
+      expiresAt,
+      replaces,
+      authorizations: names.map((n) => ({
+        fqdn: n.fqdn,
+        wildcard: n.wildcard,
+        // BR 3.2.2.4.19 (http-01) never validates a wildcard name; the policy says which methods are allowed now.
+        challenges: offeredMethods
+          .filter((m) => checkDcvMethod(policy, m, n).ok)
+          .map((m) => ({ method: m, recordName: m === '3.2.2.4.7' ? dnsChangeRecordName(n.fqdn) : null, token: newRandomValue(), expiresAt })),
+      })),
+    });
+    try {
+      await deps.workflows.startIssuance(
+        issuanceInputFor(order, {
+          signingTaskQueue: deps.config.temporal.signingTaskQueue,
+          dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
+          // RFC 8657 §3: CAA accounturi names the ACME account URL; §4: validationmethods uses the ACME labels.
+          accountUri: urls.account(account.id),
+          viaAcme: true,
+        }),
+      );
+    } catch (err) {
+      await deleteOrder(deps.db, order.id, { actor: `acme:${account.id}`, reason: String(err) });
+      throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the order was not stored, retry later', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
+    }
+    c.header('Location', urls.order(order.id));
+    return reply(c, presentOrder(urls, order), 201);
+  });
+
+  app.post('/order/:id', async (c) => {
+    const v = await verified(c, 'kid');
+    requirePostAsGet(v, 'read an order');
+    const o = await ownOrder(requireAccount(v), c.req.param('id'));
+    if (o.status === 'processing' || o.status === 'pending' || o.status === 'ready') c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    return reply(c, presentOrder(urls, o));
+  });
+
+  app.post('/order/:id/finalize', async (c) => {
+    const v = await verified(c, 'kid');
+    const account = requireAccount(v);
+    const o = await ownOrder(account, c.req.param('id'));
+    const p = jsonPayload(v.payloadText);
+    if (o.status !== 'ready') throw new CaError('orderNotReady', `the order is ${orderStatus(o.status)}, not ready (RFC 8555 §7.4)`);
+    if (typeof p.csr !== 'string' || !/^[A-Za-z0-9_-]+$/.test(p.csr)) throw new CaError('malformed', 'csr must be the base64url DER of a PKCS#10 request');
+    const now = deps.clock();
+    // Step 1 of the issuance cycle, exactly as for the API (api/accept.ts): PoP, key rules, names, validity. What the
+    // API calls a malformed request or a rejected name is, inside a finalize, a bad CSR (RFC 8555 §7.4).
+    const accepted = await acceptApplication(
+      { csr: new Uint8Array(Buffer.from(p.csr, 'base64url')), profile: 'dv' },
+      { now, config: deps.config, findBlockedKey: (k) => findBlockedKey(deps.db, k) },
+    ).catch((e: unknown) => {
+      if (e instanceof CaError && (e.kind === 'malformed' || e.kind === 'badCsr' || e.kind === 'rejectedIdentifier')) {
+        throw new CaError('badCsr', e.message, e.details.rule ? { rule: e.details.rule } : {});
+      }
+      throw e;
+    });
+    const wanted = [...o.dnsNames].map((n) => n.toLowerCase()).sort();
+    const got = [...accepted.dnsNames].map((n) => n.toLowerCase()).sort();
+    if (wanted.length !== got.length || wanted.some((n, i) => n !== got[i])) {
+      throw new CaError('badCsr', `the CSR names (${got.join(', ')}) are not the order's identifiers (${wanted.join(', ')}) (RFC 8555 §7.4)`);
+    }
+    await finalizeAcmeOrder(deps.db, {
+      orderId: o.id,
+      acmeAccountId: account.id,
+      csrDer: accepted.csrDer,
+      spkiSha256: accepted.spkiSha256,
+      validitySeconds: Math.min(accepted.validitySeconds, o.validitySeconds),
+      now,
+    });
+    try {
+      await deps.workflows.signalFinalize(o.id);
+    } catch (err) {
+      await unfinalizeAcmeOrder(deps.db, { orderId: o.id, reason: String(err) });
+      throw new CaError('serviceUnavailable', 'the workflow service is unavailable; finalize again later', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
+    }
+    c.header('Location', urls.order(o.id));
+    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    // finalizeAcmeOrder moved the order from ready to processing in its transaction; nothing else of it changed.
+    return reply(c, presentOrder(urls, { ...o, status: 'processing' }));
+  });
+
+  /** RFC 9773 §5: the replaced certificate exists, was issued to this CA account, shares a name, is not replaced yet. */
+  async function checkReplaces(account: AcmeAccount, raw: unknown, names: readonly string[]): Promise<{ certId: string; serial: string }> {
+    if (typeof raw !== 'string') throw new CaError('malformed', 'replaces must be a certID string (RFC 9773 §5)');
+    const found = await certificateByCertId(deps.db, raw);
+    if (!found) throw new CaError('notFound', 'replaces names no certificate of this CA (RFC 9773 §5)');
+    const { cert, issuer } = found;
+    if (cert.accountId !== account.accountId) throw new CaError('unauthorized', 'the replaced certificate was not issued to this account (RFC 9773 §5)');
+    if (!cert.dnsNames.some((n) => names.includes(n))) throw new CaError('malformed', 'the new order shares no identifier with the replaced certificate (RFC 9773 §5)');
+    const other = await activeReplacementOrder(deps.db, cert.serial);
+    if (other) throw new CaError('alreadyReplaced', `the certificate is already being replaced by ${urls.order(other)} (RFC 9773 §7.4)`);
+    return { certId: certIdOf(issuer.keyIdentifier, cert.serial), serial: cert.serial };
+  }
+
+  return app;
+}
+
+/** The dns identifier values of a newOrder (CP 7.1.1: dNSName only); other types are refused with subproblems. */
+function dnsIdentifiers(raw: unknown): string[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw new CaError('malformed', 'identifiers must be a non-empty array');
+  const values: string[] = [];
+  const subproblems: AcmeSubproblem[] = [];
+  for (const id of raw as unknown[]) {
+    const ident = id as { type?: unknown; value?: unknown };
+    if (typeof ident !== 'object' || ident === null || typeof ident.value !== 'string') throw new CaError('malformed', 'an identifier is {type, value}');
+    if (ident.type !== 'dns') {
+      subproblems.push({ kind: 'unsupportedIdentifier', detail: `identifier type ${String(ident.type)} is not issued (CP 7.1.1: dNSName only)`, identifier: ident.value });
+      continue;
+    }
+    values.push(ident.value);
+  }
+  if (subproblems.length > 0) throw new CaError('unsupportedIdentifier', 'only dns identifiers are issued (CP 7.1.1)', { subproblems });
+  return values;
+}

@@ -1,0 +1,122 @@
+/**
+ * The ACME server at the protocol level (RFC 8555 §6, §7; RFC 9773), shared by test/integration/acme-*.test.ts: the
+ * app on a fresh PostgreSQL database, a JS client (jose) that breaks one rule at a time, and a recording fake of the
+ * Temporal side, so these tests pin what the server stores and signals — the real workflows are exercised by
+ * test/e2e/acme-clients.test.ts.
+ *
+ * The rule pinned throughout: bad input (malformed JWS, replayed nonce, wrong URL, unknown account, oversized payload,
+ * revoked account) changes no state — counted over every ACME table, the orders, and the audit log (`state()`).
+ */
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { createAcmeApp } from '../../api/acme/app';
+import { createNonceStore } from '../../api/acme/nonces';
+import { loadConfig, type CaConfig } from '../../config';
+import type { CaWorkflows } from '../../temporal/client';
+import type { IssueCertificateInput } from '../../workflows/contracts';
+import type { RevokeCertificateInput } from '../../workflows/revocation-contracts';
+import { AcmeTestClient, newAccountKey } from '../support/acme-client';
+import { freshDatabase } from '../support/database';
+
+export const BASE = 'https://acme.test.example:8443/acme';
+export const DIRECTORY = `${BASE}/directory`;
+export const baseConfig = loadConfig();
+export const zone = baseConfig.dns.devZone;
+
+/** What the ACME server asked of Temporal; `failStart` makes the next workflow starts fail (Temporal down). */
+export interface RecordedWorkflows {
+  readonly started: IssueCertificateInput[];
+  readonly readySignals: Array<[string, string]>;
+  readonly finalizeSignals: string[];
+  readonly revocations: RevokeCertificateInput[];
+  failStart: boolean;
+}
+
+function recordingWorkflows(r: RecordedWorkflows): CaWorkflows {
+  const notForAcme = async (): Promise<never> => {
+    throw new Error('the ACME server does not use this workflow');
+  };
+  return {
+    async startIssuance(input) {
+      if (r.failStart) throw new Error('Temporal is down (injected)');
+      r.started.push(input);
+    },
+    async signalChallengeReady(orderId, challengeId) {
+      r.readySignals.push([orderId, challengeId]);
+    },
+    async signalFinalize(orderId) {
+      r.finalizeSignals.push(orderId);
+    },
+    async startRevocation(input) {
+      if (r.failStart) throw new Error('Temporal is down (injected)');
+      r.revocations.push(input);
+      return { workflowId: `revoke-${input.serial}`, joined: false };
+    },
+    signalEmailConfirmed: notForAcme,
+    startKeyCompromise: notForAcme,
+    keyCompromiseProgress: notForAcme,
+    requestCrlPublication: notForAcme,
+  };
+}
+
+export interface AcmeTestServer {
+  readonly fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  readonly app: ReturnType<typeof createAcmeApp>;
+  readonly workflows: RecordedWorkflows;
+  /** CA_ACME_EAB_REQUIRED for the current test (reset after each). */
+  eabRequired: boolean;
+}
+
+/** Registers the hooks of one test file: a fresh database and ACME app before all tests, cleanup after. */
+export function useAcmeTestServer(prefix: string): AcmeTestServer {
+  const s = { workflows: { started: [], readySignals: [], finalizeSignals: [], revocations: [], failStart: false }, eabRequired: false } as unknown as {
+    -readonly [K in keyof AcmeTestServer]: AcmeTestServer[K];
+  };
+  beforeAll(async () => {
+    s.fresh = await freshDatabase({ prefix });
+    const config: CaConfig = {
+      ...baseConfig,
+      get acme() {
+        return { ...baseConfig.acme, eabRequired: s.eabRequired };
+      },
+    };
+    s.app = createAcmeApp({
+      db: s.fresh.handle.db,
+      workflows: recordingWorkflows(s.workflows),
+      config,
+      clock: () => new Date(),
+      nonces: createNonceStore(),
+      baseUrl: BASE,
+    });
+  });
+  afterAll(async () => {
+    await s.fresh?.drop();
+  });
+  afterEach(() => {
+    s.eabRequired = false;
+    s.workflows.failStart = false;
+  });
+  return s;
+}
+
+/** Every row count the ACME server could change, and the audit chain's length. */
+export async function state(s: AcmeTestServer) {
+  const [r] = await s.fresh.handle.sql`select
+    (select count(*)::int from accounts) as accounts,
+    (select count(*)::int from acme_accounts) as acme_accounts,
+    (select count(*)::int from acme_eab_keys where bound_at is not null) as eab_bound,
+    (select count(*)::int from acme_orders) as acme_orders,
+    (select count(*)::int from orders) as orders,
+    (select count(*)::int from challenges where key_authorization is not null) as answered,
+    (select string_agg(status || coalesce(jsonb_array_length(contact)::text, ''), ',' order by id) from acme_accounts) as account_states,
+    (select count(*)::int from audit_log) as audit`;
+  return r!;
+}
+
+export async function client(s: AcmeTestServer, alg: 'ES256' | 'RS256' | 'EdDSA' = 'ES256') {
+  return new AcmeTestClient((url, init) => s.app.request(url, init), DIRECTORY, await newAccountKey(alg)).init();
+}
+
+export async function problem(res: Response) {
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  return (await res.json()) as { type: string; detail: string; status: number; algorithms?: string[]; subproblems?: unknown[] };
+}
