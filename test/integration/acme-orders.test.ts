@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { base64url } from 'jose';
+import { storedFailure } from '../../domain/errors';
 import { AcmeTestClient } from '../support/acme-client';
 import { makeCsr } from '../support/csr';
 import { BASE, client, problem, state, useAcmeTestServer, zone } from './acme-fixture';
@@ -104,6 +105,24 @@ describe('RFC 8555 §7.4 orders, §7.5 challenges, finalize', () => {
     expect(stored!.status).toBe('processing');
     const twice = await c.post(o.finalize, { csr: base64url.encode(csr.der) });
     expect((await problem(twice)).type).toBe('urn:ietf:params:acme:error:orderNotReady');
+  });
+
+  it('a failed domain validation reads as incorrectResponse in the order and its challenge (RFC 8555 §6.7)', async () => {
+    // Until the failure-kind table, the order's error said `unauthorized` here while a thrown one said incorrectResponse.
+    const created = await c.post(c.directory.newOrder!, { identifiers: [{ type: 'dns', value: `failed.${zone}` }] });
+    const orderUrl = created.headers.get('location')!;
+    const o = (await created.json()) as { authorizations: string[] };
+    const orderId = orderUrl.split('/').pop()!;
+    // What the workflow stores when the DCV check fails for good (domain/errors.ts storedFailure).
+    const error = storedFailure('validationFailed', 'the TXT record was not found');
+    await s.fresh.handle.sql`update orders set status = 'invalid', error = ${JSON.stringify(error)}::jsonb where id = ${orderId}`;
+    await s.fresh.handle.sql`update challenges set status = 'invalid', error = ${JSON.stringify(error)}::jsonb
+      where authorization_id = (select id from authorizations where order_id = ${orderId}) and method = '3.2.2.4.7'`;
+    const read = (await (await c.post(orderUrl, '')).json()) as { status: string; error: unknown };
+    const incorrect = { type: 'urn:ietf:params:acme:error:incorrectResponse', detail: 'the TXT record was not found', status: 403 };
+    expect(read).toMatchObject({ status: 'invalid', error: incorrect });
+    const authz = (await (await c.post(o.authorizations[0]!, '')).json()) as { challenges: Array<{ type: string; error?: unknown }> };
+    expect(authz.challenges.find((x) => x.type === 'dns-01')!.error).toEqual(incorrect);
   });
 
   it("another account's order, authorization and challenge do not exist for it", async () => {
