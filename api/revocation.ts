@@ -27,11 +27,9 @@ import { authorizeRevocation, parseReason, reasonName, revocationDeadlines, type
 import { proofFromCsr, proofFromPrivateKey } from '../pki/key-compromise';
 import { keyCompromiseWorkflowId } from '../workflows/revocation-contracts';
 import type { ApiDeps, ApiEnv } from './context';
-import type { RevocationGateway } from './revocation-gateway';
+import type { CaWorkflows } from '../temporal/client';
+import { problemResponses } from './problems';
 
-const Problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string() }).passthrough().openapi('Problem');
-const problemResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [c, { description: 'Problem document (RFC 7807)', content: { 'application/problem+json': { schema: Problem } } }]));
 const security = [{ bearer: [] }];
 
 const SerialParam = z.object({ serial: z.string().regex(/^[0-9a-fA-F:]{1,64}$/).openapi({ param: { name: 'serial', in: 'path' }, example: '4c1d…' }) });
@@ -69,7 +67,7 @@ async function requesterFor(db: Db, accountId: string, certAccountId: string): P
 
 export interface RevocationRequestDeps {
   readonly db: Db;
-  readonly revocations: RevocationGateway | undefined;
+  readonly workflows: Pick<CaWorkflows, 'startRevocation'>;
   readonly config: Pick<ApiDeps['config'], 'temporal'>;
   readonly clock: () => Date;
 }
@@ -99,10 +97,9 @@ export async function requestRevocation(
     const detail = decision.kind === 'notFound' ? `no certificate ${input.serial} for this account` : decision.detail;
     throw new CaError(decision.kind, detail, { rule: decision.rule });
   }
-  if (!deps.revocations) throw new CaError('serviceUnavailable', 'the workflow service is not configured; retry later');
   let started: { workflowId: string; joined: boolean };
   try {
-    started = await deps.revocations.startRevocation({
+    started = await deps.workflows.startRevocation({
       serial: facts.serial,
       issuerId: facts.issuerId,
       reason: decision.reason,
@@ -179,7 +176,7 @@ export function revocationApp(deps: ApiDeps) {
       }
       const account = c.get('account');
       const result = await requestRevocation(
-        { db: deps.db, revocations: deps.revocations, config: deps.config, clock: deps.clock },
+        { db: deps.db, workflows: deps.workflows, config: deps.config, clock: deps.clock },
         { serial, reason, requester: (certAccountId) => requesterFor(deps.db, account.id, certAccountId), actor: `account:${account.id}` },
       );
       return c.json(result, 202) as never;
@@ -276,7 +273,6 @@ export function revocationApp(deps: ApiDeps) {
     if ((body.privateKey ? 1 : 0) + (body.csr || csrDer ? 1 : 0) !== 1) {
       throw new CaError('malformed', 'send exactly one proof: "privateKey" (PEM) or "csr" (PEM, CN stating the compromise)', { rule: 'CP 4.9.12' });
     }
-    if (!deps.revocations) throw new CaError('serviceUnavailable', 'the workflow service is not configured; retry later');
     const id = randomUUID();
     const now = deps.clock();
     let proof: { spkiDer: Uint8Array; proofKind: 'privateKey' | 'csr'; proof: Uint8Array; proofSignature: Uint8Array | null };
@@ -292,7 +288,7 @@ export function revocationApp(deps: ApiDeps) {
     const workflowId = keyCompromiseWorkflowId(id);
     const report = await createKeyCompromiseReport(deps.db, { id, ...proof, reporterContact: body.contact ?? null, workflowId, deadline });
     try {
-      await deps.revocations.startKeyCompromise({ reportId: id, signingTaskQueue: deps.config.temporal.signingTaskQueue, deadline: deadline.toISOString() });
+      await deps.workflows.startKeyCompromise({ reportId: id, signingTaskQueue: deps.config.temporal.signingTaskQueue, deadline: deadline.toISOString() });
     } catch {
       await deleteKeyCompromiseReport(deps.db, id);
       throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the report was not stored, retry later');
@@ -305,7 +301,7 @@ export function revocationApp(deps: ApiDeps) {
   app.get('/key-compromise/:id{[0-9a-f-]{36}}', async (c) => {
     const report = await getKeyCompromiseReport(deps.db, c.req.param('id'));
     if (!report) throw new CaError('notFound', 'no such key-compromise report');
-    const live = await deps.revocations?.keyCompromiseProgress(report.id);
+    const live = await deps.workflows.keyCompromiseProgress(report.id);
     return c.json({
       id: report.id,
       status: report.status,

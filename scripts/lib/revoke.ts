@@ -4,25 +4,23 @@
  * API (api/revocation.ts requestRevocation), with the operator as requester — the only one who may use
  * privilegeWithdrawn (BR 7.2.2).
  */
-import { Client, Connection } from '@temporalio/client';
 import type { CaConfig } from '../../config';
 import type { Db } from '../../db/client';
 import { requestRevocation } from '../../api/revocation';
-import { temporalRevocationGateway } from '../../api/revocation-gateway';
+import { connectCaClient } from '../../temporal/connection';
 
 export async function adminRevoke(
   config: CaConfig,
   db: Db,
   input: { serial: string; reason: string | undefined; operator: string },
 ): Promise<Awaited<ReturnType<typeof requestRevocation>>> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const temporal = await connectCaClient(config);
   try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
     return await requestRevocation(
-      { db, revocations: temporalRevocationGateway(client, config), config, clock: () => new Date() },
+      { db, workflows: temporal.workflows, config, clock: () => new Date() },
       { serial: input.serial, reason: input.reason, requester: { kind: 'operator', name: input.operator }, actor: `operator:${input.operator}` },
     );
   } finally {
-    await connection.close();
+    await temporal.close();
   }
 }

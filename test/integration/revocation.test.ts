@@ -11,15 +11,12 @@ import { generateCrl } from '../../activities/crl';
 import { createRevocationActivities } from '../../activities/revocation';
 import { acceptApplication } from '../../api/accept';
 import { createApp } from '../../api/app';
-import type { RevocationGateway } from '../../api/revocation-gateway';
 import { requestRevocation } from '../../api/revocation';
-import type { WorkflowGateway } from '../../api/workflow-gateway';
 import { loadConfig } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import { findBlockedKey } from '../../db/repositories/blocklist';
 import { getKeyCompromiseReport, crlEntries, crlEntryList, latestCrlMeta, getCrlDer, applyRevocation } from '../../db/repositories/revocation';
 import { auditLog, certificates, crls, keyCompromiseReports, orders } from '../../db/schema';
-import type { RevokeCertificateInput, KeyCompromiseInput } from '../../workflows/revocation-contracts';
 import { randomSerialHex } from '../../pki/ca-hierarchy';
 import { readCrl } from '../../pki/crl';
 import { InMemorySigner } from '../../pki/memory-signer';
@@ -27,6 +24,7 @@ import { pemEncode } from '../../pki/pem';
 import { openssl, tempDir, writeTemp } from '../../pki/test-support';
 import { makeCsr } from '../support/csr';
 import { freshDatabase } from '../support/database';
+import { fakeWorkflows } from '../support/fake-workflows';
 import { seedCertificate, seedIssuingCa } from '../support/revocation-fixtures';
 
 type Fresh = Awaited<ReturnType<typeof freshDatabase>>;
@@ -34,27 +32,19 @@ let fresh: Fresh;
 let app: ReturnType<typeof createApp>;
 const signer = new InMemorySigner();
 const config = loadConfig();
-const started: { revocations: RevokeCertificateInput[]; reports: KeyCompromiseInput[] } = { revocations: [], reports: [] };
+const workflows = fakeWorkflows();
+/** The revocation and key-compromise workflow inputs started so far. */
+const started = {
+  get revocations() {
+    return workflows.calls.startRevocation.map(([input]) => input);
+  },
+  get reports() {
+    return workflows.calls.startKeyCompromise.map(([input]) => input);
+  },
+};
 const accounts: Record<'owner' | 'stranger' | 'provider' | 'otherProvider', { id: string; apiKey: string }> = {} as never;
 let caFile: string;
 const dir = tempDir('revocation-it-');
-
-const noIssuance: WorkflowGateway = {
-  startIssuance: async () => {},
-  signalChallengeReady: async () => {},
-};
-const recording: RevocationGateway = {
-  async startRevocation(input) {
-    started.revocations.push(input);
-    return { workflowId: `revoke-${input.serial}`, joined: false };
-  },
-  async startKeyCompromise(input) {
-    started.reports.push(input);
-    return { workflowId: `key-compromise-${input.reportId}` };
-  },
-  keyCompromiseProgress: async () => null,
-  requestCrlPublication: async () => {},
-};
 
 beforeAll(async () => {
   fresh = await freshDatabase({ prefix: 'revocation' });
@@ -64,7 +54,7 @@ beforeAll(async () => {
     const { account, apiKey } = await createAccount(fresh.handle.db, { name, kind });
     accounts[name] = { id: account.id, apiKey };
   }
-  app = createApp({ db: fresh.handle.db, workflows: noIssuance, revocations: recording, config, clock: () => new Date() });
+  app = createApp({ db: fresh.handle.db, workflows, config, clock: () => new Date() });
 });
 afterAll(async () => {
   await fresh?.drop();
@@ -128,7 +118,7 @@ describe('revocation over HTTP: who may ask, with which reason (CP 4.9.2, 3.4, 7
 
   it('operators may use privilegeWithdrawn (5-day deadline, BR 4.9.1.1) but never certificateHold', async () => {
     const { serial } = await seedCertificate(fresh.handle.db, { accountId: accounts.owner.id });
-    const deps = { db: fresh.handle.db, revocations: recording, config, clock: () => new Date() };
+    const deps = { db: fresh.handle.db, workflows, config, clock: () => new Date() };
     const ok = await requestRevocation(deps, { serial, reason: 'privilegeWithdrawn', requester: { kind: 'operator', name: 'ops' }, actor: 'operator:ops' });
     expect(ok.reason).toBe('privilegeWithdrawn');
     expect(Date.parse(ok.deadline) - Date.now()).toBeGreaterThan(119 * 3_600_000);
