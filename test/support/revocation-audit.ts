@@ -18,15 +18,7 @@ import type { RevokeCertificateInput } from '../../workflows/revocation-contract
 
 /** What revokeCertificate's first step does with its input (workflows/revokeCertificate.ts): record the request. */
 export async function recordAsWorkflowWould(db: Db, input: RevokeCertificateInput): Promise<void> {
-  await createRevocationActivities({ db, clock: () => new Date() }).recordRevocation({
-    serial: input.serial,
-    reason: input.reason,
-    requester: input.requester,
-    actor: input.actor,
-    deadline: input.deadline,
-    deadlineRule: input.deadlineRule,
-    workflowId: revocationWorkflowId(input.serial),
-  });
+  await createRevocationActivities({ db, clock: () => new Date() }).recordRevocation({ ...input, workflowId: revocationWorkflowId(input.serial) });
 }
 
 /** How many audit entries of `event` the log holds for the serial. */
