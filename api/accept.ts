@@ -5,34 +5,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CaConfig } from '../config';
+import type { NewChallenge, NewOrder } from '../db/repositories/orders';
 import { CaError } from '../domain/errors';
 import { challengeExpiry, checkDcvMethod, checkRequestedMethods, dnsChangeRecordName, type DcvMethodId } from '../domain/dcv';
 import { checkOrderNames } from '../domain/identifiers';
 import { blocklistCheck, checkSubscriberKey, weakKeyChecks } from '../domain/keys';
 import { caIsRegistrarFor, isPublicSuffix } from '../domain/public-suffix';
 import { maxValidity, policyAt } from '../domain/policy';
-import { commonNameFor } from '../domain/profiles';
-import { parseCsr, verifyCsrSignature } from '../pki/csr';
+import { checkProfile, commonNameFor } from '../domain/profiles';
+import { parseAndVerifyCsr } from '../pki/csr';
 
-export interface AcceptedApplication {
-  readonly profile: 'dv';
-  readonly csrDer: Uint8Array;
-  readonly spkiSha256: Uint8Array;
-  readonly dnsNames: string[];
-  readonly validitySeconds: number;
-  readonly expiresAt: Date;
-  readonly authorizations: Array<{
-    fqdn: string;
-    wildcard: boolean;
-    challenge: { method: string; recordName: string; token: string; expiresAt: Date };
-    /** Issue #3: the other methods policy(now) allows for this name (web file .18: not for wildcards). */
-    moreChallenges: Array<{ method: string; recordName: string | null; token: string; expiresAt: Date }>;
-  }>;
-}
+/** An accepted application: the order to store, but for whose it is (the door knows the account). */
+export type AcceptedApplication = Omit<NewOrder, 'accountId' | 'providerAccountId' | 'workflowId' | 'acme' | 'actor'>;
 
 /**
- * Issue #3: the challenges besides the DNS change (3.2.2.4.7, always offered and first) that policy(now) allows for
- * this name — the applicant picks one per authorization by answering it (POST .../challenges/{id}/ready):
+ * The challenges besides the DNS change (3.2.2.4.7, always offered and first) that policy(now) allows for this name —
+ * the applicant picks one per authorization by answering it (POST .../challenges/{id}/ready):
  *  - 3.2.2.4.18 web file: the random value in a file under /.well-known/pki-validation/ whose NAME is another random
  *    value (the value itself must never appear in the request, BR 3.2.2.4.18); never for wildcards;
  *  - 3.2.2.4.4 constructed e-mail, when an SMTP relay is configured and until 2028-03-15;
@@ -43,8 +31,8 @@ export function otherChallenges(
   policy: ReturnType<typeof policyAt>,
   expiresAt: Date,
   opts: { email?: boolean; registrarDomains?: readonly string[] } = {},
-): AcceptedApplication['authorizations'][number]['moreChallenges'] {
-  const out: AcceptedApplication['authorizations'][number]['moreChallenges'] = [];
+): NewChallenge[] {
+  const out: NewChallenge[] = [];
   // 3.2.2.4.4 constructed e-mail: allowed until 2028-03-15 (policy table), only with an SMTP relay; its random
   // values are made per e-mail when the applicant chooses the address (the challenge's own value is not sent).
   if (opts.email && checkDcvMethod(policy, '3.2.2.4.4', n).ok) {
@@ -66,7 +54,7 @@ export function newRandomValue(): string {
 }
 
 /**
- * The name half of step 1, shared with ACME newOrder (api/acme, issue #6), which gets the names before any CSR:
+ * The name half of step 1, shared with ACME newOrder (RFC 8555 §7.4), which gets the names before any CSR:
  * name policy (BR 7.1.4.2, 3.2.2.6; the dev zone only in development) and a possible subject CN (CP 7.1.1).
  */
 export function acceptNames(
@@ -100,21 +88,15 @@ export async function acceptApplication(
     config: Pick<CaConfig, 'environment' | 'dns'>;
     /** BR 6.1.1.3: the compromised/weak key blocklist lookup (db/repositories/blocklist.ts findBlockedKey). */
     findBlockedKey?: (key: { spkiSha256: Uint8Array; rsaModulus?: bigint }) => Promise<{ source: string } | null>;
-    /** Issue #3: an SMTP relay is configured, so the constructed e-mail method (CP 3.2.2.4.4) can be offered. */
+    /** An SMTP relay is configured, so the constructed e-mail method (CP 3.2.2.4.4) can be offered. */
     emailMethod?: boolean;
-    /** Issue #3: domains this CA is the registrar of (CP 3.2.2.4.12, config CA_REGISTRAR_DOMAINS). */
+    /** Domains this CA is the registrar of (CP 3.2.2.4.12, config CA_REGISTRAR_DOMAINS). */
     registrarDomains?: readonly string[];
   },
 ): Promise<AcceptedApplication> {
-  if (input.profile !== 'dv') {
-    throw new CaError('unsupportedProfile', `profile "${input.profile}" is not offered; use "dv" (OV vetting is not available yet)`, {
-      rule: 'CP 1.3 (products)',
-    });
-  }
-  const csr = parseCsr(input.csr);
-  if (!(await verifyCsrSignature(csr))) {
-    throw new CaError('badCsr', 'the CSR signature does not verify with the public key it carries', { rule: 'CP 3.2.1' });
-  }
+  const profile = checkProfile(input.profile);
+  if (!profile.ok) throw new CaError('unsupportedProfile', profile.reason, { rule: profile.rule });
+  const csr = await parseAndVerifyCsr(input.csr);
   // BR 6.1.1.3: ROCA, Fermat (100 rounds) and the blocklist, after the structural CP 6.1.5 / BR 6.1.6 checks.
   const blocked = ctx.findBlockedKey
     ? await ctx.findBlockedKey({ spkiSha256: csr.spkiSha256, rsaModulus: csr.publicKey.kind === 'rsa' ? csr.publicKey.modulus : undefined })
@@ -136,22 +118,22 @@ export async function acceptApplication(
     throw new CaError('rejectedIdentifier', `the CN "${cn}" is not one of the CSR's dNSName SANs`, { rule: 'BR 7.1.4.3', identifier: cn });
   }
   const policy = policyAt(ctx.now);
-  // Issue #3: methods the applicant asked for — a prohibited one (3.2.2.4.2 since 2025-07-15, 3.2.2.4.4 from
+  // Methods the applicant asked for (CP 3.2.2.4) — a prohibited one (3.2.2.4.2 since 2025-07-15, 3.2.2.4.4 from
   // 2028-03-15) is refused outright, citing the rule and its date.
   const requestedMethods = checkRequestedMethods(policy, input.methods ?? []);
   if (!requestedMethods.ok) {
     throw new CaError(requestedMethods.kind === 'prohibited' ? 'validationFailed' : 'malformed', requestedMethods.reason, { rule: requestedMethods.rule });
   }
-  const names = { names: acceptNames(requested, ctx) };
+  const names = acceptNames(requested, ctx);
   const challengeExpiresAt = challengeExpiry(ctx.now, policy);
   return {
-    profile: 'dv',
+    profile: profile.profile.id,
     csrDer: csr.der,
     spkiSha256: csr.spkiSha256,
-    dnsNames: names.names.map((n) => n.fqdn),
+    dnsNames: names.map((n) => n.fqdn),
     validitySeconds: maxValidity(policy, ctx.now),
     expiresAt: challengeExpiresAt,
-    authorizations: names.names.map((n) => ({
+    authorizations: names.map((n) => ({
       fqdn: n.fqdn,
       wildcard: n.wildcard,
       challenge: { method: '3.2.2.4.7', recordName: dnsChangeRecordName(n.fqdn), token: newRandomValue(), expiresAt: challengeExpiresAt },

@@ -4,11 +4,11 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { CaError, caErrorKinds, isCaError } from '../domain/errors';
+import { CaError, isCaError } from '../domain/errors';
 import { applicationsApp } from './applications';
 import { emailValidationApp } from './email-validation';
 import type { ApiDeps, ApiEnv } from './context';
-import { problemKinds, problemResponse } from './problems';
+import { problemDocumentation, problemResponse } from './problems';
 import { ocspApp } from './ocsp';
 import { repositoryApp } from './repository';
 import { revocationApp } from './revocation';
@@ -31,19 +31,19 @@ export function createApp(deps: ApiDeps) {
   app.notFound((c) => problemResponse(c, new CaError('notFound', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // The `type` of every problem document resolves here: each kind of the failure table (domain/errors.ts).
   app.get('/problems/:kind', (c) => {
-    const kind = c.req.param('kind') as (typeof caErrorKinds)[number];
-    if (!caErrorKinds.includes(kind)) throw new CaError('notFound', `no problem type ${kind}`);
-    const info = problemKinds[kind];
-    return c.json({ type: `/problems/${kind}`, title: info.title, status: info.status, description: info.description });
+    const doc = problemDocumentation(c.req.param('kind'));
+    if (!doc) throw new CaError('notFound', `no problem type ${c.req.param('kind')}`);
+    return c.json(doc);
   });
   app.route('/', repositoryApp(deps));
-  // Issue #5: the OCSP responder at config.urls[id].ocsp (pre-signed responses from cache/DB, no Temporal).
+  // The OCSP responder at config.urls[id].ocsp (CP 4.9.9, RFC 6960): pre-signed responses from cache/DB, no Temporal.
   app.route('/', ocspApp(deps));
   app.route('/', applicationsApp(deps));
-  // Issue #3: confirmation links of the constructed e-mail method (CP 3.2.2.4.4); no API key (the value is the secret).
+  // Confirmation links of the constructed e-mail method (CP 3.2.2.4.4); no API key (the value is the secret).
   app.route('/', emailValidationApp(deps));
-  // Issue #5: revocation, certificate status, key-compromise reports, CRLs (after applicationsApp: its /v1 auth runs first).
+  // Revocation (CP 4.9), certificate status, key-compromise reports, CRLs (after applicationsApp: its /v1 auth runs first).
   app.route('/', revocationApp(deps));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API key from `npm run admin -- account create`' });
   app.doc31('/openapi.json', {

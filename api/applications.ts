@@ -8,58 +8,27 @@
  * GET  /v1/orders/{id}/certificate   PEM chain (leaf + issuing CA), or the leaf in DER with Accept: application/pkix-cert
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { findBlockedKey } from '../db/repositories/blocklist';
-import { requestEmailValidation } from '../db/repositories/email-validations';
-import { constructedEmailAddresses } from '../domain/dcv';
-import { registeredDomain } from '../domain/public-suffix';
-import { getCertificateByOrder } from '../db/repositories/certificates';
-import { getIssuer } from '../db/repositories/issuers';
 import { getAccount } from '../db/repositories/accounts';
-import { createOrder, deleteOrder, getOrderDetail, listOrders } from '../db/repositories/orders';
+import { findBlockedKey } from '../db/repositories/blocklist';
+import { getCertificateByOrder } from '../db/repositories/certificates';
+import { requestEmailValidation } from '../db/repositories/email-validations';
+import { getIssuer } from '../db/repositories/issuers';
+import { getOrderDetail, listOrders } from '../db/repositories/orders';
+import { constructedEmailAddresses } from '../domain/dcv';
 import { CaError } from '../domain/errors';
+import { registeredDomain } from '../domain/public-suffix';
 import { toPem } from '../pki/pem';
-import { issuanceInputFor } from './workflow-gateway';
 import { acceptApplication, newRandomValue } from './accept';
 import { requireAccount, type ApiDeps, type ApiEnv } from './context';
-
-const Problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string() }).passthrough().openapi('Problem');
-const problemResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [c, { description: 'Problem document (RFC 7807)', content: { 'application/problem+json': { schema: Problem } } }]));
-
-const Challenge = z.object({
-  id: z.string().uuid(),
-  method: z.string().openapi({ example: '3.2.2.4.7' }),
-  type: z.string().openapi({ example: 'dns-01' }),
-  status: z.string(),
-  recordName: z.string().nullable().openapi({ description: 'dns-01 (3.2.2.4.7): publish a TXT record here' }),
-  emailAddresses: z.array(z.string()).nullable().openapi({ description: 'email (3.2.2.4.4): the constructed addresses; POST ready with {"email": <one of them>}' }),
-  url: z.string().nullable().openapi({ description: 'web-file (3.2.2.4.18): serve recordValue at this URL (http, port 80; redirects to https:443 allowed)' }),
-  recordValue: z.string().openapi({ description: 'The random value to publish' }),
-  expiresAt: z.string(),
-  validatedAt: z.string().nullable(),
-  error: z.any().nullable(),
-}).openapi('Challenge');
-
-const Order = z.object({
-  id: z.string().uuid(),
-  status: z.enum(['pending', 'ready', 'processing', 'valid', 'invalid', 'expired']),
-  profile: z.string(),
-  dnsNames: z.array(z.string()),
-  createdAt: z.string(),
-  expiresAt: z.string(),
-  error: z.any().nullable(),
-  authorizations: z.array(z.object({ fqdn: z.string(), wildcard: z.boolean(), status: z.string(), challenges: z.array(Challenge) })),
-  certificate: z.object({ serial: z.string(), status: z.string(), notBefore: z.string(), notAfter: z.string(), url: z.string().nullable() }).nullable(),
-  workflowId: z.string(),
-  accountId: z.string().uuid().openapi({ description: 'The subscriber account the order belongs to' }),
-  providerAccountId: z.string().uuid().nullable().openapi({ description: 'Designated providers (CP 3.4 (1)): the provider that relayed it, else null' }),
-}).openapi('Order');
+import { submitOrder, workflowUnavailableRetryAfterSeconds } from './order-intake';
+import { Challenge, Order, presentChallengeOf, presentOrder } from './order-view';
+import { problemResponses } from './problems';
 
 const CreateOrder = z.object({
   csr: z.string().min(1).openapi({ description: 'PKCS#10 CSR, PEM or base64 DER' }),
   profile: z.string().default('dv').openapi({ example: 'dv' }),
   methods: z.array(z.string()).optional().openapi({
-    description: 'Issue #3: the validation methods to offer besides dns-01 (e.g. ["web-file"]); a prohibited one (3.2.2.4.2) is refused',
+    description: 'The validation methods (CP 3.2.2.4) to offer besides dns-01, by the labels the Challenge `type` shows (e.g. ["web-file"]); a prohibited one (3.2.2.4.2) is refused',
     example: ['dns-01', 'web-file'],
   }),
   onBehalfOf: z.string().min(1).optional().openapi({
@@ -76,55 +45,6 @@ const IdParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', 
 const ChallengeParam = IdParam.extend({ challengeId: z.string().uuid().openapi({ param: { name: 'challengeId', in: 'path' } }) });
 
 const security = [{ bearer: [] }];
-
-type OrderDetail = NonNullable<Awaited<ReturnType<typeof getOrderDetail>>>;
-
-/** The challenge `type` the API shows: the ACME label where one exists, else a name for the CP method (issue #3). */
-function challengeType(method: string): string {
-  return ({ '3.2.2.4.7': 'dns-01', '3.2.2.4.18': 'web-file', '3.2.2.4.19': 'http-01', '3.2.2.4.4': 'email', '3.2.2.4.12': 'registrant' } as Record<string, string>)[method] ?? method;
-}
-
-function presentOrder(o: OrderDetail, baseUrl: string) {
-  return {
-    id: o.id,
-    status: o.status,
-    profile: o.profile,
-    dnsNames: o.dnsNames,
-    createdAt: o.createdAt.toISOString(),
-    expiresAt: o.expiresAt.toISOString(),
-    error: o.error ?? null,
-    workflowId: o.workflowId,
-    accountId: o.accountId,
-    providerAccountId: o.providerAccountId ?? null,
-    authorizations: o.authorizations.map((a) => ({
-      fqdn: a.fqdn,
-      wildcard: a.wildcard,
-      status: a.status,
-      challenges: a.challenges.map((c) => ({
-        id: c.id,
-        method: c.method,
-        type: challengeType(c.method),
-        status: c.status,
-        recordName: c.method === '3.2.2.4.7' ? c.recordName : null,
-        url: c.method === '3.2.2.4.18' ? `http://${a.fqdn}${c.recordName}` : null,
-        emailAddresses: c.method === '3.2.2.4.4' ? constructedEmailAddresses(a.fqdn, registeredDomain(a.fqdn)) : null,
-        recordValue: c.token,
-        expiresAt: c.expiresAt.toISOString(),
-        validatedAt: c.validatedAt?.toISOString() ?? null,
-        error: c.error ?? null,
-      })),
-    })),
-    certificate: o.certificate
-      ? {
-          serial: o.certificate.serial,
-          status: o.certificate.status,
-          notBefore: o.certificate.notBefore.toISOString(),
-          notAfter: o.certificate.notAfter.toISOString(),
-          url: o.certificate.status === 'issued' || o.certificate.status === 'revoked' ? `${baseUrl}/v1/orders/${o.id}/certificate` : null,
-        }
-      : null,
-  };
-}
 
 async function readCreateOrderBody(c: { req: { header(n: string): string | undefined; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string>; query(n: string): string | undefined } }) {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -145,8 +65,6 @@ async function readCreateOrderBody(c: { req: { header(n: string): string | undef
   return { csr: parsed.data.csr, profile: parsed.data.profile, methods: parsed.data.methods, onBehalfOf: parsed.data.onBehalfOf };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Designated providers (CP 1.3 指定事業者, 3.4 (1)): whose application this is. Without `onBehalfOf`, the caller's own.
  * With it, the caller must be a provider account and the named account an active subscriber it manages
@@ -159,7 +77,7 @@ async function resolveApplicant(
   onBehalfOf: string | undefined,
 ): Promise<{ accountId: string; providerAccountId: string | null }> {
   if (onBehalfOf === undefined) return { accountId: caller.id, providerAccountId: null };
-  const subscriber = caller.kind === 'provider' && UUID.test(onBehalfOf) ? await getAccount(db, onBehalfOf) : null;
+  const subscriber = caller.kind === 'provider' ? await getAccount(db, onBehalfOf) : null;
   if (!subscriber || subscriber.kind !== 'subscriber' || subscriber.status !== 'active' || subscriber.providerAccountId !== caller.id) {
     throw new CaError('notFound', `no subscriber account ${onBehalfOf} managed by this account`, { rule: 'CP 1.3, 3.4 (1)' });
   }
@@ -219,24 +137,13 @@ export function applicationsApp(deps: ApiDeps) {
         emailMethod: deps.config.smtp.url !== null,
         registrarDomains: deps.config.registrar.domains,
       });
-      const created = await createOrder(deps.db, { ...accepted, ...applicant, actor: `account:${account.id}` });
-      try {
-        await deps.workflows.startIssuance(
-          issuanceInputFor(created, {
-            signingTaskQueue: deps.config.temporal.signingTaskQueue,
-            dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
-            // The order's account (the subscriber, when a provider relays): the applicant CAA accounturi names.
-            accountUri: accountUri(deps.config.api.publicBaseUrl, applicant.accountId),
-          }),
-        );
-      } catch (err) {
-        // Nothing half-stored: without its workflow the order would never progress, so it is removed again.
-        await deleteOrder(deps.db, created.id, { reason: String(err) });
-        throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the application was not stored, retry later');
-      }
-      const detail = await getOrderDetail(deps.db, created.id, account.id);
-      c.header('Location', `${deps.config.api.publicBaseUrl}/v1/orders/${created.id}`);
-      return c.json(presentOrder(detail!, deps.config.api.publicBaseUrl), 201);
+      const order = await submitOrder(deps, { ...accepted, ...applicant }, {
+        // The order's account (the subscriber, when a provider relays): the applicant CAA accounturi names.
+        accountUri: accountUri(deps.config.api.publicBaseUrl, applicant.accountId),
+        actor: `account:${account.id}`,
+      });
+      c.header('Location', `${deps.config.api.publicBaseUrl}/v1/orders/${order.id}`);
+      return c.json(presentOrder(order, deps.config.api.publicBaseUrl), 201);
   });
 
   app.openapi(
@@ -282,15 +189,16 @@ export function applicationsApp(deps: ApiDeps) {
     async (c) => {
       const { id, challengeId } = c.req.valid('param');
       const o = await getOrderDetail(deps.db, id, c.get('account').id);
-      const ch = o?.authorizations.flatMap((a) => a.challenges).find((x) => x.id === challengeId);
-      if (!o || !ch) throw new CaError('notFound', `no challenge ${challengeId} in order ${id} for this account`);
+      const authz = o?.authorizations.find((a) => a.challenges.some((x) => x.id === challengeId));
+      const ch = authz?.challenges.find((x) => x.id === challengeId);
+      if (!o || !authz || !ch) throw new CaError('notFound', `no challenge ${challengeId} in order ${id} for this account`);
       if (o.status !== 'pending' || (ch.status !== 'pending' && ch.status !== 'processing')) {
         throw new CaError('conflict', `the challenge is ${ch.status} and the order ${o.status}`);
       }
       if (ch.expiresAt.getTime() <= deps.clock().getTime()) throw new CaError('orderExpired', 'the random value has expired (CP 3.2.2.4: 25 days)');
       if (ch.method === '3.2.2.4.4') {
-        // Issue #3, CP 3.2.2.4.4: "ready" names the constructed address to write to; each e-mail gets its own value.
-        const fqdn = o.authorizations.find((a) => a.challenges.some((x) => x.id === challengeId))!.fqdn;
+        // CP 3.2.2.4.4: "ready" names the constructed address to write to; each e-mail gets its own random value.
+        const fqdn = authz.fqdn;
         let email: unknown;
         try {
           email = (JSON.parse((await c.req.text()) || '{}') as { email?: unknown }).email;
@@ -313,10 +221,9 @@ export function applicationsApp(deps: ApiDeps) {
       try {
         await deps.workflows.signalChallengeReady(id, challengeId);
       } catch {
-        throw new CaError('serviceUnavailable', 'the workflow service is unavailable; retry later');
+        throw new CaError('serviceUnavailable', 'the workflow service is unavailable; retry later', { retryAfterSeconds: workflowUnavailableRetryAfterSeconds });
       }
-      const presented = presentOrder(o, deps.config.api.publicBaseUrl).authorizations.flatMap((a) => a.challenges).find((x) => x.id === challengeId)!;
-      return c.json({ ...presented, status: 'processing' }, 202) as never;
+      return c.json({ ...presentChallengeOf(o, challengeId)!, status: 'processing' }, 202) as never;
     },
   );
 

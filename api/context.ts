@@ -4,14 +4,12 @@ import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { findAccountByApiKey } from '../db/repositories/accounts';
 import { CaError } from '../domain/errors';
-import type { RevocationGateway } from './revocation-gateway';
-import type { WorkflowGateway } from './workflow-gateway';
+import type { CaWorkflows } from '../temporal/client';
 
 export interface ApiDeps {
   readonly db: Db;
-  readonly workflows: WorkflowGateway;
-  /** Issue #5: revocation, key-compromise and CRL workflows (absent: those endpoints answer 503). */
-  readonly revocations?: RevocationGateway;
+  /** Every workflow start, signal and query of the API (orders, revocations, key-compromise reports). */
+  readonly workflows: CaWorkflows;
   readonly config: Pick<CaConfig, 'environment' | 'dns' | 'api' | 'temporal' | 'dcvCheckWindowSeconds' | 'urls' | 'ocsp' | 'smtp' | 'registrar'>;
   readonly clock: () => Date;
 }

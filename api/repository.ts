@@ -1,7 +1,7 @@
 /**
  * The public repository (CP 2): served without authentication. CA certificates in DER at the caIssuers URLs
  * (RFC 5280 4.2.2.1: application/pkix-cert) and in PEM; the CP text, the CPS placeholder and the CCADB JSON array of
- * CRL URLs (issue #5, below; docs/REPOSITORY.md). CRLs: api/revocation.ts; OCSP: api/ocsp.ts.
+ * CRL URLs (CCADB asks CAs to disclose them; below, docs/REPOSITORY.md). CRLs: api/revocation.ts; OCSP: api/ocsp.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,7 +39,7 @@ export function repositoryApp(deps: Pick<ApiDeps, 'db' | 'config'>) {
   return app;
 }
 
-// ---- Issue #5: the static part of the repository (CP 2.2): the CP, the CPS placeholder, the CRL URLs for CCADB ----
+// ---- The static part of the repository (CP 2.2): the CP, the CPS placeholder, the CRL URLs for CCADB ----
 
 /** The published CP (CP 2.2): the Japanese text of v3.40, copied from the specification into docs/repository. */
 const cpFile = path.join(repoRoot, 'docs', 'repository', 'cp-ja.txt');

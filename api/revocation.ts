@@ -1,5 +1,5 @@
 /**
- * Revocation, certificate status, key-compromise reports and CRLs over HTTP (issue #5).
+ * Revocation (CP 4.9), certificate status, key-compromise reports (CP 4.9.12) and CRLs (CP 4.9.7) over HTTP.
  *
  *   POST /v1/certificates/{serial}/revoke   {"reason": "keyCompromise"}   Bearer API key: the certificate's account or
  *                                           the designated provider that relayed it (CP 4.9.2, 3.4)
@@ -8,7 +8,8 @@
  *   GET  /key-compromise/{id}               the report's progress
  *   GET  /repository/crl/{issuer}.crl       the latest full CRL, application/pkix-crl (RFC 5280 4.2.1.13)
  *
- * Operators revoke with `npm run admin -- revoke <serial> --reason <reason>` (scripts/admin.ts → requestRevocation).
+ * Revocation requests of every door — this one, ACME, the operators' `npm run admin -- revoke` — go through the one
+ * entry point, api/revocation-requests.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
@@ -22,16 +23,15 @@ import {
   latestCrlMeta,
 } from '../db/repositories/revocation';
 import type { Db } from '../db/client';
-import { CaError } from '../domain/errors';
-import { authorizeRevocation, parseReason, reasonName, revocationDeadlines, type Requester } from '../domain/revocation';
+import { CaError, isCaError } from '../domain/errors';
+import { reasonName, revocationDeadlines, type Requester } from '../domain/revocation';
+import { keyCompromiseWorkflowId } from '../domain/workflow-ids';
 import { proofFromCsr, proofFromPrivateKey } from '../pki/key-compromise';
-import { keyCompromiseWorkflowId } from '../workflows/revocation-contracts';
 import type { ApiDeps, ApiEnv } from './context';
-import type { RevocationGateway } from './revocation-gateway';
+import { workflowUnavailableRetryAfterSeconds } from './order-intake';
+import { problemResponses } from './problems';
+import { submitRevocation } from './revocation-requests';
 
-const Problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string() }).passthrough().openapi('Problem');
-const problemResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [c, { description: 'Problem document (RFC 7807)', content: { 'application/problem+json': { schema: Problem } } }]));
 const security = [{ bearer: [] }];
 
 const SerialParam = z.object({ serial: z.string().regex(/^[0-9a-fA-F:]{1,64}$/).openapi({ param: { name: 'serial', in: 'path' }, example: '4c1d…' }) });
@@ -65,65 +65,6 @@ async function requesterFor(db: Db, accountId: string, certAccountId: string): P
   if (certAccountId === accountId) return { kind: 'subscriber', accountId };
   const account = await getAccount(db, accountId);
   return account?.kind === 'provider' ? { kind: 'provider', accountId } : { kind: 'subscriber', accountId };
-}
-
-export interface RevocationRequestDeps {
-  readonly db: Db;
-  readonly revocations: RevocationGateway | undefined;
-  readonly config: Pick<ApiDeps['config'], 'temporal'>;
-  readonly clock: () => Date;
-}
-
-/**
- * Checks a revocation request against the rules (domain/revocation.ts) and starts its workflow. Shared by the API
- * and the operators' CLI. Throws CaError: notFound (unknown serial, or unrelated requester), badRevocationReason,
- * conflict (already revoked / expired / never signed), serviceUnavailable.
- */
-export async function requestRevocation(
-  deps: RevocationRequestDeps,
-  input: { serial: string; reason: string | number | undefined; requester: Requester | ((certAccountId: string) => Promise<Requester>); actor: string },
-) {
-  const facts = await getRevocationFacts(deps.db, input.serial.replace(/:/g, ''));
-  if (!facts) throw new CaError('notFound', `no certificate ${input.serial}`);
-  const requester = typeof input.requester === 'function' ? await input.requester(facts.accountId) : input.requester;
-  const parsed = parseReason(input.reason);
-  if (!parsed.ok) {
-    // An unrelated requester learns nothing, not even that its reason would have been refused.
-    const related = authorizeRevocation(requester, facts, 0, deps.clock());
-    if (!related.ok && related.kind === 'notFound') throw new CaError('notFound', `no certificate ${input.serial} for this account`);
-    throw new CaError('badRevocationReason', parsed.detail, { rule: parsed.rule });
-  }
-  const now = deps.clock();
-  const decision = authorizeRevocation(requester, facts, parsed.code, now);
-  if (!decision.ok) {
-    const detail = decision.kind === 'notFound' ? `no certificate ${input.serial} for this account` : decision.detail;
-    throw new CaError(decision.kind, detail, { rule: decision.rule });
-  }
-  if (!deps.revocations) throw new CaError('serviceUnavailable', 'the workflow service is not configured; retry later');
-  let started: { workflowId: string; joined: boolean };
-  try {
-    started = await deps.revocations.startRevocation({
-      serial: facts.serial,
-      issuerId: facts.issuerId,
-      reason: decision.reason,
-      requester,
-      actor: input.actor,
-      requestedAt: now.toISOString(),
-      deadline: decision.deadline.toISOString(),
-      deadlineRule: decision.deadlineRule,
-      signingTaskQueue: deps.config.temporal.signingTaskQueue,
-    });
-  } catch {
-    throw new CaError('serviceUnavailable', 'the workflow service is unavailable; nothing was revoked, retry later');
-  }
-  return {
-    serial: facts.serial,
-    status: 'revoking' as const,
-    reason: reasonName(decision.reason)!,
-    deadline: decision.deadline.toISOString(),
-    deadlineRule: decision.deadlineRule,
-    workflowId: started.workflowId,
-  };
 }
 
 /** The latest CRL per issuer, cached by id: a million-entry CRL is read from PostgreSQL once, not per request. */
@@ -178,10 +119,17 @@ export function revocationApp(deps: ApiDeps) {
         reason = parsed.data.reason;
       }
       const account = c.get('account');
-      const result = await requestRevocation(
-        { db: deps.db, revocations: deps.revocations, config: deps.config, clock: deps.clock },
-        { serial, reason, requester: (certAccountId) => requesterFor(deps.db, account.id, certAccountId), actor: `account:${account.id}` },
-      );
+      const result = await submitRevocation(deps, {
+        target: { serial },
+        reason,
+        requester: (cert) => requesterFor(deps.db, account.id, cert.accountId),
+        actor: `account:${account.id}`,
+      }).catch((e: unknown) => {
+        // This API has answered a repeat with 409 /problems/conflict since revocation was introduced; clients match
+        // on that type, so the entry point's alreadyRevoked keeps it here (ACME answers alreadyRevoked, RFC 8555 §7.6).
+        if (isCaError(e) && e.kind === 'alreadyRevoked') throw new CaError('conflict', e.message, e.details);
+        throw e;
+      });
       return c.json(result, 202) as never;
     },
   );
@@ -276,7 +224,6 @@ export function revocationApp(deps: ApiDeps) {
     if ((body.privateKey ? 1 : 0) + (body.csr || csrDer ? 1 : 0) !== 1) {
       throw new CaError('malformed', 'send exactly one proof: "privateKey" (PEM) or "csr" (PEM, CN stating the compromise)', { rule: 'CP 4.9.12' });
     }
-    if (!deps.revocations) throw new CaError('serviceUnavailable', 'the workflow service is not configured; retry later');
     const id = randomUUID();
     const now = deps.clock();
     let proof: { spkiDer: Uint8Array; proofKind: 'privateKey' | 'csr'; proof: Uint8Array; proofSignature: Uint8Array | null };
@@ -292,10 +239,12 @@ export function revocationApp(deps: ApiDeps) {
     const workflowId = keyCompromiseWorkflowId(id);
     const report = await createKeyCompromiseReport(deps.db, { id, ...proof, reporterContact: body.contact ?? null, workflowId, deadline });
     try {
-      await deps.revocations.startKeyCompromise({ reportId: id, signingTaskQueue: deps.config.temporal.signingTaskQueue, deadline: deadline.toISOString() });
+      await deps.workflows.startKeyCompromise({ reportId: id, signingTaskQueue: deps.config.temporal.signingTaskQueue, deadline: deadline.toISOString() });
     } catch {
       await deleteKeyCompromiseReport(deps.db, id);
-      throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the report was not stored, retry later');
+      throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the report was not stored, retry later', {
+        retryAfterSeconds: workflowUnavailableRetryAfterSeconds,
+      });
     }
     const url = `${deps.config.api.publicBaseUrl}/key-compromise/${id}`;
     c.header('Location', url);
@@ -305,7 +254,7 @@ export function revocationApp(deps: ApiDeps) {
   app.get('/key-compromise/:id{[0-9a-f-]{36}}', async (c) => {
     const report = await getKeyCompromiseReport(deps.db, c.req.param('id'));
     if (!report) throw new CaError('notFound', 'no such key-compromise report');
-    const live = await deps.revocations?.keyCompromiseProgress(report.id);
+    const live = await deps.workflows.keyCompromiseProgress(report.id);
     return c.json({
       id: report.id,
       status: report.status,

@@ -4,24 +4,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type CaConfig } from '../config';
 import { createDb } from '../db/client';
+import { connectCaClient } from '../temporal/connection';
 import { createApp } from './app';
-import { temporalRevocationGateway } from './revocation-gateway';
-import { temporalGateway } from './workflow-gateway';
 
 export async function startApiServer(config: CaConfig, opts: { port?: number } = {}) {
   const handle = createDb(config.database.url);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const app = createApp({
-    db: handle.db,
-    workflows: temporalGateway(client, config.temporal.taskQueue),
-    revocations: temporalRevocationGateway(client, config),
-    config,
-    clock: () => new Date(),
-  });
+  const temporal = await connectCaClient(config);
+  const app = createApp({ db: handle.db, workflows: temporal.workflows, config, clock: () => new Date() });
   const port = opts.port ?? config.api.port;
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.api.host, port }, () => resolve(s));
@@ -32,7 +23,7 @@ export async function startApiServer(config: CaConfig, opts: { port?: number } =
     url: `http://${config.api.host}:${boundPort}`,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await connection.close();
+      await temporal.close();
       await handle.close();
     },
   };

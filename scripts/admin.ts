@@ -47,7 +47,7 @@ try {
     const result = await adminRevoke(config, handle.db, { serial: action, reason: values.reason, operator: values.operator ?? process.env.USER ?? 'operator' });
     console.log(JSON.stringify(result, null, 2));
   } else if (group === 'eab' && action === 'create') {
-    // Issue #6: an EAB key for a CA account (a designated provider, CP 1.3): its ACME accounts are then bound to it.
+    // An EAB key (RFC 8555 §7.3.4) for a CA account (a designated provider, CP 1.3): its ACME accounts are bound to it.
     if (!values.account) throw new Error('--account <account-id> is required');
     const key = await createEabKey(handle.db, { accountId: values.account, actor: 'admin-cli' });
     console.log(JSON.stringify({ accountId: values.account, keyId: key.keyId, hmacKey: key.hmacKey }, null, 2));

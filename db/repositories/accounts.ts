@@ -12,6 +12,14 @@ import type { Account, DbOrTx } from './types';
 
 export const API_KEY_PREFIX = 'ca_';
 
+/**
+ * Whether a caller-supplied id can name a row at all (ids are UUIDs): lookups answer "unknown" for anything else
+ * instead of letting PostgreSQL's uuid parser turn a client's typo into a server error.
+ */
+export function isUuid(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}
+
 export function hashApiKey(apiKey: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(apiKey, 'utf8').digest());
 }
@@ -35,8 +43,7 @@ export async function createAccount(
   const account = await db.transaction(async (tx) => {
     if (input.providerAccountId !== undefined) {
       if (kind !== 'subscriber') throw new CaError('malformed', 'only a subscriber account can be managed by a designated provider');
-      const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.providerAccountId);
-      const [provider] = isUuid ? await tx.select().from(accounts).where(eq(accounts.id, input.providerAccountId)).for('share') : [];
+      const [provider] = isUuid(input.providerAccountId) ? await tx.select().from(accounts).where(eq(accounts.id, input.providerAccountId)).for('share') : [];
       if (!provider || provider.kind !== 'provider' || provider.status !== 'active') {
         throw new CaError('notFound', `${input.providerAccountId} is not an active designated provider account`, { rule: 'CP 1.3' });
       }
@@ -62,7 +69,9 @@ export async function findAccountByApiKey(db: DbOrTx, apiKey: string): Promise<A
   return row && row.status === 'active' ? row : null;
 }
 
+/** The account with this id, or null (unknown, or not a UUID). */
 export async function getAccount(db: DbOrTx, id: string): Promise<Account | null> {
+  if (!isUuid(id)) return null;
   const [row] = await db.select().from(accounts).where(eq(accounts.id, id)).limit(1);
   return row ?? null;
 }

@@ -2,12 +2,25 @@
  * Orders with their authorizations (one per FQDN, CP 3.2.2.4) and challenges. Every state change appends an
  * audit entry in the same transaction (BR 5.4.1), as the last statement of the transaction (see audit.ts).
  */
-import { asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { asc, desc, eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
 import { orderWorkflowId } from '../../domain/workflow-ids';
-import { authorizations, certificates, challenges, orders } from '../schema';
+import { acmeOrders, authorizations, certificates, challenges, orders } from '../schema';
+import { isUuid } from './accounts';
 import { appendAudit } from './audit';
 import type { Authorization, Certificate, Challenge, DbOrTx, Order, OrderStatus } from './types';
+
+/** One challenge to store: a CP 3.2.2.4 method and its own random value (CP 3.2.2.4: ≥ 112 bits, 25 days). */
+export interface NewChallenge {
+  readonly method: string;
+  /** The DNS change's TXT name (3.2.2.4.7) or the web file's path (3.2.2.4.18); null for the other methods. */
+  readonly recordName: string | null;
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+/** The ACME door's part of an order (RFC 8555 §7.1.3; RFC 9773 §5 `replaces`): the acme_orders row. */
+export type AcmeOrderPart = typeof acmeOrders.$inferSelect;
 
 export interface NewOrder {
   readonly accountId: string;
@@ -27,20 +40,19 @@ export interface NewOrder {
   readonly authorizations: ReadonlyArray<{
     readonly fqdn: string;
     readonly wildcard: boolean;
-    readonly challenge: {
-      readonly method: string;
-      readonly recordName: string | null;
-      readonly token: string;
-      readonly expiresAt: Date;
-    };
-    /** Issue #3: further challenges (other CP 3.2.2.4 methods) the applicant may answer instead; each its own value. */
-    readonly moreChallenges?: ReadonlyArray<{
-      readonly method: string;
-      readonly recordName: string | null;
-      readonly token: string;
-      readonly expiresAt: Date;
-    }>;
+    /** The authorization's default challenge: the one the workflow checks unless another is called ready. */
+    readonly challenge: NewChallenge;
+    /**
+     * Further challenges (other CP 3.2.2.4 methods policy(now) allows for the name) the applicant may answer
+     * instead; each with its own random value.
+     */
+    readonly moreChallenges?: readonly NewChallenge[];
   }>;
+  /**
+   * ACME orders (RFC 8555 §7.4): the ACME account that placed it and, for a renewal, the certificate it replaces
+   * (RFC 9773 §5). Stored in the same transaction as the order.
+   */
+  readonly acme?: { readonly acmeAccountId: string; readonly replaces: { readonly certId: string; readonly serial: string } | null };
   /** Audit actor; defaults to `account:<accountId>`. */
   readonly actor?: string;
 }
@@ -53,13 +65,15 @@ export interface OrderDetail extends Order {
   readonly authorizations: AuthorizationDetail[];
   /** The certificate row's summary once a serial is reserved (issuance cycle step 5), else null. */
   readonly certificate: Pick<Certificate, 'serial' | 'status' | 'issuerId' | 'notBefore' | 'notAfter' | 'revokedAt'> | null;
+  /** The ACME door's part (an ACME order), or null for an order of the REST API. */
+  readonly acme: AcmeOrderPart | null;
 }
 
-
 /**
- * Stores the order, its authorizations and challenges and the 'order.created' audit entry in one transaction:
- * any failing row (e.g. a token collision on challenges_token_uq) leaves nothing behind.
+ * Stores the order, its authorizations and challenges (and, for ACME, the acme_orders row) with their audit entries
+ * in one transaction: any failing row (e.g. a token collision on challenges_token_uq) leaves nothing behind.
  * The id comes from the database (gen_random_uuid) and is fetched first so workflow_id can be written with it.
+ * Returns the stored order as getOrderDetail reads it (the one read of the request that created it).
  */
 export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDetail> {
   const orderId = await db.transaction(async (tx) => {
@@ -85,17 +99,21 @@ export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDet
         .values({ orderId: id, accountId: input.accountId, fqdn: a.fqdn, wildcard: a.wildcard })
         .returning({ id: authorizations.id });
       authzIds.push(authz!.id);
-      await tx.insert(challenges).values({
-        authorizationId: authz!.id,
-        method: a.challenge.method,
-        recordName: a.challenge.recordName,
-        token: a.challenge.token,
-        expiresAt: a.challenge.expiresAt,
-      });
-      if (a.moreChallenges?.length) {
-        await tx.insert(challenges).values(a.moreChallenges.map((c) => ({ authorizationId: authz!.id, ...c })));
-      }
+      // One statement per authorization; the default challenge first (getOrderDetail keeps that order).
+      await tx.insert(challenges).values(
+        [a.challenge, ...(a.moreChallenges ?? [])].map((c) => ({
+          authorizationId: authz!.id,
+          method: c.method,
+          recordName: c.recordName,
+          token: c.token,
+          expiresAt: c.expiresAt,
+        })),
+      );
     }
+    const acme = input.acme
+      ? { acmeAccountId: input.acme.acmeAccountId, replaces: input.acme.replaces?.certId ?? null, replacesSerial: input.acme.replaces?.serial ?? null }
+      : null;
+    if (acme) await tx.insert(acmeOrders).values({ orderId: id, ...acme });
     await appendAudit(tx, {
       actor: input.actor ?? `account:${input.accountId}`,
       event: 'order.created',
@@ -117,6 +135,7 @@ export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDet
         })),
       },
     });
+    if (acme) await appendAudit(tx, { actor: input.actor ?? `account:${input.accountId}`, event: 'acme.order.created', orderId: id, data: acme });
     return id;
   });
   return (await getOrderDetail(db, orderId))!;
@@ -150,11 +169,19 @@ export async function deleteOrder(
 }
 
 /**
- * The order with its authorizations, challenges and certificate summary; null if unknown or if `accountId` is
- * neither the order's account nor the designated provider that relayed it (CP 3.4 (1)): both may read it.
+ * The order with its authorizations, challenges, certificate summary and ACME part; null if unknown (or not a UUID)
+ * or if `accountId` is neither the order's account nor the designated provider that relayed it (CP 3.4 (1)): both
+ * may read it.
  */
 export async function getOrderDetail(db: DbOrTx, orderId: string, accountId?: string): Promise<OrderDetail | null> {
-  const [order] = await db.select().from(orders).where(eq(orders.id, orderId)).limit(1);
+  if (!isUuid(orderId)) return null;
+  const [row] = await db
+    .select({ order: orders, acme: getTableColumns(acmeOrders) })
+    .from(orders)
+    .leftJoin(acmeOrders, eq(acmeOrders.orderId, orders.id))
+    .where(eq(orders.id, orderId))
+    .limit(1);
+  const order = row?.order;
   if (!order || (accountId !== undefined && order.accountId !== accountId && order.providerAccountId !== accountId)) return null;
   const authzs = await db
     .select()
@@ -172,7 +199,7 @@ export async function getOrderDetail(db: DbOrTx, orderId: string, accountId?: st
         .from(challenges)
         .where(inArray(challenges.authorizationId, authzs.map((a) => a.id)))
         // Challenges stored in one transaction share created_at: the DNS change (3.2.2.4.7, the authorization's
-        // first challenge in every door) comes first, then the others by method (issue #3).
+        // first challenge in every door) comes first, then the others by method.
         .orderBy(asc(challenges.createdAt), sql`${challenges.method} <> '3.2.2.4.7'`, asc(challenges.method))
     : [];
   const [cert] = await db
@@ -191,6 +218,7 @@ export async function getOrderDetail(db: DbOrTx, orderId: string, accountId?: st
     ...order,
     authorizations: authzs.map((a) => ({ ...a, challenges: chs.filter((c) => c.authorizationId === a.id) })),
     certificate: cert ?? null,
+    acme: row.acme,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Revocation, key-compromise reports and CRLs (issue #5). Every change appends to the hash-chained audit log in the
+ * Revocation (CP 4.9), key-compromise reports (CP 4.9.12) and CRLs (CP 4.9.7, 7.2). Every change appends to the hash-chained audit log in the
  * same transaction (BR 5.4.1: revocation and CRL signing are audited events). All writes are idempotent: their
  * callers are retried Temporal activities.
  */
@@ -33,7 +33,7 @@ export async function getRevocationFacts(db: DbOrTx, serialHex: string): Promise
     .select({ cert: certificates, providerAccountId: orders.providerAccountId, acmeAccountId: acmeOrders.acmeAccountId })
     .from(certificates)
     .innerJoin(orders, eq(orders.id, certificates.orderId))
-    // Issue #6: ACME-issued certificates carry the ACME account they were issued to (CP 3.4 (2)).
+    // ACME-issued certificates carry the ACME account they were issued to (CP 3.4 (2)).
     .leftJoin(acmeOrders, eq(acmeOrders.orderId, certificates.orderId))
     .where(eq(certificates.serial, serial))
     .limit(1);
@@ -91,17 +91,36 @@ export async function applyRevocation(
   });
 }
 
-/** Audits a revocation request as received (who, what, deadline), before the workflow acts on it. */
+/**
+ * Audits one accepted revocation request (who, what, deadline; BR 5.4.1) — once per request: the revokeCertificate
+ * workflow's recordRevocation activity writes it for the request that started the run, and the revocation entry
+ * point (api/revocation-requests.ts) for a request that joined a run already under way (`joinedRunningWorkflow`).
+ */
 export async function recordRevocationRequest(
   db: DbOrTx,
-  input: { serial: string; orderId: string; actor: string; reason: number; deadline: Date; deadlineRule: string; workflowId: string },
+  input: {
+    serial: string;
+    orderId: string;
+    actor: string;
+    reason: number;
+    deadline: Date;
+    deadlineRule: string;
+    workflowId: string;
+    joinedRunningWorkflow?: boolean;
+  },
 ): Promise<void> {
   await appendAudit(db, {
     actor: input.actor,
     event: 'revocation.requested',
     orderId: input.orderId,
     serial: input.serial,
-    data: { reason: input.reason, deadline: input.deadline, deadlineRule: input.deadlineRule, workflowId: input.workflowId },
+    data: {
+      reason: input.reason,
+      deadline: input.deadline,
+      deadlineRule: input.deadlineRule,
+      workflowId: input.workflowId,
+      ...(input.joinedRunningWorkflow ? { joinedRunningWorkflow: true } : {}),
+    },
   });
 }
 

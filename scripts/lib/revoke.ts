@@ -1,28 +1,26 @@
 /**
  * `npm run admin -- revoke <serial> --reason <reason> [--operator <name>]`: the CA's operators revoke (CP 4.9.1:
- * the CA may revoke on its own; BR 4.9.1.1: within 24 h or 5 days by reason). The same rules and workflow as the
- * API (api/revocation.ts requestRevocation), with the operator as requester — the only one who may use
- * privilegeWithdrawn (BR 7.2.2).
+ * the CA may revoke on its own; BR 4.9.1.1: within 24 h or 5 days by reason). The same entry point, rules and
+ * workflow as the REST API and ACME (api/revocation-requests.ts), with the operator as requester — the only one who
+ * may use privilegeWithdrawn (BR 7.2.2).
  */
-import { Client, Connection } from '@temporalio/client';
+import { submitRevocation, type RevocationAccepted } from '../../api/revocation-requests';
 import type { CaConfig } from '../../config';
 import type { Db } from '../../db/client';
-import { requestRevocation } from '../../api/revocation';
-import { temporalRevocationGateway } from '../../api/revocation-gateway';
+import { connectCaClient } from '../../temporal/connection';
 
 export async function adminRevoke(
   config: CaConfig,
   db: Db,
   input: { serial: string; reason: string | undefined; operator: string },
-): Promise<Awaited<ReturnType<typeof requestRevocation>>> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+): Promise<RevocationAccepted> {
+  const temporal = await connectCaClient(config);
   try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    return await requestRevocation(
-      { db, revocations: temporalRevocationGateway(client, config), config, clock: () => new Date() },
-      { serial: input.serial, reason: input.reason, requester: { kind: 'operator', name: input.operator }, actor: `operator:${input.operator}` },
+    return await submitRevocation(
+      { db, workflows: temporal.workflows, config, clock: () => new Date() },
+      { target: { serial: input.serial }, reason: input.reason, requester: { kind: 'operator', name: input.operator }, actor: `operator:${input.operator}` },
     );
   } finally {
-    await connection.close();
+    await temporal.close();
   }
 }

@@ -5,37 +5,27 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import type { WorkflowGateway } from '../../api/workflow-gateway';
 import { loadConfig } from '../../config';
 import { createAccount, setAccountStatus } from '../../db/repositories/accounts';
-import { CaError } from '../../domain/errors';
-import type { IssueCertificateInput } from '../../workflows/contracts';
+import { allFailureKinds, CaError, failureKinds } from '../../domain/errors';
 import { makeCsr, withBrokenSignature, toPemString } from '../support/csr';
 import { freshDatabase } from '../support/database';
+import { fakeWorkflows } from '../support/fake-workflows';
 
 let fresh: Awaited<ReturnType<typeof freshDatabase>>;
 let app: ReturnType<typeof createApp>;
 let keyA: string;
 let keyB: string;
-const started: IssueCertificateInput[] = [];
-const signals: Array<[string, string]> = [];
-let failStart = false;
 const zone = loadConfig().dns.devZone;
 const config = loadConfig();
-
-const gateway: WorkflowGateway = {
-  async startIssuance(input) {
-    if (failStart) throw new Error('Temporal is down (injected)');
-    started.push(input);
-  },
-  async signalChallengeReady(orderId, challengeId) {
-    signals.push([orderId, challengeId]);
-  },
-};
+const workflows = fakeWorkflows();
+/** The issuance workflow inputs started so far. */
+const started = () => workflows.calls.startIssuance.map(([input]) => input);
+const signals = workflows.calls.signalChallengeReady;
 
 beforeAll(async () => {
   fresh = await freshDatabase();
-  app = createApp({ db: fresh.handle.db, workflows: gateway, config, clock: () => new Date() });
+  app = createApp({ db: fresh.handle.db, workflows, config, clock: () => new Date() });
   keyA = (await createAccount(fresh.handle.db, { name: 'A' })).apiKey;
   keyB = (await createAccount(fresh.handle.db, { name: 'B' })).apiKey;
 });
@@ -109,15 +99,49 @@ describe('POST /v1/orders refuses bad input with a problem document and stores n
 
   it('leaves nothing stored when the workflow cannot be started', async () => {
     const before = await counts();
-    failStart = true;
+    workflows.failing.add('startIssuance');
     try {
       const res = await post(json(good().pem));
       expect(res.status).toBe(503);
       expect(((await res.json()) as { type: string }).type).toBe('/problems/serviceUnavailable');
     } finally {
-      failStart = false;
+      workflows.failing.delete('startIssuance');
     }
     expect(await counts()).toEqual(before);
+  });
+});
+
+describe('the order intake undoes an order whose workflow cannot start (api/order-intake.ts)', () => {
+  it('503 with Retry-After (a header, not a body member); the audit log keeps order.created and order.aborted', async () => {
+    workflows.failing.add('startIssuance');
+    let res: Response;
+    try {
+      res = await post(json(good().pem));
+    } finally {
+      workflows.failing.delete('startIssuance');
+    }
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('10');
+    expect(await res.json()).not.toHaveProperty('retryAfterSeconds');
+    const [aborted] = await fresh.handle.sql`select order_id, actor from audit_log where event = 'order.aborted' order by id desc limit 1`;
+    const events = await fresh.handle.sql`select event from audit_log where order_id = ${aborted!.order_id} order by id`;
+    expect(events.map((e) => e.event)).toEqual(['order.created', 'order.aborted']);
+    expect(aborted!.actor).toMatch(/^account:/);
+    const [{ n }] = (await fresh.handle.sql`select count(*)::int as n from orders where id = ${aborted!.order_id}`) as unknown as [{ n: number }];
+    expect(n).toBe(0);
+  });
+});
+
+describe('problem types (RFC 7807)', () => {
+  it('GET /problems/<kind> documents every kind of the failure table; anything else is a 404 problem', async () => {
+    for (const kind of allFailureKinds) {
+      const res = await app.request(`/problems/${kind}`);
+      expect(res.status, kind).toBe(200);
+      expect(await res.json()).toEqual({ type: `/problems/${kind}`, ...failureKinds[kind].problem });
+    }
+    const unknown = await app.request('/problems/constructor');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { type: string }).type).toBe('/problems/notFound');
   });
 });
 
@@ -132,7 +156,7 @@ describe('orders', () => {
     expect(order.status).toBe('pending');
     expect(order.dnsNames).toEqual([`a.${zone}`, `b.${zone}`]);
     expect(viaPem.headers.get('location')).toContain(`/v1/orders/${order.id}`);
-    const start = started.find((s) => s.orderId === order.id)!;
+    const start = started().find((s) => s.orderId === order.id)!;
     expect(start.authorizations.map((a) => a.fqdn)).toEqual([`a.${zone}`, `b.${zone}`]);
     // CP 3.2.2.4.7: a random value per order; never reused across orders.
     const values = order.authorizations.map((a) => a.challenges[0]!.recordValue);
@@ -230,7 +254,7 @@ describe('designated providers relay applications for the subscribers they manag
     expect(audit!.actor).toBe(`account:${acct.provider.id}`);
     expect(audit!.data).toMatchObject({ accountId: acct.managed.id, providerAccountId: acct.provider.id });
     // RFC 8657 accounturi: the order's account, the subscriber.
-    expect(started.find((s) => s.orderId === order.id)!.accountUri).toMatch(new RegExp(`/v1/accounts/${acct.managed.id}$`));
+    expect(started().find((s) => s.orderId === order.id)!.accountUri).toMatch(new RegExp(`/v1/accounts/${acct.managed.id}$`));
 
     for (const reader of ['managed', 'provider'] as const) {
       expect((await get(`/v1/orders/${order.id}`, reader)).status, reader).toBe(200);
@@ -267,13 +291,13 @@ describe('designated providers relay applications for the subscribers they manag
     ['CP 1.3: a managed subscriber cannot use onBehalfOf, not even naming itself', 'managed', () => acct.managed.id, 'json'],
   ])('%s → 404 notFound, nothing stored, no workflow', async (_rule, who, target, via) => {
     const before = await counts();
-    const startedBefore = started.length;
+    const startedBefore = started().length;
     const res = await relay(who, target(), via);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(((await res.json()) as { type: string }).type).toBe('/problems/notFound');
     expect(await counts()).toEqual(before);
-    expect(started.length).toBe(startedBefore);
+    expect(started().length).toBe(startedBefore);
   });
 
   it.each<[string, () => Parameters<typeof createAccount>[1], string | null]>([

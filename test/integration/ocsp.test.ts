@@ -17,7 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcspActivities } from '../../activities/ocsp';
 import { createApp } from '../../api/app';
 import { startOcspServer } from '../../api/ocsp-server';
-import type { WorkflowGateway } from '../../api/workflow-gateway';
 import { loadConfig, repoRoot, type CaConfig } from '../../config';
 import { createDb, type DbHandle } from '../../db/client';
 import { markCertificateRevoked } from '../../db/repositories/certificates';
@@ -32,6 +31,7 @@ import { readHsmPin } from '../../scripts/lib/softhsm';
 import { ensureOcspRefreshSchedule } from '../../worker/ocsp-schedule';
 import { ocspRefreshScheduleId } from '../../workflows/refreshOcsp';
 import { freshDatabase } from '../support/database';
+import { fakeWorkflows } from '../support/fake-workflows';
 import { eventually, runWorker, type RunningWorker } from '../support/ca-harness';
 import { ageOcspResponse, seedCertificates } from '../support/ocsp-fixtures';
 import { createMainWorker } from '../../worker/main';
@@ -51,10 +51,8 @@ let acts: ReturnType<typeof createOcspActivities>;
 let files: { root: string; dv: string; ov: string };
 let dvHashes: ReturnType<typeof certIdIssuerHashes>;
 
-const noWorkflows: WorkflowGateway = {
-  startIssuance: () => Promise.reject(new Error('not in this test')),
-  signalChallengeReady: () => Promise.reject(new Error('not in this test')),
-};
+// OCSP never reaches Temporal: any workflow call fails.
+const noWorkflows = fakeWorkflows({ fail: 'all' });
 
 beforeAll(async () => {
   fresh = await freshDatabase({ prefix: 'ocsp' });

@@ -1,32 +1,30 @@
 /**
- * Issue #5 on a real PostgreSQL, without Temporal: the HTTP authorization rules of revocation (CP 4.9.2, 3.4, 7.2.3,
- * BR 7.2.2) as a table, the key-compromise report endpoint and its activities (CP 4.9.12), and CRL generation
- * (CP 4.9.6–4.9.7, 7.2): entries, expiry, cRLNumber under overlapping and failed runs — checked with OpenSSL.
- * The end-to-end path through Temporal and the workers is test/e2e/revocation.test.ts.
+ * Revocation on a real PostgreSQL, without Temporal (a recording CaWorkflows): the HTTP authorization rules of
+ * revocation (CP 4.9.2, 3.4, 7.2.3, BR 7.2.2) as a table, the one revocation entry point and its audit entry
+ * (BR 5.4.1: one per request), and the key-compromise report endpoint and its activities (CP 4.9.12).
+ * CRL generation: test/integration/crl-generation.test.ts. The end-to-end path through Temporal and the workers is
+ * test/e2e/revocation.test.ts.
  */
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCrl } from '../../activities/crl';
 import { createRevocationActivities } from '../../activities/revocation';
 import { acceptApplication } from '../../api/accept';
 import { createApp } from '../../api/app';
-import type { RevocationGateway } from '../../api/revocation-gateway';
-import { requestRevocation } from '../../api/revocation';
-import type { WorkflowGateway } from '../../api/workflow-gateway';
+import { submitRevocation } from '../../api/revocation-requests';
 import { loadConfig } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import { findBlockedKey } from '../../db/repositories/blocklist';
-import { getKeyCompromiseReport, crlEntries, crlEntryList, latestCrlMeta, getCrlDer, applyRevocation } from '../../db/repositories/revocation';
-import { auditLog, certificates, crls, keyCompromiseReports, orders } from '../../db/schema';
-import type { RevokeCertificateInput, KeyCompromiseInput } from '../../workflows/revocation-contracts';
+import { normalizeSerial } from '../../db/repositories/certificates';
+import { getKeyCompromiseReport } from '../../db/repositories/revocation';
+import { auditLog, certificates, keyCompromiseReports, orders } from '../../db/schema';
 import { randomSerialHex } from '../../pki/ca-hierarchy';
-import { readCrl } from '../../pki/crl';
+import { parseCertificate } from '../../pki/certificate';
 import { InMemorySigner } from '../../pki/memory-signer';
-import { pemEncode } from '../../pki/pem';
-import { openssl, tempDir, writeTemp } from '../../pki/test-support';
 import { makeCsr } from '../support/csr';
 import { freshDatabase } from '../support/database';
+import { fakeWorkflows } from '../support/fake-workflows';
+import { countAuditEvents, recordAsWorkflowWould } from '../support/revocation-audit';
 import { seedCertificate, seedIssuingCa } from '../support/revocation-fixtures';
 
 type Fresh = Awaited<ReturnType<typeof freshDatabase>>;
@@ -34,37 +32,27 @@ let fresh: Fresh;
 let app: ReturnType<typeof createApp>;
 const signer = new InMemorySigner();
 const config = loadConfig();
-const started: { revocations: RevokeCertificateInput[]; reports: KeyCompromiseInput[] } = { revocations: [], reports: [] };
+const workflows = fakeWorkflows();
+/** The revocation and key-compromise workflow inputs started so far. */
+const started = {
+  get revocations() {
+    return workflows.calls.startRevocation.map(([input]) => input);
+  },
+  get reports() {
+    return workflows.calls.startKeyCompromise.map(([input]) => input);
+  },
+};
 const accounts: Record<'owner' | 'stranger' | 'provider' | 'otherProvider', { id: string; apiKey: string }> = {} as never;
-let caFile: string;
-const dir = tempDir('revocation-it-');
-
-const noIssuance: WorkflowGateway = {
-  startIssuance: async () => {},
-  signalChallengeReady: async () => {},
-};
-const recording: RevocationGateway = {
-  async startRevocation(input) {
-    started.revocations.push(input);
-    return { workflowId: `revoke-${input.serial}`, joined: false };
-  },
-  async startKeyCompromise(input) {
-    started.reports.push(input);
-    return { workflowId: `key-compromise-${input.reportId}` };
-  },
-  keyCompromiseProgress: async () => null,
-  requestCrlPublication: async () => {},
-};
+let dvDer: Uint8Array;
 
 beforeAll(async () => {
   fresh = await freshDatabase({ prefix: 'revocation' });
-  const { rootDer, dvDer } = await seedIssuingCa(fresh.handle.db, signer);
-  caFile = writeTemp(dir, 'ca.pem', pemEncode('CERTIFICATE', rootDer) + pemEncode('CERTIFICATE', dvDer));
+  ({ dvDer } = await seedIssuingCa(fresh.handle.db, signer));
   for (const [name, kind] of [['owner', 'subscriber'], ['stranger', 'subscriber'], ['provider', 'provider'], ['otherProvider', 'provider']] as const) {
     const { account, apiKey } = await createAccount(fresh.handle.db, { name, kind });
     accounts[name] = { id: account.id, apiKey };
   }
-  app = createApp({ db: fresh.handle.db, workflows: noIssuance, revocations: recording, config, clock: () => new Date() });
+  app = createApp({ db: fresh.handle.db, workflows, config, clock: () => new Date() });
 });
 afterAll(async () => {
   await fresh?.drop();
@@ -128,11 +116,11 @@ describe('revocation over HTTP: who may ask, with which reason (CP 4.9.2, 3.4, 7
 
   it('operators may use privilegeWithdrawn (5-day deadline, BR 4.9.1.1) but never certificateHold', async () => {
     const { serial } = await seedCertificate(fresh.handle.db, { accountId: accounts.owner.id });
-    const deps = { db: fresh.handle.db, revocations: recording, config, clock: () => new Date() };
-    const ok = await requestRevocation(deps, { serial, reason: 'privilegeWithdrawn', requester: { kind: 'operator', name: 'ops' }, actor: 'operator:ops' });
+    const deps = { db: fresh.handle.db, workflows, config, clock: () => new Date() };
+    const ok = await submitRevocation(deps, { target: { serial }, reason: 'privilegeWithdrawn', requester: { kind: 'operator', name: 'ops' }, actor: 'operator:ops' });
     expect(ok.reason).toBe('privilegeWithdrawn');
     expect(Date.parse(ok.deadline) - Date.now()).toBeGreaterThan(119 * 3_600_000);
-    await expect(requestRevocation(deps, { serial, reason: 'certificateHold', requester: { kind: 'operator', name: 'ops' }, actor: 'operator:ops' })).rejects.toMatchObject({
+    await expect(submitRevocation(deps, { target: { serial }, reason: 'certificateHold', requester: { kind: 'operator', name: 'ops' }, actor: 'operator:ops' })).rejects.toMatchObject({
       kind: 'badRevocationReason',
     });
   });
@@ -189,6 +177,78 @@ describe('revocation over HTTP: who may ask, with which reason (CP 4.9.2, 3.4, 7
     expect(await acts.recordRevocation({ ...base, reason: 4, requester: { kind: 'subscriber', accountId: accounts.owner.id } })).toEqual({ issuerId: 'dv', changed: false });
     const events = await fresh.handle.db.select({ event: auditLog.event }).from(auditLog).where(eq(auditLog.serial, serial));
     expect(events.map((e) => e.event)).toEqual(['revocation.requested', 'certificate.revoked']);
+  });
+});
+
+describe('one revocation entry point for every door (api/revocation-requests.ts)', () => {
+  it('BR 5.4.1: one REST revocation is exactly one revocation.requested audit entry', async () => {
+    const { serial } = await seedCertificate(fresh.handle.db, { accountId: accounts.owner.id });
+    expect((await revoke(serial, 'owner', 'superseded')).status).toBe(202);
+    // The door wrote none: the workflow's first step (recordRevocation) is the one writer.
+    expect(await countAuditEvents(fresh.handle.db, serial)).toBe(0);
+    await recordAsWorkflowWould(fresh.handle.db, started.revocations.at(-1)!);
+    expect(await countAuditEvents(fresh.handle.db, serial)).toBe(1);
+    expect(await countAuditEvents(fresh.handle.db, serial, 'certificate.revoked')).toBe(1);
+  });
+
+  it('BR 5.4.1: a request that joins the revocation already running is audited once, by the entry point', async () => {
+    const { serial } = await seedCertificate(fresh.handle.db, { accountId: accounts.owner.id });
+    workflows.runningRevocations.add(serial);
+    try {
+      expect((await revoke(serial, 'owner', 'keyCompromise')).status).toBe(202);
+    } finally {
+      workflows.runningRevocations.delete(serial);
+    }
+    const entries = await fresh.handle.db.select().from(auditLog).where(eq(auditLog.serial, serial));
+    expect(entries.map((e) => e.event)).toEqual(['revocation.requested']);
+    expect(entries[0]).toMatchObject({ actor: `account:${accounts.owner.id}`, data: { reason: 1, joinedRunningWorkflow: true } });
+  });
+
+  it('a failed workflow start is 503 with Retry-After; nothing is audited', async () => {
+    const { serial } = await seedCertificate(fresh.handle.db, { accountId: accounts.owner.id });
+    workflows.failing.add('startRevocation');
+    try {
+      const res = await revoke(serial, 'owner');
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('10');
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body.type).toBe('/problems/serviceUnavailable');
+      expect(body).not.toHaveProperty('retryAfterSeconds');
+    } finally {
+      workflows.failing.delete('startRevocation');
+    }
+    expect(await countAuditEvents(fresh.handle.db, serial)).toBe(0);
+  });
+
+  it('RFC 8555 §7.6: by the certificate itself — only the bytes this CA stored; a requester without relation is unauthorized', async () => {
+    const db = fresh.handle.db;
+    // A certificate row whose DER is a real certificate (the issuing CA's, under its own serial).
+    const seeded = await seedCertificate(db, { accountId: accounts.owner.id });
+    const serial = normalizeSerial(Buffer.from(parseCertificate(dvDer).serialNumber.valueBlock.valueHexView).toString('hex'));
+    await db.update(certificates).set({ serial, certDer: dvDer }).where(eq(certificates.serial, seeded.serial));
+    const deps = { db, workflows, config, clock: () => new Date() };
+    const ask = (certificateDer: Uint8Array, requester: Parameters<typeof submitRevocation>[1]['requester']) =>
+      submitRevocation(deps, { target: { certificateDer }, reason: 4, requester, actor: 'test' });
+    const tampered = Uint8Array.from(dvDer);
+    tampered[tampered.length - 1]! ^= 0xff;
+    const before = started.revocations.length;
+    await expect(ask(tampered, { kind: 'operator', name: 'ops' })).rejects.toMatchObject({ kind: 'notFound' });
+    await expect(ask(Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01), { kind: 'operator', name: 'ops' })).rejects.toMatchObject({ kind: 'malformed' });
+    await expect(ask(dvDer, { kind: 'acmeAccount', acmeAccountId: accounts.stranger.id })).rejects.toMatchObject({ kind: 'unauthorized' });
+    expect(started.revocations.length).toBe(before);
+    expect(await ask(dvDer, { kind: 'operator', name: 'ops' })).toMatchObject({ serial, status: 'revoking', reason: 'superseded' });
+    expect(started.revocations.at(-1)).toMatchObject({ serial, reason: 4, requester: { kind: 'operator' } });
+  });
+
+  it('a repeat is alreadyRevoked at the entry point (ACME, RFC 8555 §7.6); the REST API keeps answering 409 conflict', async () => {
+    const { serial } = await seedCertificate(fresh.handle.db, { accountId: accounts.owner.id, status: 'revoked', reason: 4 });
+    const deps = { db: fresh.handle.db, workflows, config, clock: () => new Date() };
+    await expect(
+      submitRevocation(deps, { target: { serial }, reason: 4, requester: { kind: 'subscriber', accountId: accounts.owner.id }, actor: 'test' }),
+    ).rejects.toMatchObject({ kind: 'alreadyRevoked' });
+    const res = await revoke(serial, 'owner', 'superseded');
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { type: string }).type).toBe('/problems/conflict');
   });
 });
 
@@ -290,60 +350,5 @@ describe('key-compromise reports (CP 4.9.12)', () => {
     const acts = createRevocationActivities({ db: fresh.handle.db, clock: () => new Date() });
     await expect(acts.verifyKeyCompromiseProof({ reportId: id })).rejects.toThrow(/does not verify/);
     expect((await getKeyCompromiseReport(fresh.handle.db, id))!.status).toBe('rejected');
-  });
-});
-
-describe('CRL generation (CP 4.9.6–4.9.7, 7.2; BR 7.2)', () => {
-  const deps = () => ({ db: fresh.handle.db, signer, config, clock: () => new Date() });
-
-  it('lists revoked unexpired certificates with their reasons; an expired one appears on one CRL after expiry, then drops', async () => {
-    const db = fresh.handle.db;
-    const revoked = await seedCertificate(db, { accountId: accounts.owner.id, status: 'revoked', reason: 5 });
-    const soon = new Date(Date.now() + 1500);
-    const expiring = await seedCertificate(db, { accountId: accounts.owner.id, status: 'revoked', reason: 1, notAfter: soon });
-    const first = await generateCrl(deps(), { issuerId: 'dv', trigger: 'test' });
-    const firstDer = (await getCrlDer(db, first.crlId))!;
-    const file = writeTemp(dir, 'first.crl', firstDer);
-    const verify = openssl(['crl', '-inform', 'DER', '-in', file, '-CAfile', caFile, '-noout', '-verify', '-text']);
-    expect(verify.out).toMatch(/verify OK/);
-    expect(verify.out).toContain(revoked.serial.toUpperCase());
-    expect(verify.out).toContain(expiring.serial.toUpperCase());
-    // Let it expire (thisUpdate is in whole seconds: wait past the next second boundary).
-    await new Promise((r) => setTimeout(r, Math.max(0, soon.getTime() - Date.now() + 1100)));
-    // Expired before this CRL: still listed, once (CP 4.9.6 / BR 4.9.7 "appeared on at least one CRL after expiry").
-    const second = await generateCrl(deps(), { issuerId: 'dv', trigger: 'test' });
-    expect(new Date(second.thisUpdate).getTime()).toBeGreaterThan(soon.getTime());
-    const secondText = openssl(['crl', '-inform', 'DER', '-noout', '-text'], (await getCrlDer(db, second.crlId))!).out;
-    expect(secondText).toContain(expiring.serial.toUpperCase());
-    const third = await generateCrl(deps(), { issuerId: 'dv', trigger: 'test' });
-    const thirdText = openssl(['crl', '-inform', 'DER', '-noout', '-text'], (await getCrlDer(db, third.crlId))!).out;
-    expect(thirdText).not.toContain(expiring.serial.toUpperCase());
-    expect(thirdText).toContain(revoked.serial.toUpperCase());
-  });
-
-  it('cRLNumber strictly increases and is never reused across overlapping and failed runs', async () => {
-    const db = fresh.handle.db;
-    const runs = await Promise.all(Array.from({ length: 6 }, () => generateCrl(deps(), { issuerId: 'dv', trigger: 'overlap' })));
-    const numbers = runs.map((r) => BigInt(r.crlNumber));
-    expect(new Set(numbers).size).toBe(runs.length);
-    // Ordered by number, thisUpdate never goes back (the per-issuer lock serializes the runs).
-    const rows = await db.select({ n: crls.crlNumber, t: crls.thisUpdate }).from(crls).where(eq(crls.issuerId, 'dv')).orderBy(crls.crlNumber);
-    for (let i = 1; i < rows.length; i++) expect(rows[i]!.t.getTime()).toBeGreaterThanOrEqual(rows[i - 1]!.t.getTime());
-    // A run that dies after drawing its number (here: the signer fails) burns it: the next CRL never reuses it.
-    const before = (await latestCrlMeta(db, 'dv'))!.crlNumber;
-    const failing = { ...deps(), signer: { signSha256Rsa: async () => { throw new Error('HSM gone'); }, publicKeySpki: signer.publicKeySpki.bind(signer) } };
-    await expect(generateCrl(failing, { issuerId: 'dv', trigger: 'crash' })).rejects.toThrow(/HSM gone/);
-    const after = await generateCrl(deps(), { issuerId: 'dv', trigger: 'after-crash' });
-    expect(BigInt(after.crlNumber)).toBe(before + 2n);
-    expect(readCrl((await getCrlDer(db, after.crlId))!).crlNumber).toBe(before + 2n);
-  });
-
-  it('reads the entries as columns, serial and reason intact (reason 0 stays without reasonCode)', async () => {
-    const db = fresh.handle.db;
-    const { serial } = await seedCertificate(db, { accountId: accounts.owner.id, status: 'revoked', reason: 0 });
-    const entries = crlEntryList(await crlEntries(db, 'dv', null));
-    expect(entries.find((e) => e.serialHex === serial)).toMatchObject({ reason: 0 });
-    await applyRevocation(db, { serial, reason: 1, at: new Date(), actor: 'test' });
-    expect(crlEntryList(await crlEntries(db, 'dv', null)).find((e) => e.serialHex === serial)).toMatchObject({ reason: 1 });
   });
 });

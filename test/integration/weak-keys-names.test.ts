@@ -1,7 +1,7 @@
 /**
  * BR 6.1.1.3 weak keys and BR 3.2.2.6 wildcard scope at the applicant's door: CSRs signed by keys the test makes
  * (ROCA-structured, close primes, blocklisted by the admin command) are refused with a problem document naming the
- * rule, and nothing is stored. Real PostgreSQL; the workflow gateway only records.
+ * rule, and nothing is stored. Real PostgreSQL; the Temporal side only records (test/support/fake-workflows.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import type { WorkflowGateway } from '../../api/workflow-gateway';
 import { loadConfig, repoRoot } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import { debianModulusFingerprint, findBlockedKey } from '../../db/repositories/blocklist';
 import { makeCsr } from '../support/csr';
 import { freshDatabase } from '../support/database';
+import { fakeWorkflows } from '../support/fake-workflows';
 import { closePrimesKey, ordinaryKey, rocaKey } from '../support/weak-keys';
 
 let fresh: Awaited<ReturnType<typeof freshDatabase>>;
@@ -22,17 +22,11 @@ let app: ReturnType<typeof createApp>;
 let apiKey: string;
 const config = loadConfig();
 const zone = config.dns.devZone;
-let started = 0;
-const gateway: WorkflowGateway = {
-  async startIssuance() {
-    started++;
-  },
-  async signalChallengeReady() {},
-};
+const workflows = fakeWorkflows();
 
 beforeAll(async () => {
   fresh = await freshDatabase();
-  app = createApp({ db: fresh.handle.db, workflows: gateway, config, clock: () => new Date() });
+  app = createApp({ db: fresh.handle.db, workflows, config, clock: () => new Date() });
   apiKey = (await createAccount(fresh.handle.db, { name: 'Weak' })).apiKey;
 });
 afterAll(async () => {

@@ -1,0 +1,76 @@
+/**
+ * The one order intake of both doors — the REST API (POST /v1/orders) and ACME newOrder (RFC 8555 §7.4). The door
+ * has validated the application first (acceptApplication / acceptNames, api/accept.ts); then, issuance cycle step 1
+ * (docs/ISSUANCE-CYCLE.md):
+ *   1. store the order, its authorizations, every challenge and, for ACME, the acme_orders row in one transaction;
+ *   2. start its issueCertificate workflow (`order-<id>`) through the typed client (temporal/client.ts);
+ *   3. if the start fails, remove the order again — without its workflow it would never progress, and the client
+ *      retries with a new order — and refuse with serviceUnavailable and a Retry-After;
+ *   4. return the stored order as read once by createOrder: the door presents that view, it reads nothing again.
+ */
+import type { CaConfig } from '../config';
+import type { Db } from '../db/client';
+import { createOrder, deleteOrder, type NewOrder, type OrderDetail } from '../db/repositories/orders';
+import { CaError } from '../domain/errors';
+import type { CaWorkflows } from '../temporal/client';
+import type { IssueCertificateInput } from '../workflows/contracts';
+
+export interface OrderIntakeDeps {
+  readonly db: Db;
+  readonly workflows: Pick<CaWorkflows, 'startIssuance'>;
+  readonly config: Pick<CaConfig, 'temporal' | 'dcvCheckWindowSeconds'>;
+}
+
+export interface OrderIntakeOptions {
+  /**
+   * RFC 8657 §3: the URI of the applicant's account that CAA `accounturi` names — the REST account of the order
+   * (the subscriber, when a designated provider relays), or the ACME account URL.
+   */
+  readonly accountUri: string;
+  /** Audit actor of the order's creation (and of its removal when the workflow cannot start). */
+  readonly actor: string;
+}
+
+/** Seconds a client is asked to wait (Retry-After) when the workflow service cannot take the order. */
+export const workflowUnavailableRetryAfterSeconds = 10;
+
+/**
+ * The issueCertificate input for a freshly stored order: the first challenge of each authorization is the default,
+ * the others are the alternatives the applicant may answer instead (the one called ready is the one checked).
+ * An ACME order (it has an acme part) is marked `viaAcme`: CAA validationmethods match its ACME labels (RFC 8657
+ * §4), the workflow waits for finalize (RFC 8555 §7.4) and sends no e-mail notice (CP 4.3.2).
+ */
+export function issuanceInputFor(
+  order: Pick<OrderDetail, 'id' | 'dnsNames' | 'authorizations' | 'acme'>,
+  opts: { readonly config: OrderIntakeDeps['config']; readonly accountUri: string },
+): IssueCertificateInput {
+  return {
+    orderId: order.id,
+    fqdns: [...order.dnsNames],
+    authorizations: order.authorizations.map((a) => ({
+      authorizationId: a.id,
+      challengeId: a.challenges[0]!.id,
+      fqdn: a.fqdn,
+      expiresAt: a.challenges[0]!.expiresAt.toISOString(),
+      alternatives: a.challenges.slice(1).map((ch) => ({ challengeId: ch.id, method: ch.method })),
+    })),
+    signingTaskQueue: opts.config.temporal.signingTaskQueue,
+    dcvCheckWindowSeconds: opts.config.dcvCheckWindowSeconds,
+    accountUri: opts.accountUri,
+    ...(order.acme ? { viaAcme: true } : {}),
+  };
+}
+
+/** Stores the order and starts its workflow, or stores nothing (see the module comment). */
+export async function submitOrder(deps: OrderIntakeDeps, order: NewOrder, opts: OrderIntakeOptions): Promise<OrderDetail> {
+  const created = await createOrder(deps.db, { ...order, actor: opts.actor });
+  try {
+    await deps.workflows.startIssuance(issuanceInputFor(created, { config: deps.config, accountUri: opts.accountUri }));
+  } catch (err) {
+    await deleteOrder(deps.db, created.id, { actor: opts.actor, reason: String(err) });
+    throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the order was not stored, retry later', {
+      retryAfterSeconds: workflowUnavailableRetryAfterSeconds,
+    });
+  }
+  return created;
+}
