@@ -5,9 +5,10 @@
 import { Hono } from 'hono';
 import { acmeOrderIdOfAuthorization, acmeOrderIdOfChallenge, clearChallengeResponse, corroboratedAuthorizationIds, respondToChallenge } from '../../db/repositories/acme';
 import { CaError } from '../../domain/errors';
+import { workflowUnavailableRetryAfterSeconds } from '../order-intake';
 import { jsonPayload } from './jws';
 import { authorizationShown, presentAuthorization, presentChallenge } from './presenters';
-import { RETRY_AFTER_SECONDS, UNAVAILABLE_RETRY_SECONDS, requireAccount, type AcmeEnv, type AcmeKit } from './requests';
+import { RETRY_AFTER_SECONDS, requireAccount, type AcmeEnv, type AcmeKit } from './requests';
 
 export function authorizationsApp({ deps, urls, verified, reply, ownOrder }: AcmeKit) {
   const app = new Hono<AcmeEnv>();
@@ -49,7 +50,7 @@ export function authorizationsApp({ deps, urls, verified, reply, ownOrder }: Acm
         await deps.workflows.signalChallengeReady(o.id, ch.id);
       } catch {
         await clearChallengeResponse(deps.db, ch.id);
-        throw new CaError('serviceUnavailable', 'the workflow service is unavailable; answer the challenge again later', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
+        throw new CaError('serviceUnavailable', 'the workflow service is unavailable; answer the challenge again later', { retryAfterSeconds: workflowUnavailableRetryAfterSeconds });
       }
     }
     // respondToChallenge changed nothing but this challenge's key authorization (and only when `changed`).

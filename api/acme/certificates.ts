@@ -5,19 +5,17 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Db } from '../../db/client';
-import { getAcmeOrder } from '../../db/repositories/acme';
+import { acmeAccountOfOrder } from '../../db/repositories/acme';
 import { getCertificateBySerial } from '../../db/repositories/certificates';
 import { getIssuer } from '../../db/repositories/issuers';
-import { getRevocationFacts, recordRevocationRequest } from '../../db/repositories/revocation';
 import { ARI_RETRY_AFTER_SECONDS, suggestedRenewalWindow } from '../../domain/ari';
 import { CaError } from '../../domain/errors';
-import { authorizeRevocation, type Requester } from '../../domain/revocation';
-import { revocationWorkflowId } from '../../domain/workflow-ids';
-import { parseCertificate } from '../../pki/certificate';
+import type { Requester } from '../../domain/revocation';
 import { toPem } from '../../pki/pem';
+import { submitRevocation } from '../revocation-requests';
 import { parseCertId } from './ari';
 import { jsonPayload } from './jws';
-import { UNAVAILABLE_RETRY_SECONDS, requireAccount, requirePostAsGet, type AcmeEnv, type AcmeKit } from './requests';
+import { requireAccount, requirePostAsGet, type AcmeEnv, type AcmeKit } from './requests';
 
 /** The certificate a certID names (RFC 9773 §4.1): its serial, issued by the CA whose key identifier it carries. */
 export async function certificateByCertId(db: Db, certId: string) {
@@ -36,8 +34,8 @@ export function certificatesApp({ deps, verified, commonHeaders }: AcmeKit) {
     const account = requireAccount(v);
     requirePostAsGet(v, 'download the certificate');
     const cert = await getCertificateBySerial(deps.db, c.req.param('serial'));
-    const o = cert ? await getAcmeOrder(deps.db, cert.orderId) : null;
-    if (!cert || !cert.certDer || !o || o.acme.acmeAccountId !== account.id) throw new CaError('notFound', 'no such certificate for this account');
+    const owner = cert ? await acmeAccountOfOrder(deps.db, cert.orderId) : null;
+    if (!cert || !cert.certDer || owner !== account.id) throw new CaError('notFound', 'no such certificate for this account');
     const issuer = await getIssuer(deps.db, cert.issuerId);
     commonHeaders(c);
     return c.body(toPem('CERTIFICATE', cert.certDer) + (issuer?.certDer ? toPem('CERTIFICATE', issuer.certDer) : ''), 200, {
@@ -50,18 +48,7 @@ export function certificatesApp({ deps, verified, commonHeaders }: AcmeKit) {
     const p = jsonPayload(v.payloadText);
     if (typeof p.certificate !== 'string' || !/^[A-Za-z0-9_-]+$/.test(p.certificate)) throw new CaError('malformed', 'certificate must be the base64url DER of the certificate');
     if (p.reason !== undefined && (typeof p.reason !== 'number' || !Number.isInteger(p.reason))) throw new CaError('badRevocationReason', 'reason must be an RFC 5280 reason code');
-    const der = new Uint8Array(Buffer.from(p.certificate, 'base64url'));
-    let serialHex: string;
-    try {
-      serialHex = Buffer.from(parseCertificate(der).serialNumber.valueBlock.valueHexView).toString('hex');
-    } catch {
-      throw new CaError('malformed', 'certificate is not a DER X.509 certificate');
-    }
-    const facts = await getRevocationFacts(deps.db, serialHex);
-    if (!facts || !facts.certificate.certDer || !Buffer.from(facts.certificate.certDer).equals(Buffer.from(der))) {
-      throw new CaError('notFound', 'this CA did not issue this certificate');
-    }
-    // CP 3.4 (2)/(3): the account the certificate was issued to, or the certificate's own key — nobody else.
+    // CP 3.4 (2)/(3): the account the certificate was issued to (kid), or the certificate's own key (jwk).
     let requester: Requester;
     let actor: string;
     if (v.account) {
@@ -72,38 +59,8 @@ export function certificatesApp({ deps, verified, commonHeaders }: AcmeKit) {
       requester = { kind: 'certificateKey', spkiSha256Hex };
       actor = `acme-certificate-key:${spkiSha256Hex}`;
     }
-    const now = deps.clock();
-    const decision = authorizeRevocation(requester, facts, p.reason ?? 0, now);
-    if (!decision.ok) {
-      if (decision.kind === 'notFound') throw new CaError('unauthorized', 'neither the account the certificate was issued to nor its key signed this request (CP 3.4)');
-      if (decision.kind === 'badRevocationReason') throw new CaError('badRevocationReason', decision.detail, { rule: decision.rule });
-      if (facts.status === 'revoked') throw new CaError('alreadyRevoked', decision.detail, { rule: decision.rule });
-      throw new CaError('conflict', decision.detail, { rule: decision.rule });
-    }
-    await recordRevocationRequest(deps.db, {
-      serial: facts.serial,
-      orderId: facts.certificate.orderId,
-      actor,
-      reason: decision.reason,
-      deadline: decision.deadline,
-      deadlineRule: decision.deadlineRule,
-      workflowId: revocationWorkflowId(facts.serial),
-    });
-    try {
-      await deps.workflows.startRevocation({
-        serial: facts.serial,
-        issuerId: facts.issuerId,
-        reason: decision.reason,
-        requester,
-        actor,
-        requestedAt: now.toISOString(),
-        deadline: decision.deadline.toISOString(),
-        deadlineRule: decision.deadlineRule,
-        signingTaskQueue: deps.config.temporal.signingTaskQueue,
-      });
-    } catch {
-      throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the revocation was not started, retry', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
-    }
+    // The CA's one revocation entry point: the DER must be the stored certificate, the rules decide, one audit entry.
+    await submitRevocation(deps, { target: { certificateDer: new Uint8Array(Buffer.from(p.certificate, 'base64url')) }, requester, reason: p.reason, actor });
     commonHeaders(c);
     return c.body(null, 200);
   });

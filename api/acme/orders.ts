@@ -5,19 +5,18 @@
  */
 import { Hono } from 'hono';
 import { findBlockedKey } from '../../db/repositories/blocklist';
-import { activeReplacementOrder, createAcmeOrder, finalizeAcmeOrder, unfinalizeAcmeOrder, type AcmeAccount } from '../../db/repositories/acme';
-import { deleteOrder } from '../../db/repositories/orders';
+import { activeReplacementOrder, finalizeAcmeOrder, unfinalizeAcmeOrder, type AcmeAccount } from '../../db/repositories/acme';
 import { challengeExpiry, checkDcvMethod, dnsChangeRecordName, type DcvMethodId } from '../../domain/dcv';
 import { CaError } from '../../domain/errors';
 import { maxValidity, policyAt } from '../../domain/policy';
 import { acceptApplication, acceptNames, newRandomValue } from '../accept';
-import { issuanceInputFor } from '../workflow-gateway';
+import { submitOrder, workflowUnavailableRetryAfterSeconds } from '../order-intake';
 import { certIdOf } from './ari';
 import { certificateByCertId } from './certificates';
 import { jsonPayload } from './jws';
 import type { AcmeSubproblem } from './problems';
 import { orderStatus, presentOrder } from './presenters';
-import { RETRY_AFTER_SECONDS, UNAVAILABLE_RETRY_SECONDS, requireAccount, requirePostAsGet, type AcmeEnv, type AcmeKit } from './requests';
+import { RETRY_AFTER_SECONDS, requireAccount, requirePostAsGet, type AcmeEnv, type AcmeKit } from './requests';
 
 /** The DCV methods offered as ACME challenges; the first is the authorization's primary challenge. */
 const offeredMethods: readonly DcvMethodId[] = ['3.2.2.4.7', '3.2.2.4.19'];
@@ -51,40 +50,29 @@ export function ordersApp(kit: AcmeKit) {
 
     const policy = policyAt(now);
     const expiresAt = challengeExpiry(now, policy);
-    const order = await createAcmeOrder(deps.db, {
-      accountId: account.accountId,
-      acmeAccountId: account.id,
-      profile: 'dv',
-      // No CSR before finalize (RFC 8555 §7.4): an empty placeholder until finalizeAcmeOrder writes the accepted one.
-      csrDer: new Uint8Array(0),
-      spkiSha256: new Uint8Array(0),
-      dnsNames: names.map((n) => n.fqdn),
-      validitySeconds: maxValidity(policy, now),
-      expiresAt,
-      replaces,
-      authorizations: names.map((n) => ({
-        fqdn: n.fqdn,
-        wildcard: n.wildcard,
-        // BR 3.2.2.4.19 (http-01) never validates a wildcard name; the policy says which methods are allowed now.
-        challenges: offeredMethods
-          .filter((m) => checkDcvMethod(policy, m, n).ok)
-          .map((m) => ({ method: m, recordName: m === '3.2.2.4.7' ? dnsChangeRecordName(n.fqdn) : null, token: newRandomValue(), expiresAt })),
-      })),
-    });
-    try {
-      await deps.workflows.startIssuance(
-        issuanceInputFor(order, {
-          signingTaskQueue: deps.config.temporal.signingTaskQueue,
-          dcvCheckWindowSeconds: deps.config.dcvCheckWindowSeconds,
-          // RFC 8657 §3: CAA accounturi names the ACME account URL; §4: validationmethods uses the ACME labels.
-          accountUri: urls.account(account.id),
-          viaAcme: true,
+    const order = await submitOrder(
+      deps,
+      {
+        accountId: account.accountId,
+        profile: 'dv',
+        // No CSR before finalize (RFC 8555 §7.4): an empty placeholder until finalizeAcmeOrder writes the accepted one.
+        csrDer: new Uint8Array(0),
+        spkiSha256: new Uint8Array(0),
+        dnsNames: names.map((n) => n.fqdn),
+        validitySeconds: maxValidity(policy, now),
+        expiresAt,
+        authorizations: names.map((n) => {
+          // BR 3.2.2.4.19 (http-01) never validates a wildcard name; the policy says which methods are allowed now.
+          const [challenge, ...moreChallenges] = offeredMethods
+            .filter((m) => checkDcvMethod(policy, m, n).ok)
+            .map((m) => ({ method: m, recordName: m === '3.2.2.4.7' ? dnsChangeRecordName(n.fqdn) : null, token: newRandomValue(), expiresAt }));
+          return { fqdn: n.fqdn, wildcard: n.wildcard, challenge: challenge!, moreChallenges };
         }),
-      );
-    } catch (err) {
-      await deleteOrder(deps.db, order.id, { actor: `acme:${account.id}`, reason: String(err) });
-      throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the order was not stored, retry later', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
-    }
+        acme: { acmeAccountId: account.id, replaces },
+      },
+      // RFC 8657 §3: CAA accounturi names the ACME account URL (§4: validationmethods match the ACME labels).
+      { accountUri: urls.account(account.id), actor: `acme:${account.id}` },
+    );
     c.header('Location', urls.order(order.id));
     return reply(c, presentOrder(urls, order), 201);
   });
@@ -133,7 +121,7 @@ export function ordersApp(kit: AcmeKit) {
       await deps.workflows.signalFinalize(o.id);
     } catch (err) {
       await unfinalizeAcmeOrder(deps.db, { orderId: o.id, reason: String(err) });
-      throw new CaError('serviceUnavailable', 'the workflow service is unavailable; finalize again later', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
+      throw new CaError('serviceUnavailable', 'the workflow service is unavailable; finalize again later', { retryAfterSeconds: workflowUnavailableRetryAfterSeconds });
     }
     c.header('Location', urls.order(o.id));
     c.header('Retry-After', String(RETRY_AFTER_SECONDS));

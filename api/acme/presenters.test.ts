@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AcmeOrderDetail } from '../../db/repositories/acme';
+import type { OrderDetail } from '../../db/repositories/orders';
 import { storedFailure, type FailureKind } from '../../domain/errors';
 import {
   authorizationShown,
@@ -24,7 +24,7 @@ const challenge = (id: string, over: Partial<ChallengeDetail> = {}): ChallengeDe
 const authz = (id: string, status: string, challenges: ChallengeDetail[], over: Partial<AuthorizationDetail> = {}): AuthorizationDetail =>
   ({ id, fqdn: `${id}.example.jp`, wildcard: false, status, challenges, ...over }) as AuthorizationDetail;
 
-const order = (status: string, authorizations: AuthorizationDetail[], over: Partial<AcmeOrderDetail> = {}): AcmeOrderDetail =>
+const order = (status: string, authorizations: AuthorizationDetail[], over: Partial<OrderDetail> = {}): OrderDetail =>
   ({
     id: 'o1',
     status,
@@ -36,7 +36,7 @@ const order = (status: string, authorizations: AuthorizationDetail[], over: Part
     error: null,
     acme: { replaces: null },
     ...over,
-  }) as unknown as AcmeOrderDetail;
+  }) as unknown as OrderDetail;
 
 describe('accounts and orders (RFC 8555 §7.1.2, §7.1.3)', () => {
   it('shows an account with its orders URL and whether the terms were agreed', () => {
@@ -56,14 +56,14 @@ describe('accounts and orders (RFC 8555 §7.1.2, §7.1.3)', () => {
 
   it('links the certificate only once the order is valid and the certificate signed', () => {
     const a = [authz('www', 'valid', [challenge('c1', { status: 'valid' })])];
-    const cert = { serial: '4abc', status: 'issued' } as AcmeOrderDetail['certificate'];
+    const cert = { serial: '4abc', status: 'issued' } as OrderDetail['certificate'];
     expect(presentOrder(urls, order('valid', a, { certificate: cert })).certificate).toBe(`${urls.base}/cert/4abc`);
     expect(presentOrder(urls, order('processing', a, { certificate: cert })).certificate).toBeUndefined();
     expect(presentOrder(urls, order('valid', a, { certificate: { ...cert!, status: 'precertificate' } })).certificate).toBeUndefined();
   });
 
   it('carries replaces, the authorization and finalize URLs and the identifiers', () => {
-    const o = presentOrder(urls, order('pending', [authz('www', 'pending', [])], { acme: { replaces: 'aki.serial' } as AcmeOrderDetail['acme'] }));
+    const o = presentOrder(urls, order('pending', [authz('www', 'pending', [])], { acme: { replaces: 'aki.serial' } as OrderDetail['acme'] }));
     expect(o).toMatchObject({
       status: 'pending',
       identifiers: [{ type: 'dns', value: 'www.example.jp' }],
@@ -90,7 +90,7 @@ describe('accounts and orders (RFC 8555 §7.1.2, §7.1.3)', () => {
   });
 
   it('reads a stored error type that is no failure kind as serverInternal, never guessing from its text', () => {
-    const o = presentOrder(urls, order('expired', [], { error: { type: 'CaaForbidden', title: 'x', detail: 'CAA forbids' } as AcmeOrderDetail['error'] }));
+    const o = presentOrder(urls, order('expired', [], { error: { type: 'CaaForbidden', title: 'x', detail: 'CAA forbids' } as OrderDetail['error'] }));
     expect(o.error).toEqual({ type: 'urn:ietf:params:acme:error:serverInternal', detail: 'CAA forbids', status: 500 });
   });
 });

@@ -2,12 +2,13 @@
  * What ACME clients see of the stored account, order, authorization and challenge (RFC 8555 §7.1.2–§7.1.5). Pure:
  * the routes read the rows once and pass them here with the URLs; nothing is read or written.
  */
-import type { AcmeAccount, AcmeOrderDetail } from '../../db/repositories/acme';
+import type { AcmeAccount } from '../../db/repositories/acme';
+import type { OrderDetail } from '../../db/repositories/orders';
 import { dcvMethods, type DcvMethodId } from '../../domain/dcv';
 import { acmeErrorOfStored } from './problems';
 import type { AcmeUrls } from './urls';
 
-export type AuthorizationDetail = AcmeOrderDetail['authorizations'][number];
+export type AuthorizationDetail = OrderDetail['authorizations'][number];
 export type ChallengeDetail = AuthorizationDetail['challenges'][number];
 
 /** The challenge type of a DCV method (RFC 8555 §8: dns-01 is BR 3.2.2.4.7, http-01 is BR 3.2.2.4.19). */
@@ -28,7 +29,7 @@ export function presentAccount(urls: AcmeUrls, a: Pick<AcmeAccount, 'id' | 'stat
 /** RFC 8555 §7.1.6 has no `expired` order status: an order whose random values expired is `invalid`. */
 export const orderStatus = (s: string): string => (s === 'expired' ? 'invalid' : s);
 
-export function presentOrder(urls: AcmeUrls, o: AcmeOrderDetail) {
+export function presentOrder(urls: AcmeUrls, o: OrderDetail) {
   const certificate =
     o.status === 'valid' && o.certificate && (o.certificate.status === 'issued' || o.certificate.status === 'revoked')
       ? urls.certificate(o.certificate.serial)
@@ -40,7 +41,7 @@ export function presentOrder(urls: AcmeUrls, o: AcmeOrderDetail) {
     authorizations: o.authorizations.map((a) => urls.authz(a.id)),
     finalize: urls.finalize(o.id),
     profile: o.profile,
-    ...(o.acme.replaces ? { replaces: o.acme.replaces } : {}),
+    ...(o.acme?.replaces ? { replaces: o.acme.replaces } : {}),
     ...(certificate ? { certificate } : {}),
     ...(o.status === 'invalid' || o.status === 'expired' ? { error: acmeErrorOfStored(o.error, 'the order failed') } : {}),
   };
@@ -53,7 +54,7 @@ export function presentOrder(urls: AcmeUrls, o: AcmeOrderDetail) {
  * `ready` by then. Hence: shown valid once corroborated (or valid by reuse, BR 4.2.1), except the last one of the
  * order, which is shown valid only when the workflow has made the order ready.
  */
-export function authorizationShown(o: AcmeOrderDetail, a: AuthorizationDetail, corroborated: ReadonlySet<string>): string {
+export function authorizationShown(o: OrderDetail, a: AuthorizationDetail, corroborated: ReadonlySet<string>): string {
   if (a.status !== 'valid') return a.status;
   if (['ready', 'processing', 'valid'].includes(o.status)) return 'valid';
   if (o.status === 'invalid' || o.status === 'expired') return 'invalid';
@@ -68,7 +69,7 @@ export function challengeShown(ch: ChallengeDetail, authzShown: string): string 
   return ch.status === 'pending' && ch.keyAuthorization !== null ? 'processing' : ch.status;
 }
 
-export function presentChallenge(urls: AcmeUrls, ch: ChallengeDetail, authzShown: string, orderError: AcmeOrderDetail['error']) {
+export function presentChallenge(urls: AcmeUrls, ch: ChallengeDetail, authzShown: string, orderError: OrderDetail['error']) {
   const status = challengeShown(ch, authzShown);
   // A challenge that passed on the primary but whose order then failed (e.g. corroboration) carries the order's error.
   const err = ch.error ?? (status === 'invalid' && ch.status === 'valid' && orderError ? orderError : null);
@@ -82,7 +83,7 @@ export function presentChallenge(urls: AcmeUrls, ch: ChallengeDetail, authzShown
   };
 }
 
-export function presentAuthorization(urls: AcmeUrls, o: AcmeOrderDetail, a: AuthorizationDetail, corroborated: ReadonlySet<string>) {
+export function presentAuthorization(urls: AcmeUrls, o: OrderDetail, a: AuthorizationDetail, corroborated: ReadonlySet<string>) {
   const shown = authorizationShown(o, a, corroborated);
   return {
     identifier: { type: 'dns', value: a.fqdn.replace(/^\*\./, '') },

@@ -9,7 +9,8 @@ import { bodyLimit } from 'hono/body-limit';
 import type { JWK } from 'jose';
 import type { CaConfig } from '../../config';
 import type { Db } from '../../db/client';
-import { getAcmeAccount, getAcmeOrder, type AcmeAccount, type AcmeOrderDetail } from '../../db/repositories/acme';
+import { getAcmeAccount, type AcmeAccount } from '../../db/repositories/acme';
+import { getOrderDetail, type OrderDetail } from '../../db/repositories/orders';
 import { CaError, isCaError } from '../../domain/errors';
 import type { CaWorkflows } from '../../temporal/client';
 import { verifyAcmeJws, type VerifiedJws } from './jws';
@@ -36,9 +37,6 @@ export const maxAcmeBodyBytes = 64 * 1024;
 /** How long clients are asked to wait between polls of a pending/processing order or authorization (seconds). */
 export const RETRY_AFTER_SECONDS = 2;
 
-/** Retry-After of a refusal because Temporal could not be reached: nothing was stored, the client tries again. */
-export const UNAVAILABLE_RETRY_SECONDS = 10;
-
 /** What every sub-app is built from: the deps, the URLs, and the request helpers bound to them. */
 export interface AcmeKit {
   readonly deps: AcmeDeps;
@@ -50,7 +48,7 @@ export interface AcmeKit {
   /** A JSON reply with the common headers. */
   reply(c: Context, body: unknown, status?: 200 | 201): Response;
   /** The order, if it is an ACME order of this account; others' orders do not exist for it. Read once per request. */
-  ownOrder(account: AcmeAccount, orderId: string): Promise<AcmeOrderDetail>;
+  ownOrder(account: AcmeAccount, orderId: string): Promise<OrderDetail>;
 }
 
 export function acmeKit(deps: AcmeDeps): AcmeKit {
@@ -85,8 +83,8 @@ export function acmeKit(deps: AcmeDeps): AcmeKit {
       return c.json(body as object, status);
     },
     async ownOrder(account, orderId) {
-      const o = await getAcmeOrder(deps.db, orderId);
-      if (!o || o.acme.acmeAccountId !== account.id) throw new CaError('notFound', 'no such order for this account');
+      const o = await getOrderDetail(deps.db, orderId);
+      if (!o || o.acme?.acmeAccountId !== account.id) throw new CaError('notFound', 'no such order for this account');
       return o;
     },
   };

@@ -1,20 +1,18 @@
 /**
- * ACME (issue #6; RFC 8555) persistence: accounts bound to CA accounts, external account binding keys, the ACME view
+ * ACME (RFC 8555) persistence: accounts bound to CA accounts, external account binding keys, the ACME view
  * of orders, challenge responses and finalization. Every state change appends an audit entry in its transaction
  * (BR 5.4.1; CP 5.4.3), as the last statement where possible (see audit.ts on the chain lock).
  */
 import { randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
-import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, certificates, challenges, corroborations, orders } from '../schema';
-import { createAccount } from './accounts';
+import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, challenges, corroborations, orders } from '../schema';
+import { createAccount, isUuid } from './accounts';
 import { appendAudit } from './audit';
-import { createOrder, getOrderDetail, type NewOrder, type OrderDetail } from './orders';
 import type { DbOrTx } from './types';
 
 export type AcmeAccount = typeof acmeAccounts.$inferSelect;
 export type AcmeEabKey = typeof acmeEabKeys.$inferSelect;
-export type AcmeOrderRow = typeof acmeOrders.$inferSelect;
 
 // --- external account binding keys (RFC 8555 §7.3.4) ---
 
@@ -47,10 +45,32 @@ export async function usableEabKey(db: DbOrTx, keyId: string): Promise<AcmeEabKe
   return row.key;
 }
 
+/** Unused EAB keys of a CA account (for the admin listing). */
+export async function listEabKeys(db: DbOrTx, accountId: string) {
+  return db
+    .select({ keyId: acmeEabKeys.keyId, createdAt: acmeEabKeys.createdAt, boundAt: acmeEabKeys.boundAt, acmeAccountId: acmeEabKeys.acmeAccountId, revokedAt: acmeEabKeys.revokedAt })
+    .from(acmeEabKeys)
+    .where(eq(acmeEabKeys.accountId, accountId))
+    .orderBy(asc(acmeEabKeys.createdAt));
+}
+
+export async function revokeEabKey(db: DbOrTx, keyId: string, opts: { actor: string; now: Date }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(acmeEabKeys)
+      .set({ revokedAt: opts.now })
+      .where(and(eq(acmeEabKeys.keyId, keyId), isNull(acmeEabKeys.revokedAt)))
+      .returning();
+    if (!row) return false;
+    await appendAudit(tx, { actor: opts.actor, event: 'acme.eab_key.revoked', data: { keyId } });
+    return true;
+  });
+}
+
 // --- accounts (RFC 8555 §7.3) ---
 
 export async function getAcmeAccount(db: DbOrTx, id: string): Promise<AcmeAccount | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const [row] = await db.select().from(acmeAccounts).where(eq(acmeAccounts.id, id)).limit(1);
   return row ?? null;
 }
@@ -132,10 +152,8 @@ export async function updateAcmeAccount(
       event: change.status === 'deactivated' ? 'acme.account.deactivated' : 'acme.account.updated',
       data: { acmeAccountId: id, ...(change.contact ? { contact: [...change.contact] } : {}) },
     });
-    if (change.status === 'deactivated') {
-      // RFC 8555 §7.3.6: pending authorizations of a deactivated account are deactivated; here they expire with
-      // their orders, which can no longer be finalized (no request of this account is accepted any more).
-    }
+    // RFC 8555 §7.3.6: pending authorizations of a deactivated account are deactivated; here they expire with their
+    // orders, which can no longer be finalized (no request of this account is accepted any more).
     return row!;
   });
 }
@@ -182,68 +200,6 @@ export async function changeAcmeAccountKey(
 
 // --- orders (RFC 8555 §7.4) ---
 
-export interface AcmeChallengeInput {
-  readonly method: string;
-  readonly recordName: string | null;
-  readonly token: string;
-  readonly expiresAt: Date;
-}
-
-/**
- * newOrder: the order through the shared createOrder (its first challenge per authorization: dns-01, method
- * 3.2.2.4.7), the further challenges offered for each authorization (http-01, method 3.2.2.4.19, not for wildcards),
- * and the acme_orders row — all in one transaction.
- */
-export async function createAcmeOrder(
-  db: DbOrTx,
-  input: Omit<NewOrder, 'authorizations' | 'actor'> & {
-    acmeAccountId: string;
-    replaces: { certId: string; serial: string } | null;
-    authorizations: ReadonlyArray<{ fqdn: string; wildcard: boolean; challenges: readonly AcmeChallengeInput[] }>;
-  },
-): Promise<AcmeOrderDetail> {
-  const orderId = await db.transaction(async (tx) => {
-    const order = await createOrder(tx, {
-      ...input,
-      actor: `acme:${input.acmeAccountId}`,
-      authorizations: input.authorizations.map((a) => ({ fqdn: a.fqdn, wildcard: a.wildcard, challenge: a.challenges[0]! })),
-    });
-    for (const [i, a] of input.authorizations.entries()) {
-      const more = a.challenges.slice(1);
-      if (more.length === 0) continue;
-      await tx.insert(challenges).values(
-        more.map((c) => ({ authorizationId: order.authorizations[i]!.id, method: c.method, recordName: c.recordName, token: c.token, expiresAt: c.expiresAt })),
-      );
-    }
-    await tx.insert(acmeOrders).values({
-      orderId: order.id,
-      acmeAccountId: input.acmeAccountId,
-      replaces: input.replaces?.certId ?? null,
-      replacesSerial: input.replaces?.serial ?? null,
-    });
-    await appendAudit(tx, {
-      actor: `acme:${input.acmeAccountId}`,
-      event: 'acme.order.created',
-      orderId: order.id,
-      data: { acmeAccountId: input.acmeAccountId, replaces: input.replaces?.certId ?? null, replacesSerial: input.replaces?.serial ?? null },
-    });
-    return order.id;
-  });
-  return (await getAcmeOrder(db, orderId))!;
-}
-
-export interface AcmeOrderDetail extends OrderDetail {
-  readonly acme: AcmeOrderRow;
-}
-
-export async function getAcmeOrder(db: DbOrTx, orderId: string): Promise<AcmeOrderDetail | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(orderId)) return null;
-  const [row] = await db.select().from(acmeOrders).where(eq(acmeOrders.orderId, orderId)).limit(1);
-  if (!row) return null;
-  const detail = await getOrderDetail(db, orderId);
-  return detail ? { ...detail, acme: row } : null;
-}
-
 export async function listAcmeOrderIds(db: DbOrTx, acmeAccountId: string, opts: { limit?: number } = {}): Promise<string[]> {
   const rows = await db
     .select({ id: acmeOrders.orderId })
@@ -254,9 +210,15 @@ export async function listAcmeOrderIds(db: DbOrTx, acmeAccountId: string, opts: 
   return rows.map((r) => r.id);
 }
 
+/** The ACME account an order was placed by, or null for an order of the REST API (certificate download). */
+export async function acmeAccountOfOrder(db: DbOrTx, orderId: string): Promise<string | null> {
+  const [row] = await db.select({ id: acmeOrders.acmeAccountId }).from(acmeOrders).where(eq(acmeOrders.orderId, orderId)).limit(1);
+  return row?.id ?? null;
+}
+
 /** The order an authorization or challenge belongs to, when that order is an ACME order. */
 export async function acmeOrderIdOfAuthorization(db: DbOrTx, authorizationId: string): Promise<string | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(authorizationId)) return null;
+  if (!isUuid(authorizationId)) return null;
   const [row] = await db
     .select({ orderId: authorizations.orderId })
     .from(authorizations)
@@ -267,7 +229,7 @@ export async function acmeOrderIdOfAuthorization(db: DbOrTx, authorizationId: st
 }
 
 export async function acmeOrderIdOfChallenge(db: DbOrTx, challengeId: string): Promise<{ orderId: string; authorizationId: string } | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return null;
+  if (!isUuid(challengeId)) return null;
   const [row] = await db
     .select({ orderId: authorizations.orderId, authorizationId: authorizations.id })
     .from(challenges)
@@ -298,7 +260,7 @@ export async function respondToChallenge(
     if (!found) throw new CaError('notFound', 'no such challenge');
     const { challenge, authz } = found;
     if (challenge.keyAuthorization !== null) return false;
-    // Already valid without this challenge (BR 4.2.1 reuse of an earlier validation, issue #3): nothing to answer.
+    // Already valid without this challenge (BR 4.2.1 reuse of an earlier validation): nothing to answer.
     if (authz.status === 'valid') return false;
     if (found.orderStatus !== 'pending' || authz.status !== 'pending' || challenge.status !== 'pending') {
       throw new CaError('conflict', `the challenge is ${challenge.status} in a ${authz.status} authorization of a ${found.orderStatus} order`, { identifier: authz.fqdn });
@@ -370,8 +332,8 @@ export async function unfinalizeAcmeOrder(db: DbOrTx, input: { orderId: string; 
 }
 
 /**
- * Authorizations of the order whose domain validation passed multi-perspective corroboration (BR 3.2.2.9; issue #3
- * stores every round in `corroborations`). The ACME server shows an authorization valid only then.
+ * Authorizations of the order whose domain validation passed multi-perspective corroboration (BR 3.2.2.9; every
+ * round is stored in `corroborations`). The ACME server shows an authorization valid only then.
  */
 export async function corroboratedAuthorizationIds(db: DbOrTx, orderId: string): Promise<Set<string>> {
   const rows = await db
@@ -381,13 +343,7 @@ export async function corroboratedAuthorizationIds(db: DbOrTx, orderId: string):
   return new Set(rows.map((r) => r.id).filter((id): id is string => id !== null));
 }
 
-// --- certificates (download, ARI, revocation) ---
-
-/** The ACME account an ACME-issued certificate was issued to (CP 3.4 (2)), or null for API-issued ones. */
-export async function acmeAccountOfOrder(db: DbOrTx, orderId: string): Promise<string | null> {
-  const [row] = await db.select({ id: acmeOrders.acmeAccountId }).from(acmeOrders).where(eq(acmeOrders.orderId, orderId)).limit(1);
-  return row?.id ?? null;
-}
+// --- renewal (RFC 9773) ---
 
 /**
  * RFC 9773 §5: is this certificate already being replaced by another order of the account that has not failed?
@@ -402,35 +358,4 @@ export async function activeReplacementOrder(db: DbOrTx, serial: string): Promis
     .orderBy(asc(acmeOrders.createdAt))
     .limit(1);
   return row?.id ?? null;
-}
-
-/** Certificates of the given serials that exist (ARI lookups by serial); `issued` or `revoked` only. */
-export async function issuedCertificatesBySerial(db: DbOrTx, serials: readonly string[]) {
-  if (serials.length === 0) return [];
-  return db
-    .select()
-    .from(certificates)
-    .where(and(inArray(certificates.serial, [...serials]), inArray(certificates.status, ['issued', 'revoked'])));
-}
-
-/** Unused EAB keys of a CA account (for the admin listing). */
-export async function listEabKeys(db: DbOrTx, accountId: string) {
-  return db
-    .select({ keyId: acmeEabKeys.keyId, createdAt: acmeEabKeys.createdAt, boundAt: acmeEabKeys.boundAt, acmeAccountId: acmeEabKeys.acmeAccountId, revokedAt: acmeEabKeys.revokedAt })
-    .from(acmeEabKeys)
-    .where(eq(acmeEabKeys.accountId, accountId))
-    .orderBy(asc(acmeEabKeys.createdAt));
-}
-
-export async function revokeEabKey(db: DbOrTx, keyId: string, opts: { actor: string; now: Date }): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(acmeEabKeys)
-      .set({ revokedAt: opts.now })
-      .where(and(eq(acmeEabKeys.keyId, keyId), isNull(acmeEabKeys.revokedAt)))
-      .returning();
-    if (!row) return false;
-    await appendAudit(tx, { actor: opts.actor, event: 'acme.eab_key.revoked', data: { keyId } });
-    return true;
-  });
 }

@@ -1,7 +1,7 @@
 /**
  * The ACME server at the protocol level (RFC 8555 §6, §7; RFC 9773), shared by test/integration/acme-*.test.ts: the
- * app on a fresh PostgreSQL database, a JS client (jose) that breaks one rule at a time, and a recording fake of the
- * Temporal side, so these tests pin what the server stores and signals — the real workflows are exercised by
+ * app on a fresh PostgreSQL database, a JS client (jose) that breaks one rule at a time, and the recording fake of
+ * the Temporal side, so these tests pin what the server stores and signals — the real workflows are exercised by
  * test/e2e/acme-clients.test.ts.
  *
  * The rule pinned throughout: bad input (malformed JWS, replayed nonce, wrong URL, unknown account, oversized payload,
@@ -11,64 +11,27 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createAcmeApp } from '../../api/acme/app';
 import { createNonceStore } from '../../api/acme/nonces';
 import { loadConfig, type CaConfig } from '../../config';
-import type { CaWorkflows } from '../../temporal/client';
-import type { IssueCertificateInput } from '../../workflows/contracts';
-import type { RevokeCertificateInput } from '../../workflows/revocation-contracts';
 import { AcmeTestClient, newAccountKey } from '../support/acme-client';
 import { freshDatabase } from '../support/database';
+import { fakeWorkflows, type FakeWorkflows } from '../support/fake-workflows';
 
 export const BASE = 'https://acme.test.example:8443/acme';
 export const DIRECTORY = `${BASE}/directory`;
 export const baseConfig = loadConfig();
 export const zone = baseConfig.dns.devZone;
 
-/** What the ACME server asked of Temporal; `failStart` makes the next workflow starts fail (Temporal down). */
-export interface RecordedWorkflows {
-  readonly started: IssueCertificateInput[];
-  readonly readySignals: Array<[string, string]>;
-  readonly finalizeSignals: string[];
-  readonly revocations: RevokeCertificateInput[];
-  failStart: boolean;
-}
-
-function recordingWorkflows(r: RecordedWorkflows): CaWorkflows {
-  const notForAcme = async (): Promise<never> => {
-    throw new Error('the ACME server does not use this workflow');
-  };
-  return {
-    async startIssuance(input) {
-      if (r.failStart) throw new Error('Temporal is down (injected)');
-      r.started.push(input);
-    },
-    async signalChallengeReady(orderId, challengeId) {
-      r.readySignals.push([orderId, challengeId]);
-    },
-    async signalFinalize(orderId) {
-      r.finalizeSignals.push(orderId);
-    },
-    async startRevocation(input) {
-      if (r.failStart) throw new Error('Temporal is down (injected)');
-      r.revocations.push(input);
-      return { workflowId: `revoke-${input.serial}`, joined: false };
-    },
-    signalEmailConfirmed: notForAcme,
-    startKeyCompromise: notForAcme,
-    keyCompromiseProgress: notForAcme,
-    requestCrlPublication: notForAcme,
-  };
-}
-
 export interface AcmeTestServer {
   readonly fresh: Awaited<ReturnType<typeof freshDatabase>>;
   readonly app: ReturnType<typeof createAcmeApp>;
-  readonly workflows: RecordedWorkflows;
+  /** The recording Temporal fake (test/support/fake-workflows.ts); its failures are cleared after each test. */
+  readonly workflows: FakeWorkflows;
   /** CA_ACME_EAB_REQUIRED for the current test (reset after each). */
   eabRequired: boolean;
 }
 
 /** Registers the hooks of one test file: a fresh database and ACME app before all tests, cleanup after. */
 export function useAcmeTestServer(prefix: string): AcmeTestServer {
-  const s = { workflows: { started: [], readySignals: [], finalizeSignals: [], revocations: [], failStart: false }, eabRequired: false } as unknown as {
+  const s = { workflows: fakeWorkflows(), eabRequired: false } as unknown as {
     -readonly [K in keyof AcmeTestServer]: AcmeTestServer[K];
   };
   beforeAll(async () => {
@@ -81,7 +44,7 @@ export function useAcmeTestServer(prefix: string): AcmeTestServer {
     };
     s.app = createAcmeApp({
       db: s.fresh.handle.db,
-      workflows: recordingWorkflows(s.workflows),
+      workflows: s.workflows,
       config,
       clock: () => new Date(),
       nonces: createNonceStore(),
@@ -93,7 +56,7 @@ export function useAcmeTestServer(prefix: string): AcmeTestServer {
   });
   afterEach(() => {
     s.eabRequired = false;
-    s.workflows.failStart = false;
+    s.workflows.failing.clear();
   });
   return s;
 }

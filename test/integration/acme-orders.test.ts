@@ -32,7 +32,7 @@ describe('RFC 8555 §7.4 orders, §7.5 challenges, finalize', () => {
       [`${label}.${zone}`, true, ['dns-01']],
     ]);
     for (const a of authzs) for (const ch of a.challenges) expect(ch.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const input = s.workflows.started.at(-1)!;
+    const [input] = s.workflows.calls.startIssuance.at(-1)!;
     expect(input).toMatchObject({ viaAcme: true, accountUri: c.kid });
     expect(input.authorizations[0]!.alternatives).toEqual([{ challengeId: expect.any(String), method: '3.2.2.4.19' }]);
     expect(input.authorizations[1]!.alternatives).toEqual([]);
@@ -52,7 +52,7 @@ describe('RFC 8555 §7.4 orders, §7.5 challenges, finalize', () => {
   });
 
   it('leaves nothing behind when the workflow cannot be started (503)', async () => {
-    s.workflows.failStart = true;
+    s.workflows.failing.add('startIssuance');
     const before = await state(s);
     const res = await c.post(c.directory.newOrder!, { identifiers: [{ type: 'dns', value: `down.${zone}` }] });
     expect(res.status).toBe(503);
@@ -67,13 +67,13 @@ describe('RFC 8555 §7.4 orders, §7.5 challenges, finalize', () => {
     const o = (await created.json()) as { authorizations: string[]; finalize: string };
     const authz = (await (await c.post(o.authorizations[0]!, '')).json()) as { challenges: Array<{ type: string; url: string; token: string }> };
     const dns = authz.challenges.find((x) => x.type === 'dns-01')!;
-    const signalsBefore = s.workflows.readySignals.length;
+    const signalsBefore = s.workflows.calls.signalChallengeReady.length;
     const answered = await c.post(dns.url, {});
     expect(answered.status).toBe(200);
     expect(((await answered.json()) as { status: string }).status).toBe('processing');
     expect(answered.headers.get('link')).toContain(`<${o.authorizations[0]}>;rel="up"`);
     await c.post(dns.url, {});
-    expect(s.workflows.readySignals.length).toBe(signalsBefore + 1);
+    expect(s.workflows.calls.signalChallengeReady.length).toBe(signalsBefore + 1);
     const [row] = await s.fresh.handle.sql`select key_authorization from challenges where token = ${dns.token}`;
     expect(row!.key_authorization).toBe(`${dns.token}.${await c.thumbprint()}`);
     // The other challenge of the same authorization cannot be answered too.
@@ -99,7 +99,7 @@ describe('RFC 8555 §7.4 orders, §7.5 challenges, finalize', () => {
     expect(fin.status).toBe(200);
     expect(fin.headers.get('retry-after')).toBe('2');
     expect(((await fin.json()) as { status: string }).status).toBe('processing');
-    expect(s.workflows.finalizeSignals).toContain(orderId);
+    expect(s.workflows.calls.signalFinalize).toContainEqual([orderId]);
     const [stored] = await s.fresh.handle.sql`select csr_der, status from orders where id = ${orderId}`;
     expect(Buffer.from(stored!.csr_der as Uint8Array).equals(Buffer.from(csr.der))).toBe(true);
     expect(stored!.status).toBe('processing');
