@@ -24,11 +24,9 @@ export interface AcmeUrls {
   authz(id: string): string;
   challenge(id: string): string;
   certificate(serial: string): string;
-  /** The account id of an account URL (a `kid`), or null when the URL is not one of ours. */
+  /** The account id an account URL (a `kid`) names, or null when the URL is not an account URL of ours. */
   accountIdOf(url: string): string | null;
 }
-
-const uuid = /^[0-9a-f-]{36}$/;
 
 export function acmeUrls(baseUrl: string): AcmeUrls {
   const base = baseUrl.replace(/\/$/, '');
@@ -55,7 +53,7 @@ export function acmeUrls(baseUrl: string): AcmeUrls {
     accountIdOf(url) {
       if (!url.startsWith(accountPrefix)) return null;
       const id = url.slice(accountPrefix.length);
-      return uuid.test(id) ? id : null;
+      return id !== '' && !id.includes('/') ? id : null;
     },
   };
 }

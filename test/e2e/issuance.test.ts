@@ -12,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import { temporalGateway } from '../../api/workflow-gateway';
+import { temporalCaWorkflows } from '../../temporal/client';
 import { certificates } from '../../db/schema';
 import { ensureTemporalBinary } from '../../scripts/lib/temporal';
 import { workflowsPath } from '../../worker/main';
@@ -171,7 +171,7 @@ describe('DV issuance end to end', () => {
     const skew = 25 * 86_400_000 - 4_000;
     const app = createApp({
       db: h.db.db,
-      workflows: temporalGateway(h.temporal, h.config.temporal.taskQueue),
+      workflows: temporalCaWorkflows(h.temporal, h.config),
       config: h.config,
       clock: () => new Date(Date.now() - skew),
     });
