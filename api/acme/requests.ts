@@ -21,7 +21,7 @@ import { acmeUrls, type AcmeUrls } from './urls';
 export interface AcmeDeps {
   readonly db: Db;
   /** Order workflows (start, challenge ready, finalize) and revocation workflows; tests inject a recording fake. */
-  readonly workflows: CaWorkflows;
+  readonly workflows: Pick<CaWorkflows, 'startIssuance' | 'signalChallengeReady' | 'signalFinalize' | 'startRevocation'>;
   readonly config: Pick<CaConfig, 'environment' | 'dns' | 'temporal' | 'dcvCheckWindowSeconds' | 'caaIssuerDomain' | 'acme'>;
   readonly clock: () => Date;
   readonly nonces: NonceStore;
@@ -32,7 +32,7 @@ export interface AcmeDeps {
 export type AcmeEnv = { Variables: Record<string, never> };
 
 /** The largest JWS we read: a finalize with a 2048-bit CSR and 100 names is ~10 KiB; keyChange nests one JWS. */
-export const maxAcmeBodyBytes = 64 * 1024;
+const maxAcmeBodyBytes = 64 * 1024;
 
 /** How long clients are asked to wait between polls of a pending/processing order or authorization (seconds). */
 export const RETRY_AFTER_SECONDS = 2;
