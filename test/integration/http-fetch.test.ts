@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addressAllowed, fetchValidationResource, MAX_REDIRECTS } from '../../activities/validation/http-fetch';
-import { webContentMatches } from '../../activities/validation/web-check';
+import { webContentMatches } from '../../domain/dcv';
 import { startDevDnsServer, type DevDns } from '../../scripts/lib/dev-dns';
 import { redirect, serve, startWebServers, type WebServers } from '../support/web-server';
 
