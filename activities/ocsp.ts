@@ -1,5 +1,5 @@
 /**
- * OCSP activities (issue #5; RFC 5019 pre-signed responses, CP 4.9.9–4.10, 7.3).
+ * OCSP activities (RFC 5019 pre-signed responses, CP 4.9.9–4.10, 7.3).
  *
  * createOcspActivities — on the SIGNING task queue (worker/signing.ts), where the HSM is:
  * - signOcspResponses({ serials }): (re)signs the response of each serial from its CURRENT row in `certificates`

@@ -17,7 +17,7 @@ export interface ChallengeForCheck {
   readonly method: string;
   readonly recordName: string;
   readonly token: string;
-  /** Issue #6: ACME key authorization fixed when the client answered (RFC 8555 §8.1); null outside ACME. */
+  /** ACME key authorization fixed when the client answered (RFC 8555 §8.1); null outside ACME. */
   readonly keyAuthorization: string | null;
   readonly status: string;
   readonly expiresAt: Date;
