@@ -6,7 +6,7 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
-import { authorizations, challenges, orders, validationEvidence } from '../schema';
+import { authorizations, challenges, validationEvidence } from '../schema';
 import { appendAudit } from './audit';
 import type { Challenge, DbOrTx, ValidationEvidence } from './types';
 
@@ -24,6 +24,24 @@ export interface EvidenceInput {
   readonly checkedAt?: Date;
   /** RIR region of the perspective (BR 5.4.1 evidence, BR 3.2.2.9). */
   readonly region?: string | null;
+}
+
+/** The validation_evidence rows of one check's evidence (also for checks that did not settle, validation.ts). */
+export function evidenceRows(challengeId: string, evidence: readonly EvidenceInput[], now: Date) {
+  return evidence.map((e) => ({
+    challengeId,
+    fqdn: e.fqdn,
+    authorizationDomainName: e.authorizationDomainName,
+    method: e.method,
+    perspective: e.perspective,
+    resolver: e.resolver,
+    query: e.query,
+    rawAnswers: e.rawAnswers ?? null,
+    result: e.result,
+    detail: e.detail,
+    region: e.region ?? null,
+    checkedAt: e.checkedAt ?? now,
+  }));
 }
 
 /**
@@ -76,20 +94,7 @@ export async function recordChallengeResult(
       ? await tx
           .insert(validationEvidence)
           .values(
-            input.evidence.map((e) => ({
-              challengeId: challenge.id,
-              fqdn: e.fqdn,
-              authorizationDomainName: e.authorizationDomainName,
-              method: e.method,
-              perspective: e.perspective,
-              resolver: e.resolver,
-              query: e.query,
-              rawAnswers: e.rawAnswers ?? null,
-              result: e.result,
-              detail: e.detail,
-              region: e.region ?? null,
-              checkedAt: e.checkedAt ?? now,
-            })),
+            evidenceRows(challenge.id, input.evidence, now),
           )
           .returning()
       : [];
