@@ -14,7 +14,6 @@
  *  - requestCrlPublication({ issuerId, trigger }): signal-with-start of the issuer's debounced publisher.
  */
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getIssuer } from '../db/repositories/issuers';
@@ -27,12 +26,12 @@ import {
   markCrlVerified,
   nextCrlNumber,
 } from '../db/repositories/revocation';
+import { CaError } from '../domain/errors';
 import { crlPolicy } from '../domain/revocation';
 import { certificateFields } from '../pki/ca-hierarchy';
 import { bytesEqual } from '../pki/der';
 import { readCrl, signCrl as encodeAndSignCrl, verifyCrlSignature } from '../pki/crl';
 import type { Signer } from '../pki/signer';
-import { failureTypes } from '../workflows/contracts';
 
 export interface CrlSigningDeps {
   readonly db: Db;
@@ -54,9 +53,7 @@ export async function generateCrl(deps: CrlSigningDeps, input: { issuerId: strin
   return db.transaction(async (tx) => {
     await lockCrlIssuer(tx, input.issuerId);
     const issuer = await getIssuer(tx, input.issuerId);
-    if (!issuer?.certDer) {
-      throw ApplicationFailure.nonRetryable(`issuing CA ${input.issuerId} has no certificate`, failureTypes.policyViolation);
-    }
+    if (!issuer?.certDer) throw new CaError('invariantViolated', `issuing CA ${input.issuerId} has no certificate`);
     const previous = await latestCrlMeta(tx, input.issuerId);
     const crlNumber = await nextCrlNumber(tx);
     // Whole seconds (DER times carry none); never before the previous CRL's thisUpdate.
@@ -97,7 +94,7 @@ export interface CrlPublicationDeps {
   readonly db: Db;
   readonly config: Pick<CaConfig, 'urls' | 'api'>;
   readonly clock: () => Date;
-  /** Signal-with-start of the issuer's debounced publisher (api/revocation-gateway.ts). */
+  /** Signal-with-start of the issuer's debounced publisher (temporal/client.ts `requestCrlPublication`). */
   readonly requestCrlPublication: (issuerId: string, trigger: string) => Promise<void>;
   readonly fetch?: typeof fetch;
 }
@@ -110,7 +107,7 @@ export interface CrlPublicationDeps {
  */
 export function crlFetchUrl(config: Pick<CaConfig, 'urls' | 'api'>, issuerId: string): string {
   const urls = config.urls[issuerId as keyof CaConfig['urls']];
-  if (!urls) throw ApplicationFailure.nonRetryable(`no CRL URL for issuer ${issuerId}`, failureTypes.policyViolation);
+  if (!urls) throw new CaError('invariantViolated', `no CRL URL for issuer ${issuerId}`);
   return new URL(new URL(urls.crl).pathname, `${config.api.publicBaseUrl}/`).toString();
 }
 
@@ -119,9 +116,9 @@ export function createCrlPublicationActivities(deps: CrlPublicationDeps) {
   return {
     async verifyPublishedCrl({ crlId }: { crlId: number }): Promise<{ servedCrlNumber: string }> {
       const meta = await getCrlMeta(deps.db, crlId);
-      if (!meta) throw ApplicationFailure.nonRetryable(`CRL ${crlId} not found`, failureTypes.policyViolation);
+      if (!meta) throw new CaError('invariantViolated', `CRL ${crlId} not found`);
       const issuer = await getIssuer(deps.db, meta.issuerId);
-      if (!issuer?.certDer) throw ApplicationFailure.nonRetryable(`issuer ${meta.issuerId} has no certificate`, failureTypes.policyViolation);
+      if (!issuer?.certDer) throw new CaError('invariantViolated', `issuer ${meta.issuerId} has no certificate`);
       const url = crlFetchUrl(deps.config, meta.issuerId);
       const res = await doFetch(url, { signal: AbortSignal.timeout(10_000) });
       // Retryable until the activity's schedule-to-close timeout: the API may be starting, a cache may lag.

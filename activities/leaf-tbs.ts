@@ -3,16 +3,15 @@
  * signing activities (steps 7 and 10, signing worker) and the pre-issuance lint (step 6, main worker) alike: the
  * linted TBS and the signed TBS come from one function, so what is linted is what is signed.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getCertificateBySerial } from '../db/repositories/certificates';
 import { getIssuer } from '../db/repositories/issuers';
 import { getOrderDetail } from '../db/repositories/orders';
+import { CaError } from '../domain/errors';
 import { commonNameFor } from '../domain/profiles';
 import { buildLeafTbs } from '../pki/certificate';
 import { parseCsr } from '../pki/csr';
-import { failureTypes } from '../workflows/contracts';
 
 export async function loadLeafTbs(
   db: Db,
@@ -22,13 +21,13 @@ export async function loadLeafTbs(
   const { orderId, serial, kind } = p;
   const cert = await getCertificateBySerial(db, serial);
   if (!cert || cert.orderId !== orderId) {
-    throw ApplicationFailure.nonRetryable(`serial ${serial} is not reserved for order ${orderId}`, failureTypes.policyViolation);
+    throw new CaError('invariantViolated', `serial ${serial} is not reserved for order ${orderId}`);
   }
   const order = await getOrderDetail(db, orderId);
-  if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} not found`, failureTypes.policyViolation);
+  if (!order) throw new CaError('invariantViolated', `order ${orderId} not found`);
   const issuer = await getIssuer(db, cert.issuerId);
   if (!issuer?.certDer) {
-    throw ApplicationFailure.nonRetryable(`issuing CA ${cert.issuerId} has no certificate yet`, failureTypes.policyViolation);
+    throw new CaError('invariantViolated', `issuing CA ${cert.issuerId} has no certificate yet`);
   }
   const csr = parseCsr(order.csrDer);
   const issuerId = cert.issuerId as 'dv' | 'ov';

@@ -6,16 +6,15 @@
  * with the order (table lint_reports + audit log); any error, or a warning not justified in pki/lint-acceptances.ts,
  * refuses: the signing worker signs only a TBS whose SHA-256 has a passing report from every configured linter.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { withHeartbeat } from './heartbeat';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getCertificateBySerial } from '../db/repositories/certificates';
 import { storeLintReport } from '../db/repositories/ct-lint';
+import { CaError } from '../domain/errors';
 import { encodeTbs, signCertificate } from '../pki/certificate';
 import { lintCertificate, type DevelopmentAcceptance, type LintRun } from '../pki/lint';
 import { InMemorySigner } from '../pki/memory-signer';
-import { failureTypes } from '../workflows/contracts';
 import { verifiedSctListExtension } from './ct/scts';
 import { loadLeafTbs } from './leaf-tbs';
 
@@ -76,7 +75,7 @@ export function createLintActivities({ db, config, clock = () => new Date() }: L
   return {
     /**
      * Lints the precertificate (step 6) or the final certificate with the SCT list of `sctLogIds` (before step 10).
-     * Stores one report per linter; throws a non-retryable LintFailed when any refuses.
+     * Stores one report per linter; throws `lintFailed` (not retried) when any refuses.
      */
     async lintToBeSigned(input: { orderId: string; serial: string; kind: 'precertificate' | 'final'; sctLogIds?: readonly string[] }): Promise<LintSummary> {
       // The linters are external processes that take seconds: heartbeat so a dead worker is noticed at once.
@@ -90,7 +89,7 @@ export function createLintActivities({ db, config, clock = () => new Date() }: L
       let sctListExtensionValue: Uint8Array | undefined;
       if (kind === 'final' && input.sctLogIds && input.sctLogIds.length > 0) {
         const cert = await getCertificateBySerial(db, serial);
-        if (!cert?.precertDer) throw ApplicationFailure.nonRetryable(`no precertificate stored for ${serial}`, failureTypes.policyViolation);
+        if (!cert?.precertDer) throw new CaError('invariantViolated', `no precertificate stored for ${serial}`);
         sctListExtensionValue = await verifiedSctListExtension(db, {
           serial,
           issuerId: cert.issuerId,
@@ -130,7 +129,7 @@ export function createLintActivities({ db, config, clock = () => new Date() }: L
           .filter((r) => r.errors.length + r.warnings.length > 0)
           .map((r) => `${r.version}: ${[...r.errors.map((e) => `error ${e}`), ...r.warnings.map((w) => `unaccepted warning ${w}`)].join('; ')}`)
           .join(' | ');
-        throw ApplicationFailure.nonRetryable(`pre-issuance lint refused the ${kind} ${serial}: ${why}`, failureTypes.lintFailed);
+        throw new CaError('lintFailed', `pre-issuance lint refused the ${kind} ${serial}: ${why}`, { rule: 'BR 4.3.1.2' });
       }
       return summary;
     }

@@ -1,5 +1,5 @@
 /**
- * OCSP activities (issue #5; RFC 5019 pre-signed responses, CP 4.9.9–4.10, 7.3).
+ * OCSP activities (RFC 5019 pre-signed responses, CP 4.9.9–4.10, 7.3).
  *
  * createOcspActivities — on the SIGNING task queue (worker/signing.ts), where the HSM is:
  * - signOcspResponses({ serials }): (re)signs the response of each serial from its CURRENT row in `certificates`
@@ -14,7 +14,7 @@
  *
  * Nothing here takes bytes to sign from the caller: every response is built from the database, like certificates.
  */
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getIssuer } from '../db/repositories/issuers';
@@ -27,13 +27,13 @@ import {
   type NewOcspResponse,
   type OcspResponder,
 } from '../db/repositories/ocsp';
+import { CaError } from '../domain/errors';
 import { ocspResponderRenewalDue, ocspResponseWindow } from '../domain/ocsp';
 import { certificateFields, randomSerialHex } from '../pki/ca-hierarchy';
 import { signCertificate } from '../pki/certificate';
 import type { Hsm } from '../pki/hsm';
 import { buildOcspResponderTbs, buildOcspResponse, certIdIssuerHashes, ocspServerName, responderKeyHash, type OcspCertStatus } from '../pki/ocsp';
 import type { Signer } from '../pki/signer';
-import { failureTypes } from '../workflows/contracts';
 
 export interface OcspSigningDeps {
   readonly db: Db;
@@ -79,7 +79,7 @@ export function createOcspActivities({ db, signer, keys, config, clock }: OcspSi
     if (cached) return cached;
     const row = await getIssuer(db, issuerId);
     if (!row?.certDer) {
-      throw ApplicationFailure.nonRetryable(`issuing CA ${issuerId} has no certificate: no OCSP responses can be signed`, failureTypes.policyViolation);
+      throw new CaError('invariantViolated', `issuing CA ${issuerId} has no certificate: no OCSP responses can be signed`);
     }
     const { subjectDer, spkiDer } = certificateFields(row.certDer);
     const info = { id: row.id, keyLabel: row.keyLabel, subjectDer, keyIdentifier: row.keyIdentifier, ...certIdIssuerHashes(subjectDer, spkiDer, 'sha1') };
@@ -127,7 +127,7 @@ export function createOcspActivities({ db, signer, keys, config, clock }: OcspSi
     if (cached && cached.notBefore <= now && cached.notAfter >= validUntil) return cached;
     const row = (await currentOcspResponder(db, issuerId, now, validUntil)) ?? (await issueResponder(issuerId));
     if (row.notAfter < validUntil) {
-      throw ApplicationFailure.nonRetryable(`responder ${row.serial} expires before the response would`, failureTypes.policyViolation);
+      throw new CaError('invariantViolated', `responder ${row.serial} expires before the response would`);
     }
     responders.set(issuerId, row);
     return row;

@@ -6,53 +6,18 @@
  * The same activities are registered by the main worker as the primary perspective (task queue of the main worker)
  * and by each remote perspective worker on `perspective-<id>` (worker/perspective.ts).
  */
-import type { PerspectiveOutcome } from '../domain/mpic';
+import type { CaaCheckSpec } from '../domain/caa';
+import { txtRecordMatches, webContentMatches, type DcvCheckSpec } from '../domain/dcv';
+import type { PerspectiveCaaResult, PerspectiveCheckResult } from '../domain/mpic';
 import { policyAt } from '../domain/policy';
-import { txtRecordMatches } from '../domain/dcv';
-import { checkCaa, type CaaCheckResult, type CaaCheckSpec } from './validation/caa';
+import { checkCaa } from './validation/caa';
 import { isDnsTransportError, lookupTxt, type DnsResolverAddress } from './validation/dns-client';
 import { fetchValidationResource, type HttpFetchPolicy } from './validation/http-fetch';
-import { webContentMatches } from './validation/web-check';
-
-/** What a remote perspective must see for the DCV check to corroborate the primary's. */
-export type DcvCheckSpec =
-  | {
-      /** BR 3.2.2.4.7: the random value in a TXT record at `recordName` (the name the primary found it at). */
-      readonly method: '3.2.2.4.7';
-      readonly fqdn: string;
-      readonly authorizationDomainName: string;
-      readonly recordName: string;
-      readonly token: string;
-    }
-  | {
-      /** BR 3.2.2.4.18 / .19: the expected content at `url` (http, port 80; the fetcher follows allowed redirects). */
-      readonly method: '3.2.2.4.18' | '3.2.2.4.19';
-      readonly fqdn: string;
-      readonly authorizationDomainName: string;
-      readonly url: string;
-      readonly expected: string;
-    };
 
 export interface PerspectiveIdentity {
   readonly id: string;
   readonly region: string;
   readonly resolver: DnsResolverAddress;
-}
-
-export interface PerspectiveCheckResult {
-  readonly perspective: string;
-  readonly region: string;
-  readonly resolver: string;
-  readonly outcome: PerspectiveOutcome;
-  readonly detail: string;
-  readonly query: string;
-  readonly authorizationDomainName: string;
-  readonly raw: unknown;
-  readonly checkedAt: string;
-}
-
-export interface PerspectiveCaaResult extends PerspectiveCheckResult {
-  readonly caa: CaaCheckResult | null;
 }
 
 export interface PerspectiveDeps {

@@ -1,5 +1,5 @@
 /**
- * Step 2, before waiting for the applicant (issue #3): reuse an earlier validation of the same applicant and FQDN
+ * Step 2, before waiting for the applicant (BR 4.2.1): reuse an earlier validation of the same applicant and FQDN
  * when policy(now) allows it (domain/dcv.ts `validationReusable`: reuse period 200/100/10 days, never across a
  * method's sunset). The decision is taken here, at the instant the workflow asks, with the policy of that instant.
  */

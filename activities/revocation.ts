@@ -1,9 +1,8 @@
 /**
  * Revocation and key-compromise activities (main task queue: PostgreSQL only). Idempotent: a retried call after a
  * crash leaves the same rows as one call (revocations keep their first date and reason, except the BR 7.2.2
- * upgrade to keyCompromise). Refusals are non-retryable ApplicationFailures.
+ * upgrade to keyCompromise). Refusals are CaErrors of a non-retryable kind (notRevocable, proofInvalid).
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { importBlockedKeys } from '../db/repositories/blocklist';
 import {
@@ -16,9 +15,9 @@ import {
   recordRevocationRequest,
   updateKeyCompromiseReport,
 } from '../db/repositories/revocation';
+import { CaError } from '../domain/errors';
 import { authorizeRevocation, revocationReasons, type Requester } from '../domain/revocation';
 import { verifyStoredProof } from '../pki/key-compromise';
-import { revocationFailureTypes } from '../workflows/revocation-contracts';
 
 export interface RevocationDeps {
   readonly db: Db;
@@ -28,7 +27,7 @@ export interface RevocationDeps {
 export function createRevocationActivities({ db, clock }: RevocationDeps) {
   async function report(reportId: string) {
     const r = await getKeyCompromiseReport(db, reportId);
-    if (!r) throw ApplicationFailure.nonRetryable(`key-compromise report ${reportId} not found`, revocationFailureTypes.notRevocable);
+    if (!r) throw new CaError('invariantViolated', `key-compromise report ${reportId} not found`);
     return r;
   }
 
@@ -47,13 +46,13 @@ export function createRevocationActivities({ db, clock }: RevocationDeps) {
       workflowId: string;
     }): Promise<{ issuerId: string; changed: boolean }> {
       const facts = await getRevocationFacts(db, input.serial);
-      if (!facts) throw ApplicationFailure.nonRetryable(`certificate ${input.serial} not found`, revocationFailureTypes.notRevocable);
+      if (!facts) throw new CaError('notRevocable', `certificate ${input.serial} not found`);
       const alreadyDone =
         facts.status === 'revoked' && (facts.revocationReason === input.reason || input.reason !== revocationReasons.keyCompromise);
       if (alreadyDone) return { issuerId: facts.issuerId, changed: false };
       const decision = authorizeRevocation(input.requester, facts, input.reason, clock());
       if (!decision.ok) {
-        throw ApplicationFailure.nonRetryable(`${decision.detail} (${decision.rule})`, revocationFailureTypes.notRevocable);
+        throw new CaError('notRevocable', `${decision.detail} (${decision.rule})`, { rule: decision.rule });
       }
       const changed = await db.transaction(async (tx) => {
         await recordRevocationRequest(tx, {
@@ -78,7 +77,7 @@ export function createRevocationActivities({ db, clock }: RevocationDeps) {
       const verdict = await verifyStoredProof(r);
       if (!verdict.ok) {
         await updateKeyCompromiseReport(db, reportId, { status: 'rejected', error: verdict.reason, completedAt: clock() }, { event: 'key_compromise.rejected' });
-        throw ApplicationFailure.nonRetryable(verdict.reason, revocationFailureTypes.proofInvalid);
+        throw new CaError('proofInvalid', verdict.reason, { rule: 'CP 4.9.12' });
       }
       await updateKeyCompromiseReport(db, reportId, { status: 'verified' }, { event: 'key_compromise.verified' });
     },

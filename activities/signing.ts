@@ -5,14 +5,13 @@
  * Idempotent by serial: if the precertificate or certificate is already stored, the stored one is returned and
  * the HSM is not asked again (a crash between signing and storing costs one unused signature, never two certificates).
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getCertificateBySerial, storeCertificate, storePrecertificate } from '../db/repositories/certificates';
 import { lintersThatPassed } from '../db/repositories/ct-lint';
-import { encodeTbs, signCertificate, tbsDerWithoutCtExtensions, tbsWithoutCtExtensions } from '../pki/certificate';
+import { CaError } from '../domain/errors';
+import { encodeTbs, finalCorrespondsToPrecert, signCertificate } from '../pki/certificate';
 import type { Signer } from '../pki/signer';
-import { failureTypes } from '../workflows/contracts';
 import { verifiedSctListExtension } from './ct/scts';
 import { loadLeafTbs } from './leaf-tbs';
 
@@ -21,10 +20,6 @@ export interface SigningDeps {
   readonly signer: Signer;
   readonly config: Pick<CaConfig, 'urls' | 'cps' | 'ct' | 'lint'>;
   readonly clock?: () => Date;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 export function createSigningActivities({ db, signer, config, clock = () => new Date() }: SigningDeps) {
@@ -36,7 +31,7 @@ export function createSigningActivities({ db, signer, config, clock = () => new 
     const passed = await lintersThatPassed(db, serial, kind, tbsDer);
     const missing = config.lint.linters.filter((l) => !passed.has(l));
     if (missing.length > 0) {
-      throw ApplicationFailure.nonRetryable(`the ${kind} TBS of ${serial} has no passing lint report from ${missing.join(', ')}`, failureTypes.lintFailed);
+      throw new CaError('lintFailed', `the ${kind} TBS of ${serial} has no passing lint report from ${missing.join(', ')}`, { rule: 'BR 4.3.1.2' });
     }
   }
 
@@ -59,12 +54,10 @@ export function createSigningActivities({ db, signer, config, clock = () => new 
     async signFinalCertificate({ orderId, serial, sctLogIds = [] }: { orderId: string; serial: string; sctLogIds?: readonly string[] }): Promise<void> {
       const existing = await getCertificateBySerial(db, serial);
       if (existing?.certDer) return;
-      if (!existing?.precertDer) {
-        throw ApplicationFailure.nonRetryable(`no precertificate stored for ${serial}`, failureTypes.policyViolation);
-      }
+      if (!existing?.precertDer) throw new CaError('invariantViolated', `no precertificate stored for ${serial}`);
       if (config.ct.submission && sctLogIds.length === 0) {
         // Chrome/Apple CT policy (POLICY-2026.md): a certificate without embedded SCTs is not trusted.
-        throw ApplicationFailure.nonRetryable(`no SCTs for ${serial}: CT submission is required`, failureTypes.ctPolicyNotMet);
+        throw new CaError('ctPolicyNotMet', `no SCTs for ${serial}: CT submission is required`);
       }
       const sctExt = sctLogIds.length === 0 ? undefined : await verifiedSctListExtension(db, {
         serial,
@@ -79,13 +72,11 @@ export function createSigningActivities({ db, signer, config, clock = () => new 
       const { issuer, tbs } = await tbsFor(orderId, serial, 'final', sctExt);
       // Checked BEFORE the signature: the final TBS minus the SCT list must be the precertificate's TBS minus the
       // poison, byte for byte (RFC 6962 3.1, BR 7.1.2.9) — otherwise nothing is signed.
-      if (!equalBytes(tbsDerWithoutCtExtensions(encodeTbs(tbs)), tbsWithoutCtExtensions(existing.precertDer))) {
-        throw ApplicationFailure.nonRetryable(
-          `final certificate ${serial} does not correspond to its precertificate`,
-          failureTypes.correspondenceMismatch,
-        );
+      const tbsDer = encodeTbs(tbs);
+      if (!finalCorrespondsToPrecert(existing.precertDer, tbsDer)) {
+        throw new CaError('correspondenceMismatch', `final certificate ${serial} does not correspond to its precertificate`, { rule: 'RFC 6962 §3.1' });
       }
-      await requireLinted(serial, 'final', encodeTbs(tbs));
+      await requireLinted(serial, 'final', tbsDer);
       const finalDer = await signCertificate(tbs, signer, issuer.keyLabel);
       await storeCertificate(db, serial, finalDer);
     },

@@ -4,14 +4,14 @@
  * after a crash leaves the same rows as a single call.
  */
 import { randomBytes } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { expireOrderAuthorizations, recordChallengeResult } from '../db/repositories/challenges';
 import { markChallengeProcessing } from '../db/repositories/validation';
 import { getCertificateByOrder, markCertificateRevoked, reserveSerial } from '../db/repositories/certificates';
 import { getOrderDetail, setOrderStatus } from '../db/repositories/orders';
+import { CaError, storedFailure, type FailureKind, type StoredFailure } from '../domain/errors';
 import { validityWindow, policyAt } from '../domain/policy';
-import { failureTypes } from '../workflows/contracts';
+import { checkProfile } from '../domain/profiles';
 import type { OrderStatus } from '../db/schema';
 
 export interface StorageDeps {
@@ -36,12 +36,16 @@ export function createStorageActivities({ db, clock }: StorageDeps) {
       await markChallengeProcessing(db, { challengeId, at: clock() });
     },
 
-    /** The DCV check gave up after its retry window: challenge and authorization become invalid. */
-    async failChallenge({ challengeId, detail }: { challengeId: string; detail: string }): Promise<void> {
+    /**
+     * The DCV check failed for good (refused, or still failing when its retry window closed): challenge and
+     * authorization become invalid, the challenge's error carrying the kind the check failed with. Histories
+     * recorded before the kind was passed omit it: they failed as `validationFailed`.
+     */
+    async failChallenge({ challengeId, kind = 'validationFailed', detail }: { challengeId: string; kind?: FailureKind; detail: string }): Promise<void> {
       await recordChallengeResult(db, {
         challengeId,
         status: 'invalid',
-        error: { type: 'validationFailed', detail },
+        error: storedFailure(kind, detail),
         evidence: [],
         actor: 'workflow',
         now: clock(),
@@ -51,7 +55,7 @@ export function createStorageActivities({ db, clock }: StorageDeps) {
     async setOrderStatus(input: {
       orderId: string;
       status: OrderStatus;
-      error?: { type: string; title: string; detail: string };
+      error?: StoredFailure;
     }): Promise<void> {
       await setOrderStatus(db, input.orderId, input.status, { error: input.error ?? null, actor: 'workflow' });
     },
@@ -60,11 +64,7 @@ export function createStorageActivities({ db, clock }: StorageDeps) {
     async expireOrder({ orderId }: { orderId: string }): Promise<void> {
       await expireOrderAuthorizations(db, orderId);
       await setOrderStatus(db, orderId, 'expired', {
-        error: {
-          type: 'orderExpired',
-          title: 'Order expired',
-          detail: 'the random values expired (25 days, CP 3.2.2.4) before every FQDN was validated',
-        },
+        error: storedFailure('orderExpired', 'the random values expired (25 days, CP 3.2.2.4) before every FQDN was validated'),
         actor: 'workflow',
       });
     },
@@ -77,10 +77,10 @@ export function createStorageActivities({ db, clock }: StorageDeps) {
       const existing = await getCertificateByOrder(db, orderId);
       if (existing) return { serial: existing.serial, issuerId: existing.issuerId };
       const order = await getOrderDetail(db, orderId);
-      if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} not found`, failureTypes.policyViolation);
-      if (order.profile !== 'dv') {
-        throw ApplicationFailure.nonRetryable(`profile ${order.profile} is not offered`, failureTypes.policyViolation);
-      }
+      if (!order) throw new CaError('invariantViolated', `order ${orderId} not found`);
+      // The door accepted the profile; it is checked again against what is offered when the serial is reserved.
+      const profile = checkProfile(order.profile);
+      if (!profile.ok) throw new CaError('unsupportedProfile', profile.reason, { rule: profile.rule });
       const now = clock();
       // Validity from policy(now) at signing time: never longer than what was accepted, never longer than the BR allow.
       const window = validityWindow(now, policyAt(now));
@@ -102,7 +102,8 @@ export function createStorageActivities({ db, clock }: StorageDeps) {
 
     /**
      * Compensation after step 7: a precertificate was signed but the final certificate will not be: the presumed
-     * certificate is revoked (its status is served as revoked). CRL/OCSP publication is added by issue #5.
+     * certificate is revoked (BR 7.1.2.9 treats the precertificate as a promise of the certificate). The workflow then
+     * re-signs its OCSP response and asks for a new CRL (workflows/issueCertificate.ts `revokePresumedCertificate`).
      */
     async revokePresumedCertificate({ serial, detail }: { orderId: string; serial: string; detail: string }): Promise<void> {
       // RFC 5280 reason 0 (unspecified, no reasonCode in the CRL entry, CP 7.2.3) — the issuance failed, no key issue.

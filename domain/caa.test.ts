@@ -133,7 +133,7 @@ describe('BR 3.2.2.8: a CAA check is good for max(TTL, 8 h)', () => {
     ['TTL 86400 s: 24 h applies; at 23 h still good', 86_400, 23 * 3600, false],
     ['TTL 86400 s: past 24 h needs a re-check', 86_400, 24 * 3600 + 1, true],
   ])('%s', (_rule, ttl, ageSeconds, needed) => {
-    expect(caaRecheckNeeded(t0, ttl, new Date(t0.getTime() + ageSeconds * 1000))).toBe(needed);
+    expect(caaRecheckNeeded(caaCheckValidUntil(t0, ttl), new Date(t0.getTime() + ageSeconds * 1000))).toBe(needed);
   });
   it('validUntil is checkedAt + max(TTL, 8 h)', () => {
     expect(caaCheckValidUntil(t0, 60).toISOString()).toBe('2026-11-26T08:00:00.000Z');

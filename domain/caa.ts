@@ -40,6 +40,43 @@ export type CaaDecision =
   | { readonly permitted: true; readonly reason: string; readonly rule: string; readonly iodef: readonly string[] }
   | { readonly permitted: false; readonly reason: string; readonly rule: string; readonly iodef: readonly string[] };
 
+/** What the CAA check of one name is asked (primary and remote perspectives alike, BR 3.2.2.8 and 3.2.2.9). */
+export interface CaaCheckSpec {
+  readonly fqdn: string;
+  readonly wildcard: boolean;
+  readonly accountUri: string | null;
+  /** RFC 8657 label of the method that validated the name (`dns-01`, `ca-tbr-18`, ...). */
+  readonly validationMethod: string;
+}
+
+/** One CAA query of the tree climb, kept as evidence (BR 5.4.1). */
+export interface CaaLookupEvidence {
+  readonly name: string;
+  readonly rcode: string | null;
+  readonly ad: boolean;
+  readonly chain: readonly string[];
+  readonly records: readonly CaaRecord[];
+  readonly error?: string;
+  readonly raw: unknown;
+}
+
+/** The outcome of one perspective's CAA check: the decision, the relevant RRset and the raw answers. */
+export interface CaaCheckResult {
+  readonly permitted: boolean;
+  readonly reason: string;
+  readonly rule: string;
+  /** Where the relevant RRset was found (null: nowhere — no CAA restriction). */
+  readonly relevantDomain: string | null;
+  readonly records: readonly CaaRecord[];
+  /** Smallest TTL of the relevant RRset (0 when empty): the check stays good for max(TTL, 8 h). */
+  readonly ttl: number;
+  /** Every response had the AD bit (the resolver validated the answers with DNSSEC). */
+  readonly dnssecValidated: boolean;
+  readonly iodef: readonly string[];
+  readonly lookups: readonly CaaLookupEvidence[];
+  readonly checkedAt: string;
+}
+
 /** Tags this CA understands (RFC 8659 §4; CA/B Forum contactemail/contactphone, BR 3.2.2.4.13-.16 / A.1.1). */
 export const knownCaaTags: readonly string[] = ['issue', 'issuewild', 'iodef', 'contactemail', 'contactphone'];
 
@@ -148,9 +185,12 @@ export function caaCheckValidUntil(checkedAt: Date, ttlSeconds: number): Date {
   return new Date(checkedAt.getTime() + Math.max(ttlSeconds, CAA_MIN_REUSE_SECONDS) * 1000);
 }
 
-/** Step 9: must CAA be checked again before the certificate is signed at `now`? */
-export function caaRecheckNeeded(checkedAt: Date, ttlSeconds: number, now: Date): boolean {
-  return now.getTime() > caaCheckValidUntil(checkedAt, ttlSeconds).getTime();
+/**
+ * Step 9: must CAA be checked again before the certificate is signed at `now`? `validUntil` is the earliest
+ * `caaCheckValidUntil` of the order's names (step 3 or the previous re-check).
+ */
+export function caaRecheckNeeded(validUntil: Date, now: Date): boolean {
+  return now.getTime() > validUntil.getTime();
 }
 
 /**

@@ -18,6 +18,18 @@ export interface CtRequirement {
   readonly maxCountedPerOperator: number;
 }
 
+/**
+ * Step 8's plan, made by an activity from the configured log list before the precertificate is signed: the logs,
+ * what the CT policy requires for this certificate's lifetime, the deadline and the per-attempt timeout.
+ */
+export interface CtPlan {
+  readonly enabled: boolean;
+  readonly logs: ReadonlyArray<{ id: string; operator: string; api: CtLogApi }>;
+  readonly requirement: CtRequirement | null;
+  readonly deadlineSeconds: number;
+  readonly attemptTimeoutSeconds: number;
+}
+
 export interface CollectedSct {
   readonly logId: string;
   readonly operator: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CaError } from './errors';
-import { caaValidationMethodLabel, challengeExpiry, checkDcvMethod, dcvMethods, dnsChangeRecordName, txtRecordMatches } from './dcv';
+import { acmeChallengeType, caaValidationMethodLabel, challengeExpiry, checkDcvMethod, dcvEvidenceLabel, dcvMethods, dnsChangeRecordName, parseDcvMethod, txtRecordMatches } from './dcv';
 import { dcvMethodIds, policyAt } from './policy';
 
 describe('dnsChangeRecordName (CP 3.2.2.4.7)', () => {
@@ -26,17 +26,44 @@ describe('dnsChangeRecordName (CP 3.2.2.4.7)', () => {
 
 describe('dcvMethods data (BR 3.2.2.4, RFC 8657)', () => {
   it.each([
-    ['BR 3.2.2.4.7: DNS change is dns-01 over ACME, ca-tbr-7 otherwise, wildcard-capable', '3.2.2.4.7', 'dns-01', 'ca-tbr-7', true],
-    ['BR 3.2.2.4.19: http-01, never for wildcards', '3.2.2.4.19', 'http-01', 'ca-tbr-19', false],
-    ['BR 3.2.2.4.18: web file, never for wildcards', '3.2.2.4.18', null, 'ca-tbr-18', false],
-    ['BR 3.2.2.4.4: constructed e-mail, wildcard-capable', '3.2.2.4.4', null, 'ca-tbr-4', true],
-    ['BR 3.2.2.4.12: registrar, wildcard-capable', '3.2.2.4.12', null, 'ca-tbr-12', true],
-  ] as const)('%s', (_rule, id, acme, caa, wildcard) => {
+    ['BR 3.2.2.4.7: DNS change is dns-01 over ACME, ca-tbr-7 otherwise, wildcard-capable', '3.2.2.4.7', 'dns-01', 'ca-tbr-7', 'dns-01', true],
+    ['BR 3.2.2.4.19: http-01, never for wildcards', '3.2.2.4.19', 'http-01', 'ca-tbr-19', 'http-01', false],
+    ['BR 3.2.2.4.18: web file, never for wildcards', '3.2.2.4.18', null, 'ca-tbr-18', 'web-file', false],
+    ['BR 3.2.2.4.4: constructed e-mail, wildcard-capable', '3.2.2.4.4', null, 'ca-tbr-4', 'email', true],
+    ['BR 3.2.2.4.12: registrar, wildcard-capable', '3.2.2.4.12', null, 'ca-tbr-12', 'registrant', true],
+    ['BR 3.2.2.4.2: WHOIS e-mail (prohibited, still named so the refusal can cite it)', '3.2.2.4.2', null, 'ca-tbr-2', 'whois-email', true],
+  ] as const)('%s', (_rule, id, acme, caa, api, wildcard) => {
     const m = dcvMethods[id];
     expect(m.id).toBe(id);
     expect(m.acmeLabel).toBe(acme);
+    expect(acmeChallengeType(id)).toBe(acme);
     expect(m.caaLabel).toBe(caa);
+    expect(m.apiLabel).toBe(api);
     expect(m.wildcardAllowed).toBe(wildcard);
+  });
+
+  it('every label of the table parses back to its method (the REST view shows what parseDcvMethod accepts)', () => {
+    for (const m of Object.values(dcvMethods)) {
+      for (const label of [m.id, `BR ${m.id}`, m.caaLabel, m.apiLabel, ...(m.acmeLabel ? [m.acmeLabel] : [])]) {
+        expect(parseDcvMethod(label), label).toBe(m.id);
+        expect(parseDcvMethod(` ${label.toUpperCase()} `), label).toBe(m.id);
+      }
+    }
+  });
+
+  it('the REST label "registrant" is accepted (it was shown but refused before the one table)', () => {
+    expect(parseDcvMethod('registrant')).toBe('3.2.2.4.12');
+  });
+
+  it.each([['12'], ['7'], ['tls-alpn-01'], ['ca-tbr-20'], ['3.2.2.4.20'], ['']])('"%s" is no label of the table', (name) => {
+    expect(parseDcvMethod(name)).toBeNull();
+  });
+
+  it('evidence names a method by its section and protocol label', () => {
+    expect(dcvEvidenceLabel('3.2.2.4.7')).toBe('3.2.2.4.7 (dns-01)');
+    expect(dcvEvidenceLabel('3.2.2.4.18')).toBe('3.2.2.4.18 (ca-tbr-18)');
+    expect(dcvEvidenceLabel('3.2.2.4.4')).toBe('3.2.2.4.4 (ca-tbr-4)');
+    expect(dcvEvidenceLabel('3.2.2.4.12')).toBe('3.2.2.4.12 (ca-tbr-12)');
   });
 
   it('covers every method id of the policy', () => {

@@ -5,7 +5,7 @@
  * date-keyed policy (`policy.dcvMethods`). Pure: the DNS lookup itself is an activity.
  */
 import { CaError } from './errors';
-import { dcvMethodIds, policyTable, SECONDS_PER_DAY, type DcvMethodId, type Policy } from './policy';
+import { policyTable, SECONDS_PER_DAY, type DcvMethodId, type Policy } from './policy';
 
 export type { DcvMethodId } from './policy';
 
@@ -19,19 +19,35 @@ export interface DcvMethod {
    * BR 3.2.2.8). Over ACME the ACME label applies (`caaValidationMethodLabel`).
    */
   readonly caaLabel: string;
+  /** The challenge `type` the REST API shows, and the name an applicant may use for the method in `methods`. */
+  readonly apiLabel: string;
   /** Whether a validation by this method may authorize a Wildcard Domain Name (BR 3.2.2.4.18/.19: never). */
   readonly wildcardAllowed: boolean;
 }
 
-/** The CP's methods (CP 3.2.2.4). Whether each may be used now is `policyAt(now).dcvMethods`. */
+/**
+ * The CP's methods (CP 3.2.2.4), the one table of their labels: every door and every piece of evidence names a method
+ * from here. Whether each may be used now is `policyAt(now).dcvMethods`.
+ */
 export const dcvMethods: Readonly<Record<DcvMethodId, DcvMethod>> = {
-  '3.2.2.4.2': { id: '3.2.2.4.2', name: 'E-mail to domain contact (WHOIS)', acmeLabel: null, caaLabel: 'ca-tbr-2', wildcardAllowed: true },
-  '3.2.2.4.4': { id: '3.2.2.4.4', name: 'Constructed e-mail to domain contact', acmeLabel: null, caaLabel: 'ca-tbr-4', wildcardAllowed: true },
-  '3.2.2.4.7': { id: '3.2.2.4.7', name: 'DNS change (TXT at _acme-challenge)', acmeLabel: 'dns-01', caaLabel: 'ca-tbr-7', wildcardAllowed: true },
-  '3.2.2.4.12': { id: '3.2.2.4.12', name: 'Validating applicant as a domain contact (CA is registrar)', acmeLabel: null, caaLabel: 'ca-tbr-12', wildcardAllowed: true },
-  '3.2.2.4.18': { id: '3.2.2.4.18', name: 'Agreed-upon change to website v2', acmeLabel: null, caaLabel: 'ca-tbr-18', wildcardAllowed: false },
-  '3.2.2.4.19': { id: '3.2.2.4.19', name: 'Agreed-upon change to website - ACME (http-01)', acmeLabel: 'http-01', caaLabel: 'ca-tbr-19', wildcardAllowed: false },
+  '3.2.2.4.2': { id: '3.2.2.4.2', name: 'E-mail to domain contact (WHOIS)', acmeLabel: null, caaLabel: 'ca-tbr-2', apiLabel: 'whois-email', wildcardAllowed: true },
+  '3.2.2.4.4': { id: '3.2.2.4.4', name: 'Constructed e-mail to domain contact', acmeLabel: null, caaLabel: 'ca-tbr-4', apiLabel: 'email', wildcardAllowed: true },
+  '3.2.2.4.7': { id: '3.2.2.4.7', name: 'DNS change (TXT at _acme-challenge)', acmeLabel: 'dns-01', caaLabel: 'ca-tbr-7', apiLabel: 'dns-01', wildcardAllowed: true },
+  '3.2.2.4.12': { id: '3.2.2.4.12', name: 'Validating applicant as a domain contact (CA is registrar)', acmeLabel: null, caaLabel: 'ca-tbr-12', apiLabel: 'registrant', wildcardAllowed: true },
+  '3.2.2.4.18': { id: '3.2.2.4.18', name: 'Agreed-upon change to website v2', acmeLabel: null, caaLabel: 'ca-tbr-18', apiLabel: 'web-file', wildcardAllowed: false },
+  '3.2.2.4.19': { id: '3.2.2.4.19', name: 'Agreed-upon change to website - ACME (http-01)', acmeLabel: 'http-01', caaLabel: 'ca-tbr-19', apiLabel: 'http-01', wildcardAllowed: false },
 };
+
+/** The RFC 8555 §8 challenge type the ACME door offers for a method, or null when ACME cannot perform it. */
+export function acmeChallengeType(method: DcvMethodId): 'dns-01' | 'http-01' | null {
+  return dcvMethods[method].acmeLabel;
+}
+
+/** How evidence rows and corroboration rounds name the method (BR 5.4.1): the CP section and its protocol label. */
+export function dcvEvidenceLabel(method: DcvMethodId): string {
+  const m = dcvMethods[method];
+  return `${method} (${m.acmeLabel ?? m.caaLabel})`;
+}
 
 /** The label a CAA `validationmethods` list must contain to permit this validation (RFC 8657 4). */
 export function caaValidationMethodLabel(method: DcvMethodId, viaAcme: boolean): string {
@@ -120,21 +136,14 @@ export function methodProhibitedSince(method: DcvMethodId): string | null {
   return null;
 }
 
-/** Method names an applicant may use in a request: the CP section, the ACME label, or our API's type names. */
-const methodAliases: Readonly<Record<string, DcvMethodId>> = {
-  'dns-01': '3.2.2.4.7',
-  'http-01': '3.2.2.4.19',
-  'web-file': '3.2.2.4.18',
-  email: '3.2.2.4.4',
-  'whois-email': '3.2.2.4.2',
-};
-
+/**
+ * The method an applicant (or a door) names: its CP section (optionally written "BR 3.2.2.4.n"), its ACME challenge
+ * type, its CAA label or its REST label — exactly the labels of `dcvMethods`, case-insensitively. null otherwise.
+ */
 export function parseDcvMethod(name: string): DcvMethodId | null {
   const n = name.trim().toLowerCase().replace(/^br\s+/, '');
-  if ((dcvMethodIds as readonly string[]).includes(n)) return n as DcvMethodId;
-  const short = /^ca-tbr-(\d+)$/.exec(n) ?? /^(?:3\.2\.2\.4\.)?(\d+)$/.exec(n);
-  if (short && (dcvMethodIds as readonly string[]).includes(`3.2.2.4.${short[1]}`)) return `3.2.2.4.${short[1]}` as DcvMethodId;
-  return methodAliases[n] ?? null;
+  const found = Object.values(dcvMethods).find((m) => m.id === n || m.acmeLabel === n || m.caaLabel === n || m.apiLabel === n);
+  return found?.id ?? null;
 }
 
 /**
@@ -203,4 +212,33 @@ export function validationReusable(
     return { ok: false, reason: `validated ${earlier.validatedAt.toISOString()}: older than ${policy.dcvReuseDays} days`, rule: 'BR 4.2.1' };
   }
   return { ok: true, until };
+}
+
+/** What a remote perspective must see for the DCV check to corroborate the primary's (BR 3.2.2.9). */
+export type DcvCheckSpec =
+  | {
+      /** BR 3.2.2.4.7: the random value in a TXT record at `recordName` (the name the primary found it at). */
+      readonly method: '3.2.2.4.7';
+      readonly fqdn: string;
+      readonly authorizationDomainName: string;
+      readonly recordName: string;
+      readonly token: string;
+    }
+  | {
+      /** BR 3.2.2.4.18 / .19: the expected content at `url` (http, port 80; the fetcher follows allowed redirects). */
+      readonly method: '3.2.2.4.18' | '3.2.2.4.19';
+      readonly fqdn: string;
+      readonly authorizationDomainName: string;
+      readonly url: string;
+      readonly expected: string;
+    };
+
+/**
+ * Does the fetched body carry the expected value under the method's rule? .19 (RFC 8555 §8.3): the body, trailing
+ * whitespace stripped, is exactly the key authorization; .18 (BR 3.2.2.4.18): the random value is a line of its own.
+ */
+export function webContentMatches(method: '3.2.2.4.18' | '3.2.2.4.19', body: string, expected: string): boolean {
+  if (expected.length === 0) return false;
+  if (method === '3.2.2.4.19') return body.replace(/[ \t\r\n]+$/, '') === expected;
+  return body.split(/\r?\n/).some((line) => line.trim() === expected);
 }

@@ -106,7 +106,7 @@ export function checkSubscriberKey(key: SubscriberKey, opts: SubscriberKeyCheckO
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// BR 6.1.1.3 weak-key checks (issue #3): ROCA and Fermat. Both are pure arithmetic on the public modulus, so they run
+// BR 6.1.1.3 weak-key checks: ROCA and Fermat. Both are pure arithmetic on the public modulus, so they run
 // wherever the structural checks run. The compromised-key blocklist needs the database: the API looks it up and
 // passes the answer in as one more WeakKeyCheck (`blocklistCheck`).
 // ---------------------------------------------------------------------------------------------------------------

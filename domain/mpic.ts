@@ -9,6 +9,7 @@
  *  - the corroborating ones must span at least `minCorroboratingRirRegions` RIR regions (2 from 2026-03-15).
  * Before 2025-09-15 the quorum was computed but not enforced (`quorumEnforced`).
  */
+import type { CaaCheckResult } from './caa';
 import type { Policy } from './policy';
 
 export type PerspectiveOutcome = 'corroborates' | 'disagrees' | 'error';
@@ -19,6 +20,23 @@ export interface PerspectiveResult {
   readonly region: string;
   readonly outcome: PerspectiveOutcome;
   readonly detail: string;
+}
+
+/**
+ * What a perspective's check returns to the workflow (activities/perspective.ts): its outcome and the evidence the
+ * workflow stores with the round (BR 5.4.1: the perspective, its region and resolver, the query and the raw answers).
+ */
+export interface PerspectiveCheckResult extends PerspectiveResult {
+  readonly resolver: string;
+  readonly query: string;
+  readonly authorizationDomainName: string;
+  readonly raw: unknown;
+  readonly checkedAt: string;
+}
+
+/** A perspective's CAA check: the result plus the decision (null when the perspective could not be reached). */
+export interface PerspectiveCaaResult extends PerspectiveCheckResult {
+  readonly caa: CaaCheckResult | null;
 }
 
 export interface QuorumResult {

@@ -55,12 +55,12 @@ export type Requester =
   | { readonly kind: 'provider'; readonly accountId: string }
   /**
    * ACME-issued certificates (CP 3.4 (2)): the request is signed by the ACME account the certificate was issued
-   * to. Seam for issue #6: the ACME server sets `acmeAccountId` on the facts and asks with this requester.
+   * to: the ACME server sets `acmeAccountId` on the facts and asks with this requester.
    */
   | { readonly kind: 'acmeAccount'; readonly acmeAccountId: string }
   /**
    * ACME-issued certificates (CP 3.4 (3), 4.9.2): the request is signed by the certificate's own private key.
-   * Seam for issue #6: the ACME server has checked the JWS and passes the SHA-256 of the signing SPKI.
+   * The ACME server has checked the JWS (RFC 8555 §7.6) and passes the SHA-256 of the signing SPKI.
    */
   | { readonly kind: 'certificateKey'; readonly spkiSha256Hex: string }
   /** The CA's operators (admin CLI): the CA itself may revoke (CP 4.9.1, 4.9.2). */
@@ -73,7 +73,7 @@ export interface CertificateFacts {
   readonly accountId: string;
   /** The designated provider that relayed the application (orders.provider_account_id), if any. */
   readonly providerAccountId: string | null;
-  /** Set by the ACME server (issue #6) for ACME-issued certificates; null for API-issued ones. */
+  /** Set by the ACME server for ACME-issued certificates; null for API-issued ones (CP 3.4 (2), (3) apply to them only). */
   readonly acmeAccountId: string | null;
   readonly spkiSha256Hex: string;
   readonly status: 'reserved' | 'precertificate' | 'issued' | 'revoked';
@@ -140,7 +140,7 @@ function isRelated(requester: Requester, cert: CertificateFacts): boolean {
     case 'acmeAccount':
       return cert.acmeAccountId !== null && cert.acmeAccountId === requester.acmeAccountId;
     case 'certificateKey':
-      // CP 4.9.2: for ACME-issued certificates, anyone holding the key may ask (the ACME issue #6 wires it in).
+      // CP 4.9.2: for ACME-issued certificates, anyone holding the key may ask (RFC 8555 §7.6, signed with that key).
       return cert.acmeAccountId !== null && cert.spkiSha256Hex === requester.spkiSha256Hex.toLowerCase();
     case 'keyCompromiseReport':
       // The report's workflow only asks for certificates whose key it proved compromised.

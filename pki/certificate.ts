@@ -228,7 +228,10 @@ export function tbsDerWithoutCtExtensions(tbsDer: Uint8Array): Uint8Array {
   return tlv(0x30, concat(parts));
 }
 
-/** Issuance cycle step 10: the final certificate is the logged precertificate plus SCTs, nothing else. */
-export function finalCorrespondsToPrecert(precertDer: Uint8Array, finalDer: Uint8Array): boolean {
-  return bytesEqual(tbsWithoutCtExtensions(precertDer), tbsWithoutCtExtensions(finalDer));
+/**
+ * Issuance cycle step 10 (RFC 6962 §3.1, BR 7.1.2.9): the final certificate is the logged precertificate plus SCTs,
+ * nothing else. Checked on the final TBS before it is signed (activities/signing.ts), so a mismatch signs nothing.
+ */
+export function finalCorrespondsToPrecert(precertDer: Uint8Array, finalTbsDer: Uint8Array): boolean {
+  return bytesEqual(tbsWithoutCtExtensions(precertDer), tbsDerWithoutCtExtensions(finalTbsDer));
 }

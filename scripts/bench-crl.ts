@@ -39,14 +39,14 @@ if (values.child) {
   // Child: one CRL of issuer `values.child`, phases timed; stdout = JSON.
   const { createDb } = await import('../db/client');
   const { openHsm } = await import('../pki/hsm');
-  const { readHsmPin } = await import('./lib/softhsm');
+  const { readHsmPin } = await import('../pki/hsm-pin');
   const { getIssuer } = await import('../db/repositories/issuers');
   const { crlEntries } = await import('../db/repositories/revocation');
   const { encodeTbsCertList, assembleCrl } = await import('../pki/crl');
   const { generateCrl } = await import('../activities/crl');
   process.env.SOFTHSM2_CONF = config.hsm.softhsmConf;
   const handle = createDb(process.env.DATABASE_URL!, { max: 2 });
-  const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: readHsmPin(config), sessions: 1 });
+  const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: readHsmPin(config.hsm), sessions: 1 });
   try {
     const issuerId = values.child;
     const mode = process.env.BENCH_MODE ?? 'phases';

@@ -19,7 +19,7 @@ Object.assign(process.env, benchEnvironment('issue', { pg: 25433, temporal: 2723
 const { loadConfig } = await import('../config');
 const { bringUpServices } = await import('./lib/services');
 const { openHsm } = await import('../pki/hsm');
-const { readHsmPin } = await import('./lib/softhsm');
+const { readHsmPin } = await import('../pki/hsm-pin');
 const { startHarness } = await import('../test/support/ca-harness');
 
 const config = loadConfig();
@@ -38,7 +38,7 @@ try {
   const opensslSignsPerSec = Number(speedLine.trim().split(/\s+/)[5]);
 
   // Baseline 2: SoftHSM2 signatures over PKCS#11 with the signing worker's session count, through our signer.
-  const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: readHsmPin(config), sessions: config.hsm.sessions });
+  const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: readHsmPin(config.hsm), sessions: config.hsm.sessions });
   const data = new Uint8Array(512).fill(7);
   const hsmN = 1000;
   let t0 = performance.now();

@@ -17,12 +17,12 @@ import { createReuseActivities } from '../activities/reuse';
 import { createCtActivities } from '../activities/ct/submission';
 import { createLintActivities } from '../activities/lint';
 import { createOcspStorageActivities } from '../activities/ocsp';
-import { Client, Connection } from '@temporalio/client';
 import { createCrlPublicationActivities } from '../activities/crl';
 import { createRevocationActivities } from '../activities/revocation';
-import { temporalRevocationGateway } from '../api/revocation-gateway';
-import { ensureCrlSchedules } from './crl-schedule';
 import { createDb } from '../db/client';
+import { connectCaClient, connectionOptions } from '../temporal/connection';
+import { ensureCrlSchedules } from './crl-schedule';
+import { caWorkerInterceptors } from './failure-interceptor';
 import { ensureOcspRefreshSchedule } from './ocsp-schedule';
 import { runUntilSignal } from './run';
 import { installRuntimeLogging } from './runtime';
@@ -32,28 +32,27 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 export async function createMainWorker(config: CaConfig) {
   installRuntimeLogging();
   const handle = createDb(config.database.url);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(connectionOptions(config));
   const clock = () => new Date();
-  // Issue #5: a client for signal-with-start of the CRL publishers (activity requestCrlPublication).
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const revocationGateway = temporalRevocationGateway(client, config);
+  // The typed client: signal-with-start of the CRL publishers (activity requestCrlPublication) and the schedules.
+  const temporal = await connectCaClient(config);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath,
+    interceptors: caWorkerInterceptors,
     activities: {
       ...createStorageActivities({ db: handle.db, clock }),
       ...createDnsValidationActivities({
         db: handle.db,
         resolver: config.dns.resolver,
-        // The primary perspective; remote perspectives are separate workers (issue #3).
+        // The primary perspective; the remote perspectives are separate workers (worker/perspective.ts).
         perspective: 'primary',
         region: config.mpic.primaryRegion,
         clock,
       }),
-      // Issue #3: the primary perspective's CAA (and DCV) checks, and the storage of MPIC rounds (step 3, step 9).
+      // The primary perspective's CAA (and DCV) checks, and the storage of MPIC rounds (steps 3 and 9, BR 3.2.2.9).
       ...createPerspectiveActivities({
         perspective: { id: 'primary', region: config.mpic.primaryRegion, resolver: config.dns.resolver },
         caaIssuerDomain: config.caaIssuerDomain,
@@ -62,12 +61,13 @@ export async function createMainWorker(config: CaConfig) {
         clock,
       }),
       ...createCorroborationActivities({ db: handle.db, config }),
-      // Issue #3: constructed e-mail (CP 3.2.2.4.4) through the configured SMTP relay.
+      // Constructed e-mail (CP 3.2.2.4.4) through the configured SMTP relay.
       ...createEmailValidationActivities({ db: handle.db, smtpUrl: config.smtp.url, from: config.smtp.from, publicBaseUrl: config.api.publicBaseUrl, clock }),
-      // Issue #3: registrant via RDAP where this CA is the registrar (CP 3.2.2.4.12).
+      // Reuse of earlier validations (BR 4.2.1).
       ...createReuseActivities({ db: handle.db, clock }),
+      // Registrant via RDAP where this CA is the registrar (CP 3.2.2.4.12).
       ...createRdapActivities({ db: handle.db, bootstrapUrl: config.registrar.rdapBootstrapUrl, registrarDomains: config.registrar.domains, clock }),
-      // Issue #3: web-based methods (BR 3.2.2.4.18 web file, 3.2.2.4.19 http-01) on the primary perspective.
+      // Web-based methods (BR 3.2.2.4.18 web file, 3.2.2.4.19 http-01) on the primary perspective.
       ...createWebValidationActivities({
         db: handle.db,
         resolver: config.dns.resolver,
@@ -76,25 +76,30 @@ export async function createMainWorker(config: CaConfig) {
         http: config.dcvHttp,
         clock,
       }),
-      // Issue #4: pre-issuance linting (external zlint/pkilint, throwaway key) and CT submission (network I/O).
+      // Pre-issuance linting (external zlint/pkilint, throwaway key; BR 4.3.1.2) and CT submission (network I/O).
       ...createLintActivities({ db: handle.db, config, clock }),
       ...createCtActivities({ db: handle.db, config, clock }),
-      // Issue #5: which OCSP responses the refresh schedule must re-sign (database only).
+      // Which OCSP responses the refresh schedule must re-sign (database only; the signing is on the signing queue).
       ...createOcspStorageActivities({ db: handle.db, config, clock }),
-      // Issue #5: revocation and key-compromise bookkeeping, CRL publication checks and requests.
+      // Revocation and key-compromise bookkeeping (CP 4.9), CRL publication checks and requests.
       ...createRevocationActivities({ db: handle.db, clock }),
-      ...createCrlPublicationActivities({ db: handle.db, config, clock, requestCrlPublication: revocationGateway.requestCrlPublication }),
+      ...createCrlPublicationActivities({
+        db: handle.db,
+        config,
+        clock,
+        requestCrlPublication: (issuerId, trigger) => temporal.workflows.requestCrlPublication(issuerId, trigger),
+      }),
     },
   });
-  // Issue #5: the CRL schedules (CP 4.9.7: at least every 7 days), created idempotently at start.
-  await ensureCrlSchedules(config, handle.db, { client });
-  // Issue #5: the OCSP refresh schedule (responder renewal + response refresh), created idempotently at start.
-  await ensureOcspRefreshSchedule(config);
+  // The CRL schedules (CP 4.9.7: at least every 7 days), created idempotently at start.
+  await ensureCrlSchedules(config, handle.db, { client: temporal.client });
+  // The OCSP refresh schedule (responder renewal + response refresh, BR 4.9.10), created idempotently at start.
+  await ensureOcspRefreshSchedule(config, { client: temporal.client });
   return {
     worker,
     async close() {
       await connection.close();
-      await clientConnection.close();
+      await temporal.close();
       await handle.close();
     },
   };

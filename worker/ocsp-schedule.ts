@@ -3,40 +3,36 @@
  * the configuration changed — idempotent, so every start of every main worker may call it.
  * Overlap SKIP: one refresh at a time; a run that is still going when the next is due simply lets it pass.
  */
-import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
 import type { CaConfig } from '../config';
-import { ocspRefreshScheduleId, ocspRefreshWorkflowId, type RefreshOcspInput } from '../workflows/refreshOcsp';
+import { ocspRefreshScheduleId, ocspRefreshWorkflowId } from '../domain/workflow-ids';
+import type { RefreshOcspInput } from '../workflows/refreshOcsp';
 
 export function ocspRefreshInput(config: Pick<CaConfig, 'temporal'>): RefreshOcspInput {
   return { signingTaskQueue: config.temporal.signingTaskQueue, issuerIds: ['dv', 'ov'], batchSize: 500, maxBatchesPerRun: 200 };
 }
 
-export async function ensureOcspRefreshSchedule(config: Pick<CaConfig, 'temporal' | 'ocsp'>, opts: { client?: Client } = {}): Promise<void> {
-  const connection = opts.client ? null : await Connection.connect({ address: config.temporal.address });
-  const client = opts.client ?? new Client({ connection: connection!, namespace: config.temporal.namespace });
+export async function ensureOcspRefreshSchedule(config: Pick<CaConfig, 'temporal' | 'ocsp'>, opts: { client: Client }): Promise<void> {
+  const { client } = opts;
+  const spec = { intervals: [{ every: `${config.ocsp.timing.scheduleIntervalSeconds}s` }] };
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: 'refreshOcsp',
+    workflowId: ocspRefreshWorkflowId,
+    taskQueue: config.temporal.taskQueue,
+    args: [ocspRefreshInput(config)],
+  };
   try {
-    const spec = { intervals: [{ every: `${config.ocsp.timing.scheduleIntervalSeconds}s` }] };
-    const action: ScheduleOptionsAction = {
-      type: 'startWorkflow',
-      workflowType: 'refreshOcsp',
-      workflowId: ocspRefreshWorkflowId,
-      taskQueue: config.temporal.taskQueue,
-      args: [ocspRefreshInput(config)],
-    };
-    try {
-      await client.schedule.create({
-        scheduleId: ocspRefreshScheduleId,
-        spec,
-        action,
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-        // A fresh CA gets its responder certificates and any missing responses at once, not an interval later.
-        state: { triggerImmediately: true },
-      });
-    } catch (e) {
-      if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-      await client.schedule.getHandle(ocspRefreshScheduleId).update((previous) => ({ ...previous, spec, action }));
-    }
-  } finally {
-    await connection?.close();
+    await client.schedule.create({
+      scheduleId: ocspRefreshScheduleId,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      // A fresh CA gets its responder certificates and any missing responses at once, not an interval later.
+      state: { triggerImmediately: true },
+    });
+  } catch (e) {
+    if (!(e instanceof ScheduleAlreadyRunning)) throw e;
+    await client.schedule.getHandle(ocspRefreshScheduleId).update((previous) => ({ ...previous, spec, action }));
   }
 }

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createPerspectiveActivities } from '../activities/perspective';
 import { loadConfig, type CaConfig, type PerspectiveConfig } from '../config';
+import { connectionOptions } from '../temporal/connection';
+import { caWorkerInterceptors } from './failure-interceptor';
 
 export async function createPerspectiveWorker(
   config: CaConfig,
@@ -19,11 +21,12 @@ export async function createPerspectiveWorker(
   opts: { connection?: NativeConnection } = {},
 ): Promise<{ worker: Worker; close(): Promise<void> }> {
   const ownConnection = !opts.connection;
-  const connection = opts.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config)));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: perspective.taskQueue,
+    interceptors: caWorkerInterceptors,
     activities: createPerspectiveActivities({
       perspective: { id: perspective.id, region: perspective.region, resolver: perspective.resolver },
       caaIssuerDomain: config.caaIssuerDomain,
@@ -56,7 +59,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error('no perspectives configured (CA_PERSPECTIVES); nothing to run');
     process.exit(1);
   }
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(connectionOptions(config));
   const created = await Promise.all(list.map((p) => createPerspectiveWorker(config, p, { connection })));
   for (const p of list) console.log(`perspective ${p.id} (${p.region}) polling ${p.taskQueue}, resolver ${p.resolver.host}:${p.resolver.port}`);
   // SIGINT/SIGTERM shut every worker down gracefully (the SDK handles the signals).

@@ -11,7 +11,9 @@ import { createOcspActivities } from '../activities/ocsp';
 import { createCrlSigningActivities } from '../activities/crl';
 import { createDb } from '../db/client';
 import { openHsm } from '../pki/hsm';
-import { readHsmPin } from '../scripts/lib/softhsm';
+import { readHsmPin } from '../pki/hsm-pin';
+import { connectionOptions } from '../temporal/connection';
+import { caWorkerInterceptors } from './failure-interceptor';
 import { runUntilSignal } from './run';
 import { installRuntimeLogging } from './runtime';
 
@@ -22,19 +24,20 @@ export async function createSigningWorker(config: CaConfig) {
   const hsm = await openHsm({
     modulePath: config.hsm.modulePath,
     tokenLabel: config.hsm.tokenLabel,
-    pin: readHsmPin(config),
+    pin: readHsmPin(config.hsm),
     sessions: config.hsm.sessions,
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.signingTaskQueue,
+    interceptors: caWorkerInterceptors,
     activities: {
       ...createSigningActivities({ db: handle.db, signer: hsm, config }),
-      // Issue #5: OCSP responses and the delegated responder certificates, signed in the HSM.
+      // OCSP responses and the delegated responder certificates (CP 7.3), signed in the HSM.
       ...createOcspActivities({ db: handle.db, signer: hsm, keys: hsm, config, clock: () => new Date() }),
-      // Issue #5: CRLs, generated from PostgreSQL and signed in the HSM.
+      // CRLs (CP 4.9.7), generated from PostgreSQL and signed in the HSM.
       ...createCrlSigningActivities({ db: handle.db, signer: hsm, config, clock: () => new Date() }),
     },
     // One concurrent signature per HSM session (a PKCS#11 session runs one operation at a time).

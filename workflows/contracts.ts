@@ -22,7 +22,7 @@ export interface AuthorizationToValidate {
   /** ISO-8601: the random value's expiry (CP 3.2.2.4: 25 days); the order expires when this timer fires. */
   readonly expiresAt: string;
   /**
-   * Issue #6 (ACME, RFC 8555 §7.1.4): further challenges of this authorization the applicant may answer instead of
+   * ACME (RFC 8555 §7.1.4): further challenges of this authorization the applicant may answer instead of
    * `challengeId` (ACME offers dns-01 and http-01); the first one signalled ready is the one checked.
    */
   readonly alternatives?: ReadonlyArray<{ readonly challengeId: string; readonly method: string }>;
@@ -36,12 +36,7 @@ export interface IssueCertificateInput {
   readonly signingTaskQueue: string;
   /** How long the DCV check is retried with backoff after the applicant said the record is ready. */
   readonly dcvCheckWindowSeconds: number;
-  // Issue #3: MPIC (BR 3.2.2.9) and CAA (BR 3.2.2.8, RFC 8657). Absent perspectives = none: the quorum fails closed.
-  /** Remote perspectives, each a worker on its own task queue `perspective-<id>`. */
-  readonly perspectives?: ReadonlyArray<{ readonly id: string; readonly region: string; readonly taskQueue: string }>;
-  /** RIR region of the primary perspective (the main worker). */
-  readonly primaryRegion?: string;
-  /** RFC 8657 accounturi of the applicant's account at this CA. */
+  /** RFC 8657 accounturi of the applicant's account at this CA (CAA, BR 3.2.2.8). */
   readonly accountUri?: string | null;
   /** The order came through ACME: CAA validationmethods labels are the ACME challenge types (RFC 8657 §4). */
   readonly viaAcme?: boolean;
@@ -78,23 +73,10 @@ export interface IssueCertificateResult {
 /** The applicant says the DNS record (or file) is in place: "ready" (API POST .../challenges/:id/ready). */
 export const challengeReadySignal = defineSignal<[{ challengeId: string }]>('challengeReady');
 export const progressQuery = defineQuery<IssuanceProgress>('progress');
-/** Issue #3 (CP 3.2.2.4.4): the recipient of a constructed e-mail confirmed with its random value (API link). */
+/** CP 3.2.2.4.4: the recipient of a constructed e-mail confirmed with its random value (API link). */
 export const emailConfirmedSignal = defineSignal<[{ challengeId: string }]>('emailConfirmed');
 /**
- * Issue #6 (ACME finalize, RFC 8555 §7.4): the CSR has been accepted and written to the order row; an ACME order
- * (`viaAcme`) waits for this after its authorizations are valid, then issues. The signal carries nothing else.
+ * ACME finalize (RFC 8555 §7.4): the CSR has been accepted and written to the order row; an ACME order (`viaAcme`)
+ * waits for this after its authorizations are valid, then issues. The signal carries nothing else.
  */
 export const finalizeSignal = defineSignal('finalize');
-
-/** Failure types raised by activities; policy refusals are non-retryable (convention 7). */
-export const failureTypes = {
-  dcvRecordNotFound: 'DcvRecordNotFound',
-  dcvLookupFailed: 'DcvLookupFailed',
-  policyViolation: 'PolicyViolation',
-  correspondenceMismatch: 'CorrespondenceMismatch',
-  // Issue #4: pre-issuance linting (step 6) and CT (step 8).
-  lintFailed: 'LintFailed',
-  ctSctInvalid: 'CtSctInvalid',
-  ctLogRejected: 'CtLogRejected',
-  ctPolicyNotMet: 'CtPolicyNotMet',
-} as const;

@@ -1,52 +1,37 @@
 /**
- * Issuance cycle steps 3 and 9 inside the workflow (issue #3): multi-perspective issuance corroboration of the DCV
- * result and the CAA permission (BR 3.2.2.9, 3.2.2.8), and the CAA re-check before the final certificate.
+ * Issuance cycle steps 3 and 9 inside the workflow: multi-perspective issuance corroboration of the DCV result and
+ * the CAA permission (BR 3.2.2.9, 3.2.2.8), and the CAA re-check before the final certificate.
  *
  * Every check runs on the primary perspective (the main task queue) and on every remote perspective (its own task
  * queue `perspective-<id>`, its own resolver) in parallel; the perspectives RETURN their results, the quorum of
  * policy(now) is applied here with pure code (domain/mpic.ts), and each round is stored with every perspective's
  * evidence (activities/corroboration.ts). A retry is a new round: earlier corroborations are never reused.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
 import type { createCorroborationActivities } from '../activities/corroboration';
-import type { DcvCheckSpec, PerspectiveActivities, PerspectiveCaaResult, PerspectiveCheckResult } from '../activities/perspective';
-import type { CaaCheckSpec } from '../activities/validation/caa';
-import { caaCheckValidUntil } from '../domain/caa';
-import { caaValidationMethodLabel, dcvMethods, type DcvMethodId } from '../domain/dcv';
-import { describeQuorum, evaluateQuorum, type PerspectiveResult, type QuorumResult } from '../domain/mpic';
+import type { PerspectiveActivities } from '../activities/perspective';
+import { caaCheckValidUntil, type CaaCheckSpec } from '../domain/caa';
+import { caaValidationMethodLabel, dcvEvidenceLabel, type DcvCheckSpec, type DcvMethodId } from '../domain/dcv';
+import { storedFailure, type StoredFailure } from '../domain/errors';
+import {
+  describeQuorum,
+  evaluateQuorum,
+  type PerspectiveCaaResult,
+  type PerspectiveCheckResult,
+  type PerspectiveResult,
+  type QuorumResult,
+} from '../domain/mpic';
 import { policyAt } from '../domain/policy';
+import { perspectivePrimary, perspectiveRemote, storage } from './activity-options';
 import type { IssueCertificateInput } from './contracts';
+import { failureOf, workflowFailure } from './failures';
 
 type CorroborationActivities = ReturnType<typeof createCorroborationActivities>;
 
-const store = proxyActivities<CorroborationActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
+const store = proxyActivities<CorroborationActivities>(storage);
 /** The primary perspective's checks run on the main task queue (the main worker registers them). */
-const primaryChecks = proxyActivities<PerspectiveActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
-});
-
-/**
- * A remote perspective: a short deadline (a perspective that does not answer within it counts as non-corroborating,
- * BR 3.2.2.9), one retry for transient faults.
- */
-const remoteChecks = (taskQueue: string) =>
-  proxyActivities<PerspectiveActivities>({
-    taskQueue,
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: '45 seconds',
-    retry: { initialInterval: '1 second', maximumAttempts: 2 },
-  });
-
-function reason(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
-}
+const primaryChecks = proxyActivities<PerspectiveActivities>(perspectivePrimary);
+const remoteChecks = (taskQueue: string) => proxyActivities<PerspectiveActivities>(perspectiveRemote(taskQueue));
 
 export interface AuthorizationToCorroborate {
   readonly authorizationId: string;
@@ -57,15 +42,25 @@ export interface AuthorizationToCorroborate {
   readonly dcv: DcvCheckSpec | null;
 }
 
+/** The order's error of a failed round: the kind, the rule, the FQDN, and every perspective's result. */
+export interface CorroborationFailure extends StoredFailure {
+  readonly type: 'caa' | 'corroborationFailed';
+  readonly rule: string;
+  readonly identifier: string;
+  readonly perspectives: PerspectiveResult[];
+}
+
 export interface CorroborationOutcome {
   readonly passed: boolean;
-  /** The order's error when it failed: names the rule, the FQDN, and every perspective's result. */
-  readonly error: { type: string; title: string; detail: string; rule: string; identifier: string; perspectives: PerspectiveResult[] } | null;
+  readonly error: CorroborationFailure | null;
   /** The earliest instant a CAA re-check becomes necessary (BR 3.2.2.8: checkedAt + max(TTL, 8 h)), ISO. */
   readonly caaValidUntil: string | null;
 }
 
-type Remote = NonNullable<IssueCertificateInput['perspectives']>[number];
+interface Remote {
+  readonly id: string;
+  readonly region: string;
+}
 
 function asResult(r: PerspectiveCheckResult): PerspectiveResult {
   return { perspective: r.perspective, region: r.region, outcome: r.outcome, detail: r.detail };
@@ -77,7 +72,7 @@ function unreachable(p: Remote, err: unknown, query: string): PerspectiveCheckRe
     region: p.region,
     resolver: 'unknown',
     outcome: 'error',
-    detail: `perspective unavailable: ${reason(err)}`,
+    detail: `perspective unavailable: ${failureOf(err).message}`,
     query,
     authorizationDomainName: '',
     raw: null,
@@ -121,12 +116,10 @@ export async function corroborate(
 ): Promise<CorroborationOutcome> {
   const policy = policyAt(new Date());
   const phase = opts.onlyCaa ? 'step9' : 'step3';
-  // The perspectives come from the deployment's configuration unless the input names them (tests, replays).
-  const cfg = input.perspectives ? { perspectives: input.perspectives, primaryRegion: input.primaryRegion ?? 'APNIC' } : await store.mpicConfiguration();
-  const remotes = cfg.perspectives;
-  const primaryRegion = cfg.primaryRegion;
+  // The perspectives come from the deployment's configuration, recorded in the history by the activity.
+  const { perspectives: remotes, primaryRegion } = await store.mpicConfiguration();
   let validUntil: number | null = null;
-  const failures: NonNullable<CorroborationOutcome['error']>[] = [];
+  const failures: CorroborationFailure[] = [];
 
   await Promise.all(
     authzs.map(async (a) => {
@@ -137,11 +130,11 @@ export async function corroborate(
         accountUri: input.accountUri ?? null,
         validationMethod: caaValidationMethodLabel(a.method, input.viaAcme ?? false),
       };
-      const methodLabel = `${a.method} (${dcvMethods[a.method].acmeLabel ?? dcvMethods[a.method].caaLabel})`;
+      const methodLabel = dcvEvidenceLabel(a.method);
       const dcv = opts.onlyCaa ? null : a.dcv;
       const [primaryCaa, remoteDcv, remoteCaa] = await Promise.all([
         primaryChecks.perspectiveCheckCaa(caaSpec).catch((err): PerspectiveCaaResult => ({
-          ...unreachable({ id: 'primary', region: primaryRegion, taskQueue: '' }, err, `CAA ${a.fqdn}`),
+          ...unreachable({ id: 'primary', region: primaryRegion }, err, `CAA ${a.fqdn}`),
           caa: null,
         })),
         dcv
@@ -166,29 +159,20 @@ export async function corroborate(
         const q = evaluateQuorum(policy, asResult(primary), remoteDcv.map(asResult));
         await storeRound(a, input.orderId, phase, 'dcv', methodLabel, q, remoteDcv);
         if (!q.passed) {
-          failures.push({
-            type: 'validationFailed',
-            title: 'Multi-perspective corroboration of domain validation failed',
-            detail: `${a.fqdn}: ${q.reason} (${q.rule})\n${describeQuorum(q)}`,
-            rule: q.rule,
-            identifier: a.fqdn,
-            perspectives: [q.primary, ...q.remotes],
-          });
+          failures.push(
+            roundFailure('corroborationFailed', `${a.fqdn}: ${q.reason} (${q.rule})\n${describeQuorum(q)}`, q.rule, a.fqdn, q),
+          );
         }
       }
 
       const q = evaluateQuorum(policy, asResult(primaryCaa), remoteCaa.map(asResult));
       await storeRound(a, input.orderId, phase, 'caa', 'BR 3.2.2.8 (CAA)', q, [primaryCaa, ...remoteCaa]);
       if (!q.passed) {
+        // The primary's own refusal is CAA's answer (BR 3.2.2.8); otherwise the remotes did not corroborate it.
         const caaRefused = primaryCaa.outcome !== 'corroborates';
-        failures.push({
-          type: 'caa',
-          title: caaRefused ? 'CAA forbids issuance' : 'Multi-perspective corroboration of CAA failed',
-          detail: `${a.fqdn}: ${caaRefused ? `${primaryCaa.detail} (${primaryCaa.caa?.rule ?? 'BR 3.2.2.8'})` : `${q.reason} (${q.rule})`}\n${describeQuorum(q)}`,
-          rule: caaRefused ? (primaryCaa.caa?.rule ?? 'BR 3.2.2.8') : q.rule,
-          identifier: a.fqdn,
-          perspectives: [q.primary, ...q.remotes],
-        });
+        const rule = caaRefused ? (primaryCaa.caa?.rule ?? 'BR 3.2.2.8') : q.rule;
+        const why = caaRefused ? `${primaryCaa.detail} (${rule})` : `${q.reason} (${q.rule})`;
+        failures.push(roundFailure(caaRefused ? 'caa' : 'corroborationFailed', `${a.fqdn}: ${why}\n${describeQuorum(q)}`, rule, a.fqdn, q));
       }
       if (primaryCaa.caa) {
         const until = caaCheckValidUntil(new Date(primaryCaa.caa.checkedAt), primaryCaa.caa.ttl).getTime();
@@ -196,14 +180,20 @@ export async function corroborate(
       }
     }),
   );
-  const first = failures[0] ?? null;
-  if (first && failures.length > 1) {
-    first.detail = failures.map((f) => f.detail).join('\n\n');
-  }
-  return { passed: failures.length === 0, error: first, caaValidUntil: validUntil === null ? null : new Date(validUntil).toISOString() };
+  const first = failures[0];
+  // The first failure's kind and rule stand for the order; the detail lists every failed round.
+  const error = first && failures.length > 1 ? { ...first, detail: failures.map((f) => f.detail).join('\n\n') } : (first ?? null);
+  return { passed: failures.length === 0, error, caaValidUntil: validUntil === null ? null : new Date(validUntil).toISOString() };
 }
 
-/** A corroboration failure as the non-retryable failure failOrder understands (step 9 after the precertificate). */
+function roundFailure(kind: CorroborationFailure['type'], detail: string, rule: string, fqdn: string, q: QuorumResult): CorroborationFailure {
+  return { ...storedFailure(kind, detail, { rule, identifier: fqdn }), type: kind, rule, identifier: fqdn, perspectives: [q.primary, ...q.remotes] };
+}
+
+/** A failed step 9 re-check as the failure the order fails with (after the precertificate: compensation follows). */
 export function corroborationFailure(outcome: CorroborationOutcome): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(outcome.error?.detail ?? 'corroboration failed', outcome.error?.type === 'caa' ? 'CaaForbidden' : 'CorroborationFailed');
+  const e = outcome.error;
+  return e
+    ? workflowFailure(e.type, e.detail, { rule: e.rule, identifier: e.identifier, perspectives: e.perspectives })
+    : workflowFailure('corroborationFailed', 'corroboration failed');
 }

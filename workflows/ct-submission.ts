@@ -5,31 +5,15 @@
  * submissions are cancelled, so a slow or failing log does not hold up an order that others already satisfy —
  * and fail with the reason when the policy cannot be met by the deadline.
  */
-import {
-  ApplicationFailure,
-  ActivityFailure,
-  CancellationScope,
-  condition,
-  isCancellation,
-  proxyActivities,
-} from '@temporalio/workflow';
-import type { createCtActivities, CtPlan } from '../activities/ct/submission';
-import { evaluateCtPolicy, type CollectedSct } from '../domain/ct-policy';
-import { failureTypes } from './contracts';
+import { CancellationScope, condition, isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { createCtActivities } from '../activities/ct/submission';
+import { evaluateCtPolicy, type CollectedSct, type CtPlan } from '../domain/ct-policy';
+import { ctPlan, ctSubmission } from './activity-options';
+import { failureOf, workflowFailure } from './failures';
 
 type CtActivities = ReturnType<typeof createCtActivities>;
 
-const planner = proxyActivities<CtActivities>({
-  startToCloseTimeout: '30 seconds',
-  // A missing or malformed log list is an operator's fix: retried for a few minutes, then the order fails (unsigned).
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: [failureTypes.policyViolation] },
-});
-
-function reason(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
-}
+const planner = proxyActivities<CtActivities>(ctPlan);
 
 /**
  * The CT plan, made BEFORE the precertificate is signed (so a log list that cannot satisfy the policy fails the
@@ -42,9 +26,9 @@ export async function planCt(serial: string): Promise<CtPlan> {
   // Fail fast when even every configured log together could not satisfy the policy.
   const possible = evaluateCtPolicy(req, plan.logs.map((l) => ({ logId: l.id, operator: l.operator, api: l.api })));
   if (!possible.met) {
-    throw ApplicationFailure.nonRetryable(
+    throw workflowFailure(
+      'ctPolicyNotMet',
       `CT policy cannot be met by the configured logs (${plan.logs.map((l) => l.id).join(', ') || 'none'}): ${possible.missing}`,
-      failureTypes.ctPolicyNotMet,
     );
   }
   return plan;
@@ -52,22 +36,13 @@ export async function planCt(serial: string): Promise<CtPlan> {
 
 /**
  * Returns the ids of the logs whose SCTs are to be embedded ([] when CT submission is off), or throws a
- * non-retryable CtPolicyNotMet ApplicationFailure that says what was missing and what each log did.
+ * `ctPolicyNotMet` failure that says what was missing and what each log did.
  */
 export async function collectScts(orderId: string, serial: string, plan: CtPlan): Promise<string[]> {
   if (!plan.enabled || !plan.requirement) return [];
   const req = plan.requirement;
 
-  const submit = proxyActivities<CtActivities>({
-    startToCloseTimeout: `${plan.attemptTimeoutSeconds + 5} seconds`,
-    scheduleToCloseTimeout: `${plan.deadlineSeconds} seconds`,
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '15 seconds',
-      nonRetryableErrorTypes: [failureTypes.ctSctInvalid, failureTypes.ctLogRejected, failureTypes.policyViolation],
-    },
-  });
+  const submit = proxyActivities<CtActivities>(ctSubmission(plan));
 
   const collected: CollectedSct[] = [];
   const outcome: Record<string, string> = Object.fromEntries(plan.logs.map((l) => [l.id, 'pending']));
@@ -82,7 +57,7 @@ export async function collectScts(orderId: string, serial: string, plan: CtPlan)
         collected.push({ logId: log.id, operator: log.operator, api: log.api });
         if (evaluateCtPolicy(req, collected).met) met = true;
       } catch (err) {
-        outcome[log.id] = isCancellation(err) ? 'cancelled (policy already met)' : reason(err);
+        outcome[log.id] = isCancellation(err) ? 'cancelled (policy already met)' : failureOf(err).message;
       }
     })),
   ).finally(() => {
@@ -95,9 +70,9 @@ export async function collectScts(orderId: string, serial: string, plan: CtPlan)
     await all;
     const evaluation = evaluateCtPolicy(req, collected);
     const logs = Object.entries(outcome).map(([id, o]) => `${id}: ${o}`).join('; ');
-    throw ApplicationFailure.nonRetryable(
+    throw workflowFailure(
+      'ctPolicyNotMet',
       `CT policy not met${inTime ? '' : ` by the deadline (${plan.deadlineSeconds} s)`}: ${evaluation.missing} — ${logs}`,
-      failureTypes.ctPolicyNotMet,
     );
   }
   if (!settled) {

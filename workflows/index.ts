@@ -1,7 +1,7 @@
 // Every workflow the main worker registers (bundled by @temporalio/worker; keep imports sandbox-safe).
 export { issueCertificate } from './issueCertificate';
 export { refreshOcsp } from './refreshOcsp';
-// Issue #5: revocation, key-compromise reports, CRL publication.
+// Revocation (CP 4.9.3–4.9.5), key-compromise reports (CP 4.9.12), CRL publication (CP 4.9.7).
 export { keyCompromise } from './keyCompromise';
 export { publishCrl } from './publishCrl';
 export { revokeCertificate } from './revokeCertificate';

@@ -1,143 +1,86 @@
 /**
- * issueCertificate — one durable workflow per order, following docs/ISSUANCE-CYCLE.md step by step.
- * It only orchestrates: every effect (DNS, PostgreSQL, the HSM) is an activity, idempotent by order id and serial,
- * so a worker that dies at any point resumes here without issuing twice.
+ * issueCertificate — one durable workflow per order (id `order-<orderId>`), following the numbered steps of
+ * docs/ISSUANCE-CYCLE.md. It only orchestrates: every effect (DNS, HTTP, SMTP, PostgreSQL, the HSM) is an activity,
+ * idempotent by order id and serial, so a worker that dies at any point resumes here without issuing twice.
  *
- * Implemented: 1 (accepted by the API before start), 2 (method 3.2.2.4.7), 5, 6 (lint), 7, 8 (CT), 10, 11.
- * Seams left for other issues, marked "Step N": 3 corroboration (MPIC) and CAA, 9 CAA re-check.
+ * Step 1 (accept) is done by the doors before the start; 2 authorizes each FQDN (`authorizeFqdn`); 3 corroborates the
+ * DCV result and CAA from every perspective and 9 re-checks CAA before the final certificate (corroborate.ts); 4 (OV
+ * vetting) is not offered; 4a waits for the ACME finalize; 5 reserves the serial; 6 lints; 7 signs the precertificate
+ * and pre-signs its OCSP response; 8 collects SCTs (ct-submission.ts); 10 signs the certificate; 11 completes. A
+ * failure after step 7 revokes the presumed certificate (`revokePresumedCertificate`).
+ *
+ * Running workflows replay this code: a change to the commands it issues is guarded with patched() and checked
+ * against recorded histories (workflows/replay.test.ts).
  */
-import {
-  ApplicationFailure,
-  ActivityFailure,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  log,
-  patched,
-} from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createCrlPublicationActivities } from '../activities/crl';
 import type { createLintActivities } from '../activities/lint';
 import type { createOcspActivities } from '../activities/ocsp';
-import type { createCrlPublicationActivities } from '../activities/crl';
+import type { createReuseActivities } from '../activities/reuse';
 import type { createSigningActivities } from '../activities/signing';
 import type { createStorageActivities } from '../activities/storage';
 import type { createDnsValidationActivities } from '../activities/validation/dns-change';
-import type { createWebValidationActivities } from '../activities/validation/web-check';
 import type { createEmailValidationActivities } from '../activities/validation/email';
 import type { createRdapActivities } from '../activities/validation/rdap';
-import type { createReuseActivities } from '../activities/reuse';
+import type { createWebValidationActivities } from '../activities/validation/web-check';
+import { caaRecheckNeeded } from '../domain/caa';
+import type { DcvCheckSpec, DcvMethodId } from '../domain/dcv';
+import type { FailureKind, StoredFailure } from '../domain/errors';
+import { dcvCheck, email, lint as lintOptions, ocspPresign, signing as signingOptions, storage as storageOptions } from './activity-options';
 import {
   challengeReadySignal,
   emailConfirmedSignal,
   finalizeSignal,
-  failureTypes,
   progressQuery,
   searchAttributes,
+  type AuthorizationToValidate,
   type IssuanceProgress,
   type IssuanceStep,
   type IssueCertificateInput,
   type IssueCertificateResult,
 } from './contracts';
-import { collectScts, planCt } from './ct-submission';
 import { corroborate, corroborationFailure, type AuthorizationToCorroborate } from './corroborate';
+import { collectScts, planCt } from './ct-submission';
+import { failureOf, orderValidationFailure, storedFailureOf, workflowFailure } from './failures';
 
 type StorageActivities = ReturnType<typeof createStorageActivities>;
-type DnsValidationActivities = ReturnType<typeof createDnsValidationActivities>;
-type WebValidationActivities = ReturnType<typeof createWebValidationActivities>;
-type SigningActivities = ReturnType<typeof createSigningActivities>;
-type OcspActivities = ReturnType<typeof createOcspActivities>;
-type CrlPublicationActivities = ReturnType<typeof createCrlPublicationActivities>;
-type LintActivities = ReturnType<typeof createLintActivities>;
+type DcvActivities = ReturnType<typeof createDnsValidationActivities> &
+  ReturnType<typeof createWebValidationActivities> &
+  ReturnType<typeof createRdapActivities>;
 
-/** Database bookkeeping: short, retried until it works (a DB outage delays, never loses, the order). */
-const storage = proxyActivities<StorageActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-/**
- * Pre-issuance linting (steps 6 and 10): runs zlint/pkilint as external programs. A lint refusal is final; a crashed
- * linter is retried a few times, then the order fails (before step 7 nothing was signed: no compensation needed).
- */
-const lint = proxyActivities<LintActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: [failureTypes.lintFailed, failureTypes.policyViolation, failureTypes.ctPolicyNotMet, failureTypes.ctSctInvalid],
-  },
-});
+const storage = proxyActivities<StorageActivities & ReturnType<typeof createReuseActivities>>(storageOptions);
+const lint = proxyActivities<ReturnType<typeof createLintActivities>>(lintOptions);
+/** The compensation's CRL request: signal-with-start of the issuer's publisher, from the main queue. */
+const crl = proxyActivities<ReturnType<typeof createCrlPublicationActivities>>(storageOptions);
 
 type AuthorizationState = IssuanceProgress['authorizations'][string];
+/** The challenge of an authorization the applicant answered, and its method. */
+type ChallengeChoice = { challengeId: string; method: string };
 
 export async function issueCertificate(input: IssueCertificateInput): Promise<IssueCertificateResult> {
-  /** DCV lookups: retried with exponential backoff for the configured window after "ready" (step 2). */
-  const validation = proxyActivities<DnsValidationActivities>({
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: `${input.dcvCheckWindowSeconds} seconds`,
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      nonRetryableErrorTypes: ['PolicyViolation'],
-    },
-  });
-  /** Web file / http-01 fetches (issue #3): the same retry window and backoff as the DNS change. */
-  const webValidation = proxyActivities<WebValidationActivities & ReturnType<typeof createRdapActivities>>({
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: `${input.dcvCheckWindowSeconds} seconds`,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PolicyViolation'] },
-  });
-  /** Reuse of earlier validations (issue #3): a database lookup, retried like the storage activities. */
-  const reuseActivities = proxyActivities<ReturnType<typeof createReuseActivities>>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
-  /** Constructed e-mail (issue #3): sending is retried for a while (the relay may be down), never endlessly. */
-  const emailValidation = proxyActivities<ReturnType<typeof createEmailValidationActivities>>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: ['PolicyViolation'] },
-  });
-  /** HSM signatures run on the signing task queue, where the only worker holding the PKCS#11 session lives. */
-  const signing = proxyActivities<SigningActivities>({
-    taskQueue: input.signingTaskQueue,
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['PolicyViolation', 'CorrespondenceMismatch'] },
-  });
-
-  /** Step 2: the check of the challenge the applicant answered, by its method (BR 3.2.2.4.7 DNS change; .19 http-01). */
-  const checkChallenge = async (pick: { challengeId: string; method: string }) => {
-    if (pick.method === '3.2.2.4.7') return validation.checkDnsChange({ challengeId: pick.challengeId });
-    // Issue #3: the web-based methods through the one careful HTTP fetcher (activities/validation/http-fetch.ts).
-    if (pick.method === '3.2.2.4.18' || pick.method === '3.2.2.4.19') return webValidation.checkWebValidation({ challengeId: pick.challengeId });
-    if (pick.method === '3.2.2.4.12') return webValidation.checkRegistrant({ challengeId: pick.challengeId });
-    if (pick.method === '3.2.2.4.4') {
-      // Issue #3: constructed e-mail — send, then wait for the recipient's confirmation until the value expires.
-      await emailValidation.sendConstructedEmails({ challengeId: pick.challengeId });
-      const expiresAt = Date.parse(input.authorizations.find((a) => a.challengeId === pick.challengeId || a.alternatives?.some((x) => x.challengeId === pick.challengeId))!.expiresAt);
-      const confirmed = await condition(() => confirmedEmails.has(pick.challengeId), Math.max(1, expiresAt - Date.now()));
-      if (!confirmed) throw ApplicationFailure.nonRetryable('the e-mail was not confirmed before the random value expired (CP 3.2.2.4.4)', failureTypes.policyViolation);
-      return emailValidation.completeEmailValidation({ challengeId: pick.challengeId });
-    }
-    throw ApplicationFailure.nonRetryable(`no check is wired for DCV method ${pick.method}`, failureTypes.policyViolation);
-  };
+  const dcv = proxyActivities<DcvActivities>(dcvCheck(input.dcvCheckWindowSeconds));
+  const emailValidation = proxyActivities<ReturnType<typeof createEmailValidationActivities>>(email);
+  const signing = proxyActivities<ReturnType<typeof createSigningActivities>>(signingOptions(input.signingTaskQueue));
 
   let step: IssuanceStep = 'awaiting-validation';
   let serial: string | null = null;
-  /** Issue #5: whose CRL the compensation of step 11 republishes. */
+  /** Whose CRL the compensation republishes. */
   let reservationIssuerId: string | null = null;
   let error: string | null = null;
   const authz: Record<string, AuthorizationState> = Object.fromEntries(
     input.authorizations.map((a) => [a.fqdn, 'pending' as AuthorizationState]),
   );
   const readyChallenges = new Set<string>();
+  const confirmedEmails = new Set<string>();
   const knownChallenges = new Set(input.authorizations.flatMap((a) => [a.challengeId, ...(a.alternatives ?? []).map((x) => x.challengeId)]));
-  /** Issue #6: the challenge each authorization was validated with (ACME offers alternatives, RFC 8555 §7.1.4). */
-  const chosen = new Map<string, { challengeId: string; method: string }>();
+  /** The challenge each authorization was validated with (ACME offers alternatives, RFC 8555 §7.1.4). */
+  const chosen = new Map<string, ChallengeChoice>();
+  /** What the primary perspective saw, per challenge: what the remote perspectives must see too (step 3). */
+  const dcvSpecs = new Map<string, DcvCheckSpec>();
+  /** The kind each failed check failed with, per FQDN: the order's error names it. */
+  const failedKinds = new Map<string, FailureKind>();
   let finalizeRequested = false;
-  /** Issue #6: ACME orders corroborate each authorization inside step 2 (see there). */
+  /** ACME orders corroborate each authorization inside step 2 (see `authorizeFqdn`). */
   const acmeCorroborations: Array<Awaited<ReturnType<typeof corroborate>>> = [];
   let acmeCorroborationFailed = false;
 
@@ -149,8 +92,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     // Unknown ids are ignored: the API checks ownership, this guards against stray signals.
     if (knownChallenges.has(challengeId)) readyChallenges.add(challengeId);
   });
-  // Issue #3 (CP 3.2.2.4.4): the recipient of a constructed e-mail confirmed it through the API link.
-  const confirmedEmails = new Set<string>();
+  // CP 3.2.2.4.4: the recipient of a constructed e-mail confirmed it through the API link.
   setHandler(emailConfirmedSignal, ({ challengeId }) => {
     if (knownChallenges.has(challengeId)) confirmedEmails.add(challengeId);
   });
@@ -165,71 +107,11 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     { key: searchAttributes.status, value: 'pending' },
   ]);
 
-  // Step 2: authorize each FQDN. Each waits for its "ready" signal or the random value's expiry (CP 3.2.2.4: 25 days),
-  // then checks the TXT record with retries and backoff. The authorizations proceed in parallel.
-  const dcvSpecs = new Map<string, AuthorizationToCorroborate['dcv']>();
-  const outcomes = await Promise.all(
-    input.authorizations.map(async (a): Promise<AuthorizationState> => {
-      // Issue #3 (BR 4.2.1): an earlier validation of the same applicant and FQDN that policy(now) lets us reuse
-      // satisfies the authorization at once; step 3 then corroborates CAA only (the DCV was corroborated back then).
-      // Not for ACME orders yet: there a reused authorization must be presented valid at newOrder and the order
-      // `ready` at once (RFC 8555 §7.1.6), with CAA checked after finalize — TODO(#6) with the ACME door.
-      if (!input.viaAcme && patched('issue3-reuse')) {
-        const reuse = await reuseActivities.reuseValidation({ authorizationId: a.authorizationId });
-        if (reuse.reused) {
-          chosen.set(a.authorizationId, { challengeId: a.challengeId, method: reuse.method });
-          authz[a.fqdn] = 'valid';
-          return 'valid';
-        }
-      }
-      const msLeft = Date.parse(a.expiresAt) - Date.now();
-      const options = [{ challengeId: a.challengeId, method: '3.2.2.4.7' }, ...(a.alternatives ?? [])];
-      const ready = msLeft > 0 && (await condition(() => acmeCorroborationFailed || options.some((o) => readyChallenges.has(o.challengeId)), msLeft));
-      if (acmeCorroborationFailed && !options.some((o) => readyChallenges.has(o.challengeId))) {
-        authz[a.fqdn] = 'invalid';
-        return 'invalid';
-      }
-      if (!ready) {
-        authz[a.fqdn] = 'expired';
-        return 'expired';
-      }
-      const pick = options.find((o) => readyChallenges.has(o.challengeId))!;
-      chosen.set(a.authorizationId, pick);
-      authz[a.fqdn] = 'processing';
-      if (step === 'awaiting-validation') setStep('validating', 'validating');
-      await storage.startChallengeCheck({ challengeId: pick.challengeId });
-      try {
-        const checked = await checkChallenge(pick);
-        dcvSpecs.set(pick.challengeId, checked.spec);
-        if (input.viaAcme && patched('issue3-mpic-caa')) {
-          // Issue #6: an ACME client removes its record (or stops its http-01 server) as soon as it sees the
-          // authorization valid, and solves the next one only then: so each ACME authorization is corroborated
-          // (step 3, BR 3.2.2.9) right after its own check, while the evidence is still published; the API
-          // presents it valid only once corroborated (api/acme/app.ts). A failure ends the whole order at once.
-          const c = await corroborate(input, [
-            { authorizationId: a.authorizationId, challengeId: pick.challengeId, fqdn: a.fqdn, method: pick.method as AuthorizationToCorroborate['method'], dcv: checked.spec },
-          ]);
-          acmeCorroborations.push(c);
-          if (!c.passed) acmeCorroborationFailed = true;
-        }
-        authz[a.fqdn] = 'valid';
-        return 'valid';
-      } catch (err) {
-        const detail = failureMessage(err);
-        await storage.failChallenge({ challengeId: pick.challengeId, detail });
-        authz[a.fqdn] = 'invalid';
-        return 'invalid';
-      }
-    }),
-  );
+  // Step 2: the authorizations proceed in parallel.
+  const outcomes = await Promise.all(input.authorizations.map((a) => authorizeFqdn(a)));
 
   const acmeFailure = acmeCorroborations.find((c) => !c.passed);
-  if (acmeFailure?.error) {
-    error = acmeFailure.error.detail;
-    setStep('failed', 'invalid');
-    await storage.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: acmeFailure.error });
-    return { orderId: input.orderId, status: 'invalid', serial: null };
-  }
+  if (acmeFailure?.error) return failValidation(acmeFailure.error);
   if (outcomes.includes('expired') && !outcomes.includes('invalid')) {
     setStep('failed', 'expired');
     error = 'the random value expired before every FQDN was validated (CP 3.2.2.4: 25 days)';
@@ -237,40 +119,37 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     return { orderId: input.orderId, status: 'expired', serial: null };
   }
   if (outcomes.some((o) => o !== 'valid')) {
-    setStep('failed', 'invalid');
-    error = 'domain validation failed for: ' + input.authorizations.filter((a) => authz[a.fqdn] !== 'valid').map((a) => a.fqdn).join(', ');
-    await storage.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: { type: 'validationFailed', title: 'Domain validation failed', detail: error } });
-    return { orderId: input.orderId, status: 'invalid', serial: null };
+    const failed = input.authorizations.filter((a) => authz[a.fqdn] !== 'valid').map((a) => ({ fqdn: a.fqdn, kind: failedKinds.get(a.fqdn) ?? null }));
+    return failValidation(orderValidationFailure(failed));
   }
 
-  // Step 3 (issue #3): corroborate the DCV result and the CAA permission from the primary and every remote
-  // perspective (BR 3.2.2.9, 3.2.2.8), quorum of policy(now); every perspective's evidence is stored.
-  const toCorroborate: AuthorizationToCorroborate[] = input.authorizations.map((a) => ({
-    authorizationId: a.authorizationId,
-    challengeId: chosen.get(a.authorizationId)?.challengeId ?? a.challengeId,
-    fqdn: a.fqdn,
-    method: (chosen.get(a.authorizationId)?.method ?? '3.2.2.4.7') as AuthorizationToCorroborate['method'],
-    dcv: dcvSpecs.get(chosen.get(a.authorizationId)?.challengeId ?? a.challengeId) ?? null,
-  }));
+  // Step 3: corroborate the DCV result and the CAA permission from the primary and every remote perspective
+  // (BR 3.2.2.9, 3.2.2.8), quorum of policy(now); every perspective's evidence is stored.
+  const toCorroborate: AuthorizationToCorroborate[] = input.authorizations.map((a) => {
+    const pick = chosen.get(a.authorizationId);
+    const challengeId = pick?.challengeId ?? a.challengeId;
+    return {
+      authorizationId: a.authorizationId,
+      challengeId,
+      fqdn: a.fqdn,
+      method: (pick?.method ?? '3.2.2.4.7') as DcvMethodId,
+      dcv: dcvSpecs.get(challengeId) ?? null,
+    };
+  });
   let caaValidUntil: string | null = null;
   if (patched('issue3-mpic-caa')) {
     setStep('corroborating');
-    // ACME orders were corroborated per authorization in step 2 (issue #6): here their rounds are only merged.
+    // ACME orders were corroborated per authorization in step 2: here their rounds are only merged.
     const acmeUntil = acmeCorroborations.map((c) => c.caaValidUntil).filter((u): u is string => u !== null).sort()[0] ?? null;
     const corroboration = input.viaAcme ? { passed: true, error: null, caaValidUntil: acmeUntil } : await corroborate(input, toCorroborate);
-    if (!corroboration.passed) {
-      error = corroboration.error!.detail;
-      setStep('failed', 'invalid');
-      await storage.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: corroboration.error! });
-      return { orderId: input.orderId, status: 'invalid', serial: null };
-    }
+    if (!corroboration.passed) return failValidation(corroboration.error!);
     caaValidUntil = corroboration.caaValidUntil;
   }
-  // Step 4 (OV only): vetting by an operator — not offered yet.
+  // Step 4 (OV only): vetting by an operator — not offered (the doors accept `dv` only).
 
-  // Step 4a (issue #6, ACME): the authorizations are valid, so the order is `ready` (RFC 8555 §7.1.6); ACME sends the
-  // CSR only now (finalize, §7.4). The API checks it like step 1 and writes it to the order, then signals; until
-  // then the order waits, at most until its random values expire (CP 3.2.2.4: 25 days).
+  // Step 4a (ACME): the authorizations are valid, so the order is `ready` (RFC 8555 §7.1.6); ACME sends the CSR only
+  // now (finalize, §7.4). The door checks it like step 1 and writes it to the order, then signals; until then the
+  // order waits, at most until its random values expire (CP 3.2.2.4: 25 days).
   if (input.viaAcme) {
     await storage.setOrderStatus({ orderId: input.orderId, status: 'ready' });
     const msLeft = Math.min(...input.authorizations.map((a) => Date.parse(a.expiresAt))) - Date.now();
@@ -290,39 +169,40 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   reservationIssuerId = reservation.issuerId;
   upsertSearchAttributes([{ key: searchAttributes.serial, value: serial }]);
 
-  // Step 7: the precertificate, signed by the issuing CA in the HSM. From here on the serial is a binding commitment.
   let ctPlan: Awaited<ReturnType<typeof planCt>>;
   try {
     // Step 6: lint the precertificate TBS, signed by a throwaway key, with zlint and pkilint; refuse on any error
-    // (POLICY-2026.md "Pre-issuance linting"). The signing worker checks that a passing report exists for the exact TBS.
+    // (BR 4.3.1.2). The signing worker checks that a passing report exists for the exact TBS it signs.
     setStep('linting');
     await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'precertificate' });
     // Step 8 is planned before anything is signed: a log list that cannot meet the CT policy fails the order here.
     ctPlan = await planCt(serial);
+    // Step 7: the precertificate, signed by the issuing CA in the HSM. From here on the serial is a binding
+    // commitment (BR 7.1.2.9): a failure revokes the presumed certificate.
     setStep('signing-precertificate');
     await signing.signPrecertificate({ orderId: input.orderId, serial });
   } catch (err) {
     // Nothing was signed if the activity never succeeded; the reservation stays as evidence.
     return await failOrder(err, false);
   }
-  // Step 7 (issue #5): pre-sign the serial's OCSP response (good) at once: a precertificate's serial is answered
-  // authoritatively within 15 minutes (BR 4.9.10), even if the final certificate never issues.
+  // Step 7: pre-sign the serial's OCSP response (good) at once, so a precertificate's serial is answered
+  // authoritatively within 15 minutes (BR 4.9.10) even if the final certificate never issues.
   await presignOcsp(serial);
 
   try {
     // Step 8: add-pre-chain to the configured logs in parallel, verify each SCT, stop when the CT policy is met;
-    // past the deadline the order fails and the presumed certificate is revoked (failOrder below).
+    // past the deadline the order fails and the presumed certificate is revoked.
     setStep('submitting-to-ct');
     const sctLogIds = await collectScts(input.orderId, serial, ctPlan);
-    // Step 9 (issue #3): CAA again (primary and remote perspectives) when the check is older than max(TTL, 8 h)
+    // Step 9: CAA again (primary and remote perspectives) when the step 3 check is older than max(TTL, 8 h)
     // (BR 3.2.2.8) — e.g. CT took long, or the worker was down. A refusal now revokes the presumed certificate.
-    if (caaValidUntil !== null && Date.now() > Date.parse(caaValidUntil)) {
+    if (caaValidUntil !== null && caaRecheckNeeded(new Date(caaValidUntil), new Date())) {
       setStep('rechecking-caa');
       const recheck = await corroborate(input, toCorroborate, { onlyCaa: true });
       if (!recheck.passed) throw corroborationFailure(recheck);
     }
-    // Step 10: the final certificate: the precertificate's TBS without the poison, plus the SCT list — linted
-    // first like the precertificate, then signed after the byte-for-byte correspondence check.
+    // Step 10: the final certificate: the precertificate's TBS without the poison, plus the SCT list (RFC 6962 §3.3)
+    // — linted first like the precertificate, then signed after the byte-for-byte correspondence check.
     setStep('linting');
     await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'final', sctLogIds });
     setStep('signing-certificate');
@@ -330,10 +210,11 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   } catch (err) {
     return await failOrder(err, true);
   }
-  // Step 10 (issue #5): re-sign the OCSP response now that the certificate itself is issued (RFC 5019 pre-signing).
+  // Step 10: re-sign the OCSP response now that the certificate itself is issued (RFC 5019 pre-signing).
   await presignOcsp(serial);
 
-  // Step 11: complete (the e-mail notice of CP 4.3.2 is a seam: no SMTP yet; ACME orders, input.viaAcme, get none).
+  // Step 11: complete. The e-mail notice of CP 4.3.2 (never for ACME orders, input.viaAcme) is not sent yet:
+  // TODO(#15) notices go through an outbox so that none is lost or sent twice.
   setStep('notifying');
   await storage.completeOrder({ orderId: input.orderId, serial });
   setStep('done', 'valid');
@@ -341,55 +222,117 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   return { orderId: input.orderId, status: 'valid', serial };
 
   /**
-   * Issue #5: OCSP pre-signing on the signing queue. A failure never fails the order: the ocsp-refresh schedule signs
-   * every served serial without a response at its next run. patched(): histories recorded before this step replay.
+   * Step 2 for one FQDN: an earlier validation policy(now) lets us reuse (BR 4.2.1), or the applicant's "ready" for
+   * one of its challenges before the random value expires (CP 3.2.2.4: 25 days), then the check by the method of
+   * that challenge, retried with backoff for the configured window. A failure is stored with its kind on the challenge.
    */
+  async function authorizeFqdn(a: AuthorizationToValidate): Promise<AuthorizationState> {
+    // A reused authorization is valid at once; step 3 then corroborates CAA only (its DCV was corroborated back
+    // then). Not for ACME orders: there a reused authorization would have to be presented valid at newOrder and the
+    // order `ready` at once (RFC 8555 §7.1.6), which the ACME door does not do.
+    if (!input.viaAcme && patched('issue3-reuse')) {
+      const reuse = await storage.reuseValidation({ authorizationId: a.authorizationId });
+      if (reuse.reused) {
+        chosen.set(a.authorizationId, { challengeId: a.challengeId, method: reuse.method });
+        return settle(a, 'valid');
+      }
+    }
+    const msLeft = Date.parse(a.expiresAt) - Date.now();
+    const options: ChallengeChoice[] = [{ challengeId: a.challengeId, method: '3.2.2.4.7' }, ...(a.alternatives ?? [])];
+    const isReady = () => options.some((o) => readyChallenges.has(o.challengeId));
+    const ready = msLeft > 0 && (await condition(() => acmeCorroborationFailed || isReady(), msLeft));
+    // Another ACME authorization failed its corroboration: the order fails as a whole, this one is not checked.
+    if (acmeCorroborationFailed && !isReady()) return settle(a, 'invalid');
+    if (!ready) return settle(a, 'expired');
+    const pick = options.find((o) => readyChallenges.has(o.challengeId))!;
+    chosen.set(a.authorizationId, pick);
+    authz[a.fqdn] = 'processing';
+    if (step === 'awaiting-validation') setStep('validating', 'validating');
+    await storage.startChallengeCheck({ challengeId: pick.challengeId });
+    try {
+      const checked = await checkChallenge(a, pick);
+      if (checked.spec) dcvSpecs.set(pick.challengeId, checked.spec);
+      if (input.viaAcme && patched('issue3-mpic-caa')) {
+        // An ACME client removes its record (or stops its http-01 server) as soon as it sees the authorization
+        // valid, and solves the next one only then: so each ACME authorization is corroborated (step 3, BR 3.2.2.9)
+        // right after its own check, while the evidence is still published; the door presents it valid only once
+        // corroborated. A failure ends the whole order at once.
+        const c = await corroborate(input, [
+          { authorizationId: a.authorizationId, challengeId: pick.challengeId, fqdn: a.fqdn, method: pick.method as DcvMethodId, dcv: checked.spec },
+        ]);
+        acmeCorroborations.push(c);
+        if (!c.passed) acmeCorroborationFailed = true;
+      }
+      return settle(a, 'valid');
+    } catch (err) {
+      const failure = failureOf(err);
+      failedKinds.set(a.fqdn, failure.kind);
+      await storage.failChallenge({ challengeId: pick.challengeId, kind: failure.kind, detail: failure.message });
+      return settle(a, 'invalid');
+    }
+  }
+
+  function settle(a: AuthorizationToValidate, state: AuthorizationState): AuthorizationState {
+    authz[a.fqdn] = state;
+    return state;
+  }
+
+  /** The check of the challenge the applicant answered, by its method (BR 3.2.2.4.7, .18, .19, .12, .4). */
+  async function checkChallenge(a: AuthorizationToValidate, pick: ChallengeChoice): Promise<{ spec: DcvCheckSpec | null }> {
+    const challenge = { challengeId: pick.challengeId };
+    if (pick.method === '3.2.2.4.7') return dcv.checkDnsChange(challenge);
+    // The web-based methods go through the one careful HTTP fetcher (activities/validation/http-fetch.ts).
+    if (pick.method === '3.2.2.4.18' || pick.method === '3.2.2.4.19') return dcv.checkWebValidation(challenge);
+    if (pick.method === '3.2.2.4.12') return dcv.checkRegistrant(challenge);
+    if (pick.method === '3.2.2.4.4') {
+      // Constructed e-mail: send, then wait for the recipient's confirmation until the random value expires.
+      await emailValidation.sendConstructedEmails(challenge);
+      const confirmed = await condition(() => confirmedEmails.has(pick.challengeId), Math.max(1, Date.parse(a.expiresAt) - Date.now()));
+      if (!confirmed) throw workflowFailure('validationFailed', 'the e-mail was not confirmed before the random value expired (CP 3.2.2.4.4)');
+      return emailValidation.completeEmailValidation(challenge);
+    }
+    throw workflowFailure('invariantViolated', `no check is wired for DCV method ${pick.method}`);
+  }
+
+  /** Steps 2 and 3 failed: the order is invalid with the failure's kind; nothing was reserved or signed. */
+  async function failValidation(failure: StoredFailure): Promise<IssueCertificateResult> {
+    error = failure.detail;
+    setStep('failed', 'invalid');
+    await storage.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: failure });
+    return { orderId: input.orderId, status: 'invalid', serial: null };
+  }
+
+  /** OCSP pre-signing on the signing queue; a failure never fails the order (the ocsp-refresh schedule catches up). */
   async function presignOcsp(forSerial: string): Promise<void> {
     if (!patched('ocsp-presign')) return;
-    const ocsp = proxyActivities<OcspActivities>({
-      taskQueue: input.signingTaskQueue,
-      startToCloseTimeout: '1 minute',
-      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
-    });
+    const ocsp = proxyActivities<ReturnType<typeof createOcspActivities>>(ocspPresign(input.signingTaskQueue));
     try {
       await ocsp.signOcspResponses({ serials: [forSerial] });
     } catch (err) {
-      log.warn('OCSP pre-signing failed; the ocsp-refresh schedule will sign it', { serial: forSerial, error: failureMessage(err) });
+      log.warn('OCSP pre-signing failed; the ocsp-refresh schedule will sign it', { serial: forSerial, error: failureOf(err).message });
     }
   }
 
-  async function failOrder(err: unknown, presumedIssued: boolean): Promise<IssueCertificateResult> {
-    error = failureMessage(err);
-    setStep('failed', 'invalid');
-    if (presumedIssued && serial) {
-      // A precertificate exists: the presumed certificate must be revoked (BR 7.1.2.9 / issuance cycle step 11).
-      await storage.revokePresumedCertificate({ orderId: input.orderId, serial, detail: error });
-      // Issue #5: its OCSP response (pre-signed "good" at step 7) is re-signed as revoked at once.
-      await presignOcsp(serial);
-      // Issue #5: and the issuer's debounced CRL publisher is asked for a new CRL (CP 4.9.5; workflows/publishCrl.ts).
-      if (patched('crl-on-compensation')) {
-        const crl = proxyActivities<CrlPublicationActivities>({
-          startToCloseTimeout: '30 seconds',
-          retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-        });
-        await crl.requestCrlPublication({ issuerId: reservationIssuerId ?? 'dv', trigger: `compensation:${serial}` });
-      }
+  /**
+   * Compensation after step 7 (BR 7.1.2.9: a precertificate stands for its certificate): the presumed certificate is
+   * revoked, its OCSP response (pre-signed "good" at step 7) re-signed as revoked at once, and the issuer's debounced
+   * CRL publisher asked for a new CRL (CP 4.9.5; workflows/publishCrl.ts).
+   */
+  async function revokePresumedCertificate(presumed: string, detail: string): Promise<void> {
+    await storage.revokePresumedCertificate({ orderId: input.orderId, serial: presumed, detail });
+    await presignOcsp(presumed);
+    if (patched('crl-on-compensation')) {
+      await crl.requestCrlPublication({ issuerId: reservationIssuerId ?? 'dv', trigger: `compensation:${presumed}` });
     }
-    await storage.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: { type: failureKind(err), title: 'Issuance failed', detail: error } });
+  }
+
+  /** Steps 5–10 failed: the order is invalid with the kind of the failure; after step 7 it is compensated. */
+  async function failOrder(err: unknown, presumedIssued: boolean): Promise<IssueCertificateResult> {
+    const failure = storedFailureOf(err);
+    error = failure.detail;
+    setStep('failed', 'invalid');
+    if (presumedIssued && serial) await revokePresumedCertificate(serial, failure.detail);
+    await storage.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: failure });
     return { orderId: input.orderId, status: 'invalid', serial };
   }
-}
-
-/** The order error's type: the failure type of the refusing activity (LintFailed, CtPolicyNotMet, ...) or 'internal'. */
-function failureKind(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  return e instanceof ApplicationFailure && e.type ? e.type : 'internal';
-}
-
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  if (e instanceof ApplicationFailure) return e.message;
-  return e instanceof Error ? e.message : String(e);
 }

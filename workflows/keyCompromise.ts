@@ -10,11 +10,13 @@
  * Deadline: 24 hours after the report — a durable timer; past it the workflow flags itself overdue
  * (CaStatus=key-compromise-overdue) and keeps going. Progress: query `keyCompromiseProgress`.
  */
-import { ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createCrlPublicationActivities } from '../activities/crl';
 import type { createOcspActivities } from '../activities/ocsp';
 import type { createRevocationActivities } from '../activities/revocation';
+import { signingBatch, storageBatch } from './activity-options';
 import { searchAttributes } from './contracts';
+import { failureOf } from './failures';
 import { keyCompromiseProgressQuery, type KeyCompromiseInput, type KeyCompromiseProgress } from './revocation-contracts';
 
 type RevocationActivities = ReturnType<typeof createRevocationActivities>;
@@ -24,15 +26,9 @@ type OcspSigningActivities = ReturnType<typeof createOcspActivities>;
 const BATCH = 200;
 
 export async function keyCompromise(input: KeyCompromiseInput): Promise<KeyCompromiseProgress> {
-  const storage = proxyActivities<RevocationActivities & CrlPublicationActivities>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['KeyCompromiseProofInvalid', 'NotRevocable'] },
-  });
-  const ocsp = proxyActivities<OcspSigningActivities>({
-    taskQueue: input.signingTaskQueue,
-    startToCloseTimeout: '5 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
+  // A batch revokes up to BATCH certificates in the database, and signs as many OCSP responses in the HSM.
+  const storage = proxyActivities<RevocationActivities & CrlPublicationActivities>(storageBatch);
+  const ocsp = proxyActivities<OcspSigningActivities>(signingBatch(input.signingTaskQueue));
 
   let progress: KeyCompromiseProgress = {
     reportId: input.reportId,
@@ -52,7 +48,7 @@ export async function keyCompromise(input: KeyCompromiseInput): Promise<KeyCompr
   try {
     await storage.verifyKeyCompromiseProof({ reportId: input.reportId });
   } catch (err) {
-    update({ status: 'rejected', error: failureMessage(err) });
+    update({ status: 'rejected', error: failureOf(err).message });
     upsertSearchAttributes([{ key: searchAttributes.status, value: 'key-compromise-rejected' }]);
     return progress;
   }
@@ -88,7 +84,7 @@ export async function keyCompromise(input: KeyCompromiseInput): Promise<KeyCompr
   try {
     await work;
   } catch (err) {
-    update({ status: 'failed', error: failureMessage(err) });
+    update({ status: 'failed', error: failureOf(err).message });
     upsertSearchAttributes([{ key: searchAttributes.status, value: 'key-compromise-failed' }]);
     return progress;
   }
@@ -96,11 +92,4 @@ export async function keyCompromise(input: KeyCompromiseInput): Promise<KeyCompr
   update({ status: 'completed' });
   upsertSearchAttributes([{ key: searchAttributes.status, value: 'key-compromise-completed' }]);
   return progress;
-}
-
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  if (e instanceof ApplicationFailure) return e.message;
-  return e instanceof Error ? e.message : String(e);
 }

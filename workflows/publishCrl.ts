@@ -11,8 +11,10 @@
  * Each CRL is signed on the signing queue and stored by id (the DER never enters the workflow history), then fetched
  * back over http and verified; a verification that keeps failing is recorded for the operators.
  */
-import { ActivityFailure, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createCrlPublicationActivities, createCrlSigningActivities } from '../activities/crl';
+import { crlCheck, signingBatch, storage } from './activity-options';
+import { failureOf } from './failures';
 import { crlRequestedSignal, type PublishCrlInput, type PublishCrlResult, type PublishedCrl } from './revocation-contracts';
 
 type CrlSigningActivities = ReturnType<typeof createCrlSigningActivities>;
@@ -22,22 +24,11 @@ type CrlPublicationActivities = ReturnType<typeof createCrlPublicationActivities
 const MAX_CRLS_PER_RUN = 50;
 
 export async function publishCrl(input: PublishCrlInput): Promise<PublishCrlResult> {
-  const signing = proxyActivities<CrlSigningActivities>({
-    taskQueue: input.signingTaskQueue,
-    // A million entries take seconds; the HSM may be busy with issuance.
-    startToCloseTimeout: '5 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PolicyViolation'] },
-  });
-  const publication = proxyActivities<CrlPublicationActivities>({
-    startToCloseTimeout: '30 seconds',
-    // The check is retried for a while (the API may be restarting, a cache may lag), then recorded as failed.
-    scheduleToCloseTimeout: '3 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', nonRetryableErrorTypes: ['PolicyViolation'] },
-  });
-  const bookkeeping = proxyActivities<CrlPublicationActivities>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
+  // A million entries take seconds to sign; the HSM may be busy with issuance.
+  const signing = proxyActivities<CrlSigningActivities>(signingBatch(input.signingTaskQueue));
+  // The check is retried for a while, then recorded as failed (the CRL stays served).
+  const publication = proxyActivities<CrlPublicationActivities>(crlCheck);
+  const bookkeeping = proxyActivities<CrlPublicationActivities>(storage);
 
   let requests = 0;
   let firstAt = 0;
@@ -58,7 +49,7 @@ export async function publishCrl(input: PublishCrlInput): Promise<PublishCrlResu
       await publication.verifyPublishedCrl({ crlId: signed.crlId });
     } catch (err) {
       verified = false;
-      const error = failureMessage(err);
+      const error = failureOf(err).message;
       log.error('CRL published but not verified', { issuerId: input.issuerId, crlId: signed.crlId, error });
       await bookkeeping.recordCrlPublicationFailure({ crlId: signed.crlId, error });
     }
@@ -94,11 +85,4 @@ export async function publishCrl(input: PublishCrlInput): Promise<PublishCrlResu
     }
   }
   return { issuerId: input.issuerId, published };
-}
-
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  if (e instanceof ApplicationFailure) return e.message;
-  return e instanceof Error ? e.message : String(e);
 }

@@ -10,6 +10,7 @@
  */
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { createOcspActivities, createOcspStorageActivities } from '../activities/ocsp';
+import { signingBatch, storageBatch } from './activity-options';
 
 type OcspSigningActivities = ReturnType<typeof createOcspActivities>;
 type OcspStorageActivities = ReturnType<typeof createOcspStorageActivities>;
@@ -32,16 +33,9 @@ export interface RefreshOcspResult {
 
 export async function refreshOcsp(input: RefreshOcspInput): Promise<RefreshOcspResult> {
   // Proxies are made inside the workflow so that importing this module (for the ids above) has no side effect.
-  const storage = proxyActivities<OcspStorageActivities>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
-  const signing = proxyActivities<OcspSigningActivities>({
-    taskQueue: input.signingTaskQueue,
-    // A batch is batchSize HSM signatures (SoftHSM: ~700/s per session).
-    startToCloseTimeout: '5 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PolicyViolation'] },
-  });
+  const storage = proxyActivities<OcspStorageActivities>(storageBatch);
+  // A batch is batchSize HSM signatures (SoftHSM: ~700/s per session).
+  const signing = proxyActivities<OcspSigningActivities>(signingBatch(input.signingTaskQueue));
 
   const respondersRenewed: string[] = [];
   for (const issuerId of input.issuerIds) {

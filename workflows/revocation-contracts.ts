@@ -1,5 +1,5 @@
 /**
- * The contract of the revocation, key-compromise and CRL workflows (issue #5): ids from business keys, inputs,
+ * The contract of the revocation, key-compromise and CRL workflows (CP 4.9): ids from business keys, inputs,
  * signals and queries. Pure: imported by workflow code, the API, the admin CLI and the workers alike.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
@@ -85,8 +85,3 @@ export interface KeyCompromiseProgress {
 export const crlRequestedSignal = defineSignal<[{ trigger: string }]>('crlRequested');
 export const revocationProgressQuery = defineQuery<RevocationProgress>('revocationProgress');
 export const keyCompromiseProgressQuery = defineQuery<KeyCompromiseProgress>('keyCompromiseProgress');
-
-export const revocationFailureTypes = {
-  proofInvalid: 'KeyCompromiseProofInvalid',
-  notRevocable: 'NotRevocable',
-} as const;

@@ -9,11 +9,13 @@
  * The BR deadline (24 h / 5 days) is a durable timer: if it fires before both are done the workflow flags itself
  * (search attribute CaStatus=revocation-overdue, query `revocationProgress`) for the operators, and keeps going.
  */
-import { ApplicationFailure, ActivityFailure, condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createCrlPublicationActivities } from '../activities/crl';
 import type { createOcspActivities } from '../activities/ocsp';
 import type { createRevocationActivities } from '../activities/revocation';
+import { signing, storage as storageOptions } from './activity-options';
 import { searchAttributes } from './contracts';
+import { failureOf } from './failures';
 import {
   revocationProgressQuery,
   type RevocationProgress,
@@ -26,15 +28,8 @@ type CrlPublicationActivities = ReturnType<typeof createCrlPublicationActivities
 type OcspSigningActivities = ReturnType<typeof createOcspActivities>;
 
 export async function revokeCertificate(input: RevokeCertificateInput): Promise<RevokeCertificateResult> {
-  const storage = proxyActivities<RevocationActivities & CrlPublicationActivities>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['NotRevocable'] },
-  });
-  const ocsp = proxyActivities<OcspSigningActivities>({
-    taskQueue: input.signingTaskQueue,
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
+  const storage = proxyActivities<RevocationActivities & CrlPublicationActivities>(storageOptions);
+  const ocsp = proxyActivities<OcspSigningActivities>(signing(input.signingTaskQueue));
 
   let progress: RevocationProgress = {
     serial: input.serial,
@@ -85,7 +80,7 @@ export async function revokeCertificate(input: RevokeCertificateInput): Promise<
   try {
     await work;
   } catch (err) {
-    const error = failureMessage(err);
+    const error = failureOf(err).message;
     update({ step: 'failed', error });
     upsertSearchAttributes([{ key: searchAttributes.status, value: 'revocation-failed' }]);
     return { serial: input.serial, status: 'failed', overdue: progress.overdue };
@@ -93,11 +88,4 @@ export async function revokeCertificate(input: RevokeCertificateInput): Promise<
   update({ step: 'done' });
   upsertSearchAttributes([{ key: searchAttributes.status, value: 'revoked' }]);
   return { serial: input.serial, status: 'revoked', overdue: progress.overdue };
-}
-
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  if (e instanceof ApplicationFailure) return e.message;
-  return e instanceof Error ? e.message : String(e);
 }

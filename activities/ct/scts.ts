@@ -3,15 +3,14 @@
  * again against the configured log key and the precertificate, and the CT policy evaluated again — by whoever is
  * about to embed them (the lint of the final certificate, and the signing worker before it signs).
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { listScts } from '../../db/repositories/ct-lint';
 import { getIssuer } from '../../db/repositories/issuers';
 import { ctRequirement, evaluateCtPolicy, lifetimeDays } from '../../domain/ct-policy';
+import { CaError } from '../../domain/errors';
 import { policyAt } from '../../domain/policy';
 import { parseCertificate, tbsWithoutCtExtensions } from '../../pki/certificate';
 import { decodeSct, sctListExtensionValue, verifyPrecertSct } from '../../pki/sct';
-import { failureTypes } from '../../workflows/contracts';
 import { loadCtLogList } from './log-list';
 
 export function spkiOfCertificate(der: Uint8Array): Uint8Array {
@@ -29,25 +28,25 @@ export async function verifiedSctListExtension(
   const rows = await listScts(db, p.serial, p.logIds);
   const missing = p.logIds.filter((id) => !rows.some((r) => r.logId === id));
   if (missing.length > 0) {
-    throw ApplicationFailure.nonRetryable(`no stored SCT for ${p.serial} from ${missing.join(', ')}`, failureTypes.ctPolicyNotMet);
+    throw new CaError('ctPolicyNotMet', `no stored SCT for ${p.serial} from ${missing.join(', ')}`);
   }
   const issuer = await getIssuer(db, p.issuerId);
-  if (!issuer?.certDer) throw ApplicationFailure.nonRetryable(`issuing CA ${p.issuerId} has no certificate`, failureTypes.policyViolation);
+  if (!issuer?.certDer) throw new CaError('invariantViolated', `issuing CA ${p.issuerId} has no certificate`);
   const issuerSpkiDer = spkiOfCertificate(issuer.certDer);
   const tbsDer = tbsWithoutCtExtensions(p.precertDer);
   const logs = loadCtLogList(p.logListFile);
   const scts = rows.map((r) => {
     const log = logs.find((l) => l.id === r.logId);
-    if (!log) throw ApplicationFailure.nonRetryable(`CT log ${r.logId} is no longer in the log list`, failureTypes.ctPolicyNotMet);
+    if (!log) throw new CaError('ctPolicyNotMet', `CT log ${r.logId} is no longer in the log list`);
     const sct = decodeSct(r.sct);
     const check = verifyPrecertSct(sct, { logSpkiDer: log.spkiDer, issuerSpkiDer, tbsDer });
-    if (!check.ok) throw ApplicationFailure.nonRetryable(`SCT of ${r.logId} for ${p.serial}: ${check.reason}`, failureTypes.ctSctInvalid);
+    if (!check.ok) throw new CaError('ctSctInvalid', `SCT of ${r.logId} for ${p.serial}: ${check.reason}`, { rule: 'RFC 6962 §3.2' });
     return { sct, log };
   });
   const req = ctRequirement(policyAt(p.now), lifetimeDays(p.notBefore, p.notAfter));
   const evaluation = evaluateCtPolicy(req, scts.map(({ log }) => ({ logId: log.id, operator: log.operator, api: log.api })));
   if (!evaluation.met) {
-    throw ApplicationFailure.nonRetryable(`the SCTs of ${p.serial} do not meet the CT policy: ${evaluation.missing}`, failureTypes.ctPolicyNotMet);
+    throw new CaError('ctPolicyNotMet', `the SCTs of ${p.serial} do not meet the CT policy: ${evaluation.missing}`);
   }
   return sctListExtensionValue(scts.map(({ sct }) => sct));
 }

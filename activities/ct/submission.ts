@@ -8,18 +8,17 @@
  * precert_entry (RFC 6962 3.2) verified with the configured key, and a timestamp inside the submission window
  * (RFC 6962 3.2: the log's current time; a timestamp from the future or from before we asked is refused).
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { CaConfig } from '../../config';
 import type { Db } from '../../db/client';
 import { getCertificateBySerial } from '../../db/repositories/certificates';
 import { appendAudit } from '../../db/repositories/audit';
 import { listScts, storeSct } from '../../db/repositories/ct-lint';
 import { getIssuer } from '../../db/repositories/issuers';
-import { ctRequirement, lifetimeDays, type CtLogApi, type CtRequirement } from '../../domain/ct-policy';
+import { ctRequirement, lifetimeDays, type CtPlan } from '../../domain/ct-policy';
+import { CaError } from '../../domain/errors';
 import { policyAt } from '../../domain/policy';
 import { tbsWithoutCtExtensions } from '../../pki/certificate';
 import { encodeSct, verifyPrecertSct } from '../../pki/sct';
-import { failureTypes } from '../../workflows/contracts';
 import { addPreChain, CtLogHttpError } from './client';
 import { loadCtLogList, submittable } from './log-list';
 import { spkiOfCertificate } from './scts';
@@ -29,14 +28,6 @@ export interface CtDeps {
   readonly config: Pick<CaConfig, 'ct'>;
   readonly clock?: () => Date;
   readonly fetchImpl?: typeof fetch;
-}
-
-export interface CtPlan {
-  readonly enabled: boolean;
-  readonly logs: ReadonlyArray<{ id: string; operator: string; api: CtLogApi }>;
-  readonly requirement: CtRequirement | null;
-  readonly deadlineSeconds: number;
-  readonly attemptTimeoutSeconds: number;
 }
 
 /** Tolerated clock difference between a log and this CA when checking an SCT timestamp. */
@@ -49,7 +40,7 @@ export function createCtActivities({ db, config, clock = () => new Date(), fetch
       const base = { deadlineSeconds: config.ct.deadlineSeconds, attemptTimeoutSeconds: config.ct.attemptTimeoutSeconds };
       if (!config.ct.submission) return { enabled: false, logs: [], requirement: null, ...base };
       const cert = await getCertificateBySerial(db, serial);
-      if (!cert) throw ApplicationFailure.nonRetryable(`certificate ${serial} not found`, failureTypes.policyViolation);
+      if (!cert) throw new CaError('invariantViolated', `certificate ${serial} not found`);
       const logs = submittable(loadCtLogList(config.ct.logListFile));
       return {
         enabled: true,
@@ -68,11 +59,11 @@ export function createCtActivities({ db, config, clock = () => new Date(), fetch
       const stored = await listScts(db, serial, [logId]);
       if (stored[0]) return { logId, timestamp: stored[0].sctTimestamp.getTime() };
       const log = loadCtLogList(config.ct.logListFile).find((l) => l.id === logId);
-      if (!log) throw ApplicationFailure.nonRetryable(`CT log ${logId} is not in the log list`, failureTypes.ctLogRejected);
+      if (!log) throw new CaError('ctLogRejected', `CT log ${logId} is not in the log list`);
       const cert = await getCertificateBySerial(db, serial);
-      if (!cert?.precertDer) throw ApplicationFailure.nonRetryable(`no precertificate stored for ${serial}`, failureTypes.policyViolation);
+      if (!cert?.precertDer) throw new CaError('invariantViolated', `no precertificate stored for ${serial}`);
       const issuer = await getIssuer(db, cert.issuerId);
-      if (!issuer?.certDer) throw ApplicationFailure.nonRetryable(`issuing CA ${cert.issuerId} has no certificate`, failureTypes.policyViolation);
+      if (!issuer?.certDer) throw new CaError('invariantViolated', `issuing CA ${cert.issuerId} has no certificate`);
       const parent = issuer.parentId ? await getIssuer(db, issuer.parentId) : null;
       // The chain up to the root: the log must be able to build a path to one of its accepted roots (RFC 6962 4.1).
       const chain = [cert.precertDer, issuer.certDer, ...(parent?.certDer ? [parent.certDer] : [])];
@@ -83,7 +74,7 @@ export function createCtActivities({ db, config, clock = () => new Date(), fetch
         sct = await addPreChain(log.url, chain, { timeoutMs: config.ct.attemptTimeoutSeconds * 1000, ...(fetchImpl ? { fetchImpl } : {}) });
       } catch (e) {
         if (e instanceof CtLogHttpError && e.permanent) {
-          throw ApplicationFailure.nonRetryable(`CT log ${logId} refused the precertificate: ${e.message}`, failureTypes.ctLogRejected);
+          throw new CaError('ctLogRejected', `CT log ${logId} refused the precertificate: ${e.message}`);
         }
         throw new Error(`CT log ${logId}: ${(e as Error).message}`);
       }
@@ -107,7 +98,7 @@ export function createCtActivities({ db, config, clock = () => new Date(), fetch
           serial,
           data: { logId, operator: log.operator, reason: problem },
         }));
-        throw ApplicationFailure.nonRetryable(`CT log ${logId}: ${problem}`, failureTypes.ctSctInvalid);
+        throw new CaError('ctSctInvalid', `CT log ${logId}: ${problem}`, { rule: 'RFC 6962 §3.2' });
       }
       await storeSct(db, {
         serial,

@@ -1,5 +1,5 @@
 /**
- * What a DCV check expects to find when the challenge came through ACME (issue #6). The ACME server fixes the key
+ * What a DCV check expects to find when the challenge came through ACME (RFC 8555 §8). The ACME server fixes the key
  * authorization on the challenge when the client answers it (challenges.key_authorization, RFC 8555 §8.1:
  * token || '.' || base64url(JWK thumbprint of the account key)); the non-ACME API's challenges have none, and then
  * the bare random value is expected (CP 3.2.2.4.7 / .18).

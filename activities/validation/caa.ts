@@ -10,43 +10,18 @@
  * permission). `lookupFailurePermits` encodes the rule; the facts passed to it here make it refuse — see
  * docs/VALIDATION.md.
  */
-import { evaluateCaa, lookupFailurePermits, relevantRrsetSearchOrder, type CaaDecision, type CaaRecord } from '../../domain/caa';
+import {
+  evaluateCaa,
+  lookupFailurePermits,
+  relevantRrsetSearchOrder,
+  type CaaCheckResult,
+  type CaaCheckSpec,
+  type CaaDecision,
+  type CaaLookupEvidence,
+  type CaaRecord,
+} from '../../domain/caa';
 import type { Policy } from '../../domain/policy';
 import { isDnsTransportError, lookupFollowingCnames, type DnsResolverAddress } from './dns-client';
-
-export interface CaaCheckSpec {
-  readonly fqdn: string;
-  readonly wildcard: boolean;
-  readonly accountUri: string | null;
-  /** RFC 8657 label of the method that validated the name (`dns-01`, `ca-tbr-18`, ...). */
-  readonly validationMethod: string;
-}
-
-export interface CaaLookupEvidence {
-  readonly name: string;
-  readonly rcode: string | null;
-  readonly ad: boolean;
-  readonly chain: readonly string[];
-  readonly records: readonly CaaRecord[];
-  readonly error?: string;
-  readonly raw: unknown;
-}
-
-export interface CaaCheckResult {
-  readonly permitted: boolean;
-  readonly reason: string;
-  readonly rule: string;
-  /** Where the relevant RRset was found (null: nowhere — no CAA restriction). */
-  readonly relevantDomain: string | null;
-  readonly records: readonly CaaRecord[];
-  /** Smallest TTL of the relevant RRset (0 when empty): the check stays good for max(TTL, 8 h). */
-  readonly ttl: number;
-  /** Every response had the AD bit (the resolver validated the answers with DNSSEC). */
-  readonly dnssecValidated: boolean;
-  readonly iodef: readonly string[];
-  readonly lookups: readonly CaaLookupEvidence[];
-  readonly checkedAt: string;
-}
 
 export interface CaaCheckOptions {
   readonly issuerDomain: string;

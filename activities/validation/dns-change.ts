@@ -1,19 +1,19 @@
 /**
  * BR 3.2.2.4.7 / CP 3.2.2.4.7 — DNS change: the random value must appear in a TXT record at
- * `_acme-challenge.<FQDN>` (the `*` label of a wildcard replaced). Each attempt stores its evidence (BR 5.4.1):
- * the FQDN, the authorization domain name, the method, the resolver, the raw answers and the result.
- * A missing record throws a retryable failure: the workflow's retry policy gives the backoff.
- * Issue #3: Authorization Domain Names by label pruning, the spec handed to the remote perspectives (step 3).
+ * `_acme-challenge.<ADN>` (the `*` label of a wildcard replaced), where the Authorization Domain Name is the FQDN or
+ * a parent obtained by label pruning (BR 1.6.1). Each attempt stores its evidence (BR 5.4.1): the FQDN, the
+ * authorization domain name, the method, the resolver, the raw answers and the result. A miss throws a retryable
+ * kind — `dcvRecordNotFound` when every name answered without the value, `dnsLookupFailed` when a lookup failed
+ * (SERVFAIL, also a validating resolver's answer to a bogus DNSSEC chain; a timeout) — and the workflow's retry
+ * policy gives the backoff. The spec it returns is what the remote perspectives must see (step 3, BR 3.2.2.9).
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { recordChallengeResult } from '../../db/repositories/challenges';
 import { getChallengeForCheck, recordEvidence, validatedAdn } from '../../db/repositories/validation';
-import { dnsChangeCandidateNames, txtRecordMatches } from '../../domain/dcv';
+import { dcvEvidenceLabel, dnsChangeCandidateNames, txtRecordMatches, type DcvCheckSpec } from '../../domain/dcv';
+import { CaError } from '../../domain/errors';
 import { registeredDomain } from '../../domain/public-suffix';
 import { expectedTxtValue } from './acme-key-authorization';
-import type { DcvCheckSpec } from '../perspective';
-import { failureTypes } from '../../workflows/contracts';
 import { lookupTxt } from './dns-client';
 
 export interface DnsValidationDeps {
@@ -25,7 +25,7 @@ export interface DnsValidationDeps {
   readonly clock: () => Date;
 }
 
-export const dnsChangeMethod = '3.2.2.4.7';
+export const dnsChangeMethod = '3.2.2.4.7' as const;
 
 export interface DnsChangeResult {
   readonly recordName: string;
@@ -42,14 +42,14 @@ export function createDnsValidationActivities({ db, resolver, perspective, regio
      */
     async checkDnsChange({ challengeId }: { challengeId: string }): Promise<DnsChangeResult> {
       const ch = await getChallengeForCheck(db, challengeId);
-      if (!ch) throw ApplicationFailure.nonRetryable(`challenge ${challengeId} not found`, failureTypes.policyViolation);
+      if (!ch) throw new CaError('invariantViolated', `challenge ${challengeId} not found`);
       const candidates = dnsChangeCandidateNames(ch.fqdn, registeredDomain(ch.fqdn));
       const specFor = (c: { recordName: string; adn: string }): DcvCheckSpec => ({
         method: '3.2.2.4.7',
         fqdn: ch.fqdn,
         authorizationDomainName: c.adn,
         recordName: c.recordName,
-        // Issue #6: an ACME dns-01 challenge expects the key-authorization digest (RFC 8555 §8.4), not the bare token.
+        // An ACME dns-01 challenge expects the key-authorization digest (RFC 8555 §8.4), not the bare token.
         token: expectedTxtValue(ch),
       });
       if (ch.status === 'valid') {
@@ -59,10 +59,12 @@ export function createDnsValidationActivities({ db, resolver, perspective, regio
       }
       if (ch.expiresAt.getTime() <= clock().getTime()) {
         // CP 3.2.2.4: a random value is valid for 25 days, never longer.
-        throw ApplicationFailure.nonRetryable('the random value has expired (CP 3.2.2.4: 25 days)', failureTypes.policyViolation);
+        throw new CaError('orderExpired', 'the random value has expired (CP 3.2.2.4: 25 days)', { rule: 'CP 3.2.2.4' });
       }
       const resolverName = `${resolver.host}:${resolver.port}`;
       const misses = [];
+      // A name whose lookup failed may hold the value: then the check could not see, rather than did not find.
+      let lookupFailed = false;
       for (const c of candidates) {
         const query = `${c.recordName} IN TXT`;
         let found = false;
@@ -72,17 +74,19 @@ export function createDnsValidationActivities({ db, resolver, perspective, regio
           const answer = await lookupTxt(resolver, c.recordName, { dnssecOk: true });
           raw = answer.responses.map((r) => r.raw);
           found = answer.rcode === 'NOERROR' && txtRecordMatches(answer.values, expectedTxtValue(ch));
+          if (answer.rcode !== 'NOERROR' && answer.rcode !== 'NXDOMAIN') lookupFailed = true;
           detail = found
             ? `random value found at ${c.recordName}${answer.chain.length > 1 ? ` (via CNAME ${answer.chain.join(' -> ')})` : ''}`
             : `${answer.rcode}: ${answer.values.length} TXT value(s) at ${c.recordName}, none matches the random value`;
         } catch (err) {
+          lookupFailed = true;
           raw = { error: String(err) };
           detail = `lookup of ${c.recordName} failed: ${(err as Error).message}`;
         }
         const evidence = {
           fqdn: ch.fqdn,
           authorizationDomainName: c.adn,
-          method: `${dnsChangeMethod} (dns-01)`,
+          method: dcvEvidenceLabel(dnsChangeMethod),
           perspective,
           resolver: resolverName,
           query,
@@ -103,7 +107,10 @@ export function createDnsValidationActivities({ db, resolver, perspective, regio
         misses.push({ ...evidence, region });
       }
       await recordEvidence(db, challengeId, misses);
-      throw ApplicationFailure.retryable(misses.map((m) => m.detail).join('; '), failureTypes.dcvRecordNotFound);
+      throw new CaError(lookupFailed ? 'dnsLookupFailed' : 'dcvRecordNotFound', misses.map((m) => m.detail).join('; '), {
+        rule: 'BR 3.2.2.4.7',
+        identifier: ch.fqdn,
+      });
     },
   };
 }

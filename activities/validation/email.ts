@@ -8,13 +8,13 @@
  * Not corroborated by the remote perspectives: BR 3.2.2.9 corroborates what a network perspective can observe
  * (DNS, HTTP); for this method the workflow corroborates CAA only.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import type { Db } from '../../db/client';
 import { recordChallengeResult } from '../../db/repositories/challenges';
 import { emailValidationsOf, markEmailSent } from '../../db/repositories/email-validations';
 import { getChallengeForCheck } from '../../db/repositories/validation';
-import { failureTypes } from '../../workflows/contracts';
+import { dcvEvidenceLabel } from '../../domain/dcv';
+import { CaError } from '../../domain/errors';
 
 export interface EmailValidationDeps {
   readonly db: Db;
@@ -33,9 +33,10 @@ export function createEmailValidationActivities({ db, smtpUrl, from, publicBaseU
   return {
     /** Sends every requested e-mail of the challenge not sent yet (idempotent: a sent row is never sent again). */
     async sendConstructedEmails({ challengeId }: { challengeId: string }): Promise<{ sent: number }> {
-      if (!transport) throw ApplicationFailure.nonRetryable('no SMTP relay is configured (CA_SMTP_URL)', failureTypes.policyViolation);
+      // Without a relay this deployment cannot perform the method: the validation fails rather than waits.
+      if (!transport) throw new CaError('validationFailed', 'no SMTP relay is configured (CA_SMTP_URL)', { rule: 'CP 3.2.2.4.4' });
       const ch = await getChallengeForCheck(db, challengeId);
-      if (!ch) throw ApplicationFailure.nonRetryable(`challenge ${challengeId} not found`, failureTypes.policyViolation);
+      if (!ch) throw new CaError('invariantViolated', `challenge ${challengeId} not found`);
       let sent = 0;
       for (const ev of await emailValidationsOf(db, challengeId)) {
         if (ev.status !== 'requested') continue;
@@ -64,9 +65,10 @@ export function createEmailValidationActivities({ db, smtpUrl, from, publicBaseU
     /** The confirmation arrived (workflow signal): the challenge is valid, with the e-mail as evidence. */
     async completeEmailValidation({ challengeId }: { challengeId: string }): Promise<{ spec: null; address: string }> {
       const ch = await getChallengeForCheck(db, challengeId);
-      if (!ch) throw ApplicationFailure.nonRetryable(`challenge ${challengeId} not found`, failureTypes.policyViolation);
+      if (!ch) throw new CaError('invariantViolated', `challenge ${challengeId} not found`);
       const confirmed = (await emailValidationsOf(db, challengeId)).find((e) => e.status === 'confirmed');
-      if (!confirmed) throw ApplicationFailure.nonRetryable('no confirmed e-mail for this challenge', failureTypes.policyViolation);
+      // The workflow asks only after the confirmation signal, which the API sends once the row is confirmed.
+      if (!confirmed) throw new CaError('invariantViolated', 'no confirmed e-mail for this challenge');
       const domain = confirmed.address.slice(confirmed.address.indexOf('@') + 1);
       await recordChallengeResult(db, {
         challengeId,
@@ -75,7 +77,7 @@ export function createEmailValidationActivities({ db, smtpUrl, from, publicBaseU
           {
             fqdn: ch.fqdn,
             authorizationDomainName: domain,
-            method: '3.2.2.4.4 (ca-tbr-4)',
+            method: dcvEvidenceLabel('3.2.2.4.4'),
             perspective: 'primary',
             resolver: null,
             query: `mail to ${confirmed.address}`,

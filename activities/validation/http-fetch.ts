@@ -18,6 +18,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { FailureKind } from '../../domain/errors';
 import { isDnsTransportError, lookupFollowingCnames, type DnsResolverAddress } from './dns-client';
 
 export const AUTHORIZED_PORTS: Readonly<Record<'http:' | 'https:', number>> = { 'http:': 80, 'https:': 443 };
@@ -43,9 +44,24 @@ export interface HttpHopEvidence {
   readonly error?: string;
 }
 
+/**
+ * Why a fetch failed, classified where it is known: the server could not be reached or refused by the rules
+ * (connection refused, timeout, TLS, a non-public address, a redirect the BR do not allow), its name did not resolve,
+ * or it answered without the content (a non-2xx status, an oversized body). The web checks store it as the
+ * challenge's failure kind.
+ */
+export type HttpFetchFailureKind = Extract<FailureKind, 'connectionFailed' | 'dnsLookupFailed' | 'dcvRecordNotFound'>;
+
 export type HttpFetchResult =
   | { readonly ok: true; readonly body: string; readonly finalUrl: string; readonly evidence: readonly HttpHopEvidence[] }
-  | { readonly ok: false; readonly error: string; readonly rule: string; readonly finalUrl: string; readonly evidence: readonly HttpHopEvidence[] };
+  | {
+      readonly ok: false;
+      readonly kind: HttpFetchFailureKind;
+      readonly error: string;
+      readonly rule: string;
+      readonly finalUrl: string;
+      readonly evidence: readonly HttpHopEvidence[];
+    };
 
 // Special-purpose ranges (IANA IPv4/IPv6 Special-Purpose Address Registries, RFC 6890): never validation targets.
 const nonPublic = new net.BlockList();
@@ -176,13 +192,14 @@ export async function fetchValidationResource(
 ): Promise<HttpFetchResult> {
   const evidence: HttpHopEvidence[] = [];
   let current = rawUrl;
-  const fail = (error: string, rule: string): HttpFetchResult => ({ ok: false, error, rule, finalUrl: current, evidence });
+  const fail = (kind: HttpFetchFailureKind, error: string): HttpFetchResult => ({ ok: false, kind, error, rule: 'BR 3.2.2.4.18', finalUrl: current, evidence });
   for (let hop = 0; ; hop++) {
     const checked = checkValidationUrl(current);
-    if (!checked.ok) return fail(checked.reason, 'BR 3.2.2.4.18');
+    // The first URL is built by the CA, so a URL the rules refuse came from a redirect.
+    if (!checked.ok) return fail('connectionFailed', checked.reason);
     const url = checked.url;
     if (policy.mustNotContain && url.href.includes(policy.mustNotContain)) {
-      return fail('the random value would appear in the request', 'BR 3.2.2.4.18');
+      return fail('connectionFailed', 'the random value would appear in the request');
     }
     let addresses: string[];
     let dns: unknown;
@@ -191,18 +208,18 @@ export async function fetchValidationResource(
     } catch (err) {
       if (!isDnsTransportError(err)) throw err;
       evidence.push({ url: url.href, address: null, status: null, error: err.message });
-      return fail(`DNS lookup of ${url.hostname} failed: ${err.message}`, 'BR 3.2.2.4.18');
+      return fail('dnsLookupFailed', `DNS lookup of ${url.hostname} failed: ${err.message}`);
     }
     if (addresses.length === 0) {
       evidence.push({ url: url.href, address: null, status: null, dns, error: 'no A/AAAA records' });
-      return fail(`${url.hostname} has no address records`, 'BR 3.2.2.4.18');
+      return fail('dnsLookupFailed', `${url.hostname} has no address records`);
     }
     // Every address the name has must be acceptable: a name mixing a public and a private address is refused,
     // since a client would be steered to either.
     const refused = addresses.find((a) => !addressAllowed(a, policy));
     if (refused) {
       evidence.push({ url: url.href, address: refused, status: null, dns, error: 'not a public unicast address' });
-      return fail(`${url.hostname} resolves to ${refused}, which is not a public unicast address`, 'BR 3.2.2.4.18');
+      return fail('connectionFailed', `${url.hostname} resolves to ${refused}, which is not a public unicast address`);
     }
     const address = addresses[0]!;
     let res: Awaited<ReturnType<typeof requestOnce>>;
@@ -210,22 +227,22 @@ export async function fetchValidationResource(
       res = await requestOnce(url, address, policy);
     } catch (err) {
       evidence.push({ url: url.href, address, status: null, dns, error: (err as Error).message });
-      return fail(`GET ${url.href} failed: ${(err as Error).message}`, 'BR 3.2.2.4.18');
+      return fail('connectionFailed', `GET ${url.href} failed: ${(err as Error).message}`);
     }
     if (res.status >= 300 && res.status < 400) {
       evidence.push({ url: url.href, address, status: res.status, location: res.location, dns });
-      if (!ALLOWED_REDIRECT_STATUSES.includes(res.status)) return fail(`redirect status ${res.status} is not 301, 302, 307 or 308`, 'BR 3.2.2.4.18');
-      if (!res.location) return fail(`redirect ${res.status} without a Location`, 'BR 3.2.2.4.18');
-      if (hop + 1 > MAX_REDIRECTS) return fail(`more than ${MAX_REDIRECTS} redirects`, 'BR 3.2.2.4.18');
+      if (!ALLOWED_REDIRECT_STATUSES.includes(res.status)) return fail('connectionFailed', `redirect status ${res.status} is not 301, 302, 307 or 308`);
+      if (!res.location) return fail('connectionFailed', `redirect ${res.status} without a Location`);
+      if (hop + 1 > MAX_REDIRECTS) return fail('connectionFailed', `more than ${MAX_REDIRECTS} redirects`);
       current = new URL(res.location, url).href;
       continue;
     }
     if (res.tooLarge) {
       evidence.push({ url: url.href, address, status: res.status, dns, error: 'response too large' });
-      return fail(`the response of ${url.href} exceeds ${policy.maxBytes ?? 16 * 1024} bytes`, 'BR 3.2.2.4.18');
+      return fail('dcvRecordNotFound', `the response of ${url.href} exceeds ${policy.maxBytes ?? 16 * 1024} bytes`);
     }
     evidence.push({ url: url.href, address, status: res.status, bytes: res.body?.length ?? 0, dns });
-    if (res.status < 200 || res.status > 299) return fail(`HTTP status ${res.status} (a 2xx status is required)`, 'BR 3.2.2.4.18');
+    if (res.status < 200 || res.status > 299) return fail('dcvRecordNotFound', `HTTP status ${res.status} (a 2xx status is required)`);
     return { ok: true, body: res.body?.toString('utf8') ?? '', finalUrl: url.href, evidence };
   }
 }

@@ -7,14 +7,14 @@
  *
  * Not corroborated by remote perspectives (BR 3.2.2.9 covers network-observable methods); CAA still is.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { recordChallengeResult } from '../../db/repositories/challenges';
 import { getChallengeForCheck, recordEvidence } from '../../db/repositories/validation';
 import { accounts, orders } from '../../db/schema';
+import { dcvEvidenceLabel } from '../../domain/dcv';
+import { CaError } from '../../domain/errors';
 import { caIsRegistrarFor, registeredDomain } from '../../domain/public-suffix';
-import { failureTypes } from '../../workflows/contracts';
 
 /** BR 3.2.2.4.12 / 3.2.2.4: data about the domain's registry taken from a cache may be at most 48 hours old. */
 export const RDAP_BOOTSTRAP_MAX_AGE_MS = 48 * 3600 * 1000;
@@ -53,7 +53,7 @@ export function createRdapActivities({ db, bootstrapUrl, registrarDomains, clock
     const now = clock().getTime();
     if (!cache || now - cache.fetchedAt > RDAP_BOOTSTRAP_MAX_AGE_MS) {
       const res = await fetchImpl(bootstrapUrl, { signal: AbortSignal.timeout(10_000) });
-      if (!res.ok) throw ApplicationFailure.retryable(`IANA RDAP bootstrap ${bootstrapUrl}: HTTP ${res.status}`, failureTypes.dcvLookupFailed);
+      if (!res.ok) throw new CaError('connectionFailed', `IANA RDAP bootstrap ${bootstrapUrl}: HTTP ${res.status}`, { rule: 'BR 3.2.2.4.12' });
       cache = { fetchedAt: now, data: (await res.json()) as Bootstrap };
     }
     return cache;
@@ -62,10 +62,10 @@ export function createRdapActivities({ db, bootstrapUrl, registrarDomains, clock
   return {
     async checkRegistrant({ challengeId }: { challengeId: string }): Promise<{ spec: null; registrant: string }> {
       const ch = await getChallengeForCheck(db, challengeId);
-      if (!ch) throw ApplicationFailure.nonRetryable(`challenge ${challengeId} not found`, failureTypes.policyViolation);
+      if (!ch) throw new CaError('invariantViolated', `challenge ${challengeId} not found`);
       const domain = registeredDomain(ch.fqdn);
       if (!domain || !caIsRegistrarFor(ch.fqdn, registrarDomains)) {
-        throw ApplicationFailure.nonRetryable(`${ch.fqdn}: this CA is not the registrar of its domain (CP 3.2.2.4.12)`, failureTypes.policyViolation);
+        throw new CaError('validationFailed', `${ch.fqdn}: this CA is not the registrar of its domain (CP 3.2.2.4.12)`, { rule: 'CP 3.2.2.4.12', identifier: ch.fqdn });
       }
       const [owner] = await db
         .select({ name: accounts.name })
@@ -79,7 +79,7 @@ export function createRdapActivities({ db, bootstrapUrl, registrarDomains, clock
         .filter(([entries]) => entries.some((e) => domain === e || domain.endsWith(`.${e}`)))
         .sort((a, b) => Math.max(...b[0].map((e) => e.length)) - Math.max(...a[0].map((e) => e.length)))[0];
       const base = service?.[1].find((u) => u.startsWith('https://')) ?? service?.[1][0];
-      if (!base) throw ApplicationFailure.nonRetryable(`no RDAP service for .${tld} in the IANA bootstrap`, failureTypes.policyViolation);
+      if (!base) throw new CaError('validationFailed', `no RDAP service for .${tld} in the IANA bootstrap`, { rule: 'BR 3.2.2.4.12', identifier: ch.fqdn });
       const url = `${base.replace(/\/?$/, '/')}domain/${domain}`;
       const res = await fetchImpl(url, { headers: { accept: 'application/rdap+json' }, signal: AbortSignal.timeout(10_000) });
       const body = res.ok ? ((await res.json()) as unknown) : null;
@@ -89,7 +89,7 @@ export function createRdapActivities({ db, bootstrapUrl, registrarDomains, clock
       const evidence = {
         fqdn: ch.fqdn,
         authorizationDomainName: domain,
-        method: '3.2.2.4.12 (ca-tbr-12)',
+        method: dcvEvidenceLabel('3.2.2.4.12'),
         perspective: 'primary',
         resolver: null,
         query: `RDAP ${url}`,
@@ -104,8 +104,9 @@ export function createRdapActivities({ db, bootstrapUrl, registrarDomains, clock
       if (!matched) {
         await recordEvidence(db, challengeId, [evidence]);
         // A registrant mismatch is an answer, not a transient failure: retrying would not change it.
-        if (res.ok) throw ApplicationFailure.nonRetryable(evidence.detail, failureTypes.policyViolation);
-        throw ApplicationFailure.retryable(evidence.detail, failureTypes.dcvLookupFailed);
+        if (res.ok) throw new CaError('validationFailed', evidence.detail, { rule: 'CP 3.2.2.4.12', identifier: ch.fqdn });
+        // The RDAP service did not answer: retried within the DCV window like any unreachable validation server.
+        throw new CaError('connectionFailed', evidence.detail, { rule: 'BR 3.2.2.4.12', identifier: ch.fqdn });
       }
       await recordChallengeResult(db, { challengeId, status: 'valid', evidence: [evidence], actor: 'perspective:primary', now: clock() });
       return { spec: null, registrant: matched };

@@ -1,7 +1,8 @@
 /**
  * BR 3.2.2.4.18 (agreed-upon change to website v2) and 3.2.2.4.19 (ACME http-01, RFC 8555 §8.3), primary
  * perspective: fetch the file with the careful fetcher (http-fetch.ts) and compare. Every attempt is evidence
- * (BR 5.4.1); a miss throws a retryable failure so the workflow's backoff applies, as for the DNS change.
+ * (BR 5.4.1); a miss throws a retryable kind (`dcvRecordNotFound` for missing or wrong content, `connectionFailed` or
+ * `dnsLookupFailed` as the fetcher classified it) so the workflow's backoff applies, as for the DNS change.
  *
  *  - .18: `http://<FQDN>/.well-known/pki-validation/<file>`; the file NAME is a second random value and the random
  *    value is only in the content (it must never appear in the request); the content must contain the value as a
@@ -11,13 +12,11 @@
  * Neither validates a wildcard name (BR 3.2.2.4.18/.19); the fetch starts on http port 80 and may be redirected to
  * https:443 only by the allowed redirects.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { recordChallengeResult } from '../../db/repositories/challenges';
 import { getChallengeForCheck, recordEvidence } from '../../db/repositories/validation';
-import { dcvMethods, type DcvMethodId } from '../../domain/dcv';
-import { failureTypes } from '../../workflows/contracts';
-import type { DcvCheckSpec } from '../perspective';
+import { dcvEvidenceLabel, webContentMatches, type DcvCheckSpec, type DcvMethodId } from '../../domain/dcv';
+import { CaError } from '../../domain/errors';
 import { expectedHttpBody } from './acme-key-authorization';
 import { fetchValidationResource, type HttpFetchPolicy } from './http-fetch';
 
@@ -30,13 +29,6 @@ export interface WebValidationDeps {
   readonly clock: () => Date;
 }
 
-/** Does the fetched body carry the expected value under the method's rule? */
-export function webContentMatches(method: '3.2.2.4.18' | '3.2.2.4.19', body: string, expected: string): boolean {
-  if (expected.length === 0) return false;
-  if (method === '3.2.2.4.19') return body.replace(/[ \t\r\n]+$/, '') === expected;
-  return body.split(/\r?\n/).some((line) => line.trim() === expected);
-}
-
 /** The URL of a web challenge (http, port 80: BR 3.2.2.4.18/.19 start there). */
 export function webChallengeUrl(method: '3.2.2.4.18' | '3.2.2.4.19', fqdn: string, ch: { recordName: string; token: string }): string {
   const path = method === '3.2.2.4.19' ? `/.well-known/acme-challenge/${ch.token}` : ch.recordName;
@@ -47,20 +39,20 @@ export function createWebValidationActivities({ db, resolver, perspective, regio
   return {
     async checkWebValidation({ challengeId }: { challengeId: string }): Promise<{ url: string; spec: DcvCheckSpec }> {
       const ch = await getChallengeForCheck(db, challengeId);
-      if (!ch) throw ApplicationFailure.nonRetryable(`challenge ${challengeId} not found`, failureTypes.policyViolation);
+      if (!ch) throw new CaError('invariantViolated', `challenge ${challengeId} not found`);
       const method = ch.method as DcvMethodId;
       if (method !== '3.2.2.4.18' && method !== '3.2.2.4.19') {
-        throw ApplicationFailure.nonRetryable(`challenge ${challengeId} is not a web challenge (${ch.method})`, failureTypes.policyViolation);
+        throw new CaError('invariantViolated', `challenge ${challengeId} is not a web challenge (${ch.method})`);
       }
       if (ch.wildcard || ch.fqdn.startsWith('*.')) {
-        throw ApplicationFailure.nonRetryable(`method ${method} cannot validate a wildcard name (BR ${method})`, failureTypes.policyViolation);
+        throw new CaError('validationFailed', `method ${method} cannot validate a wildcard name (BR ${method})`, { rule: `BR ${method}`, identifier: ch.fqdn });
       }
       const url = webChallengeUrl(method, ch.fqdn, ch);
       const expected = method === '3.2.2.4.19' ? expectedHttpBody(ch) : ch.token;
       const spec: DcvCheckSpec = { method, fqdn: ch.fqdn, authorizationDomainName: ch.fqdn, url, expected };
       if (ch.status === 'valid') return { url, spec };
       if (ch.expiresAt.getTime() <= clock().getTime()) {
-        throw ApplicationFailure.nonRetryable('the random value has expired (CP 3.2.2.4: 25 days)', failureTypes.policyViolation);
+        throw new CaError('orderExpired', 'the random value has expired (CP 3.2.2.4: 25 days)', { rule: 'CP 3.2.2.4' });
       }
       const r = await fetchValidationResource(url, { ...http, resolver, mustNotContain: method === '3.2.2.4.18' ? ch.token : undefined });
       const found = r.ok && webContentMatches(method, r.body, expected);
@@ -72,7 +64,7 @@ export function createWebValidationActivities({ db, resolver, perspective, regio
       const evidence = {
         fqdn: ch.fqdn,
         authorizationDomainName: ch.fqdn,
-        method: `${method} (${dcvMethods[method].acmeLabel ?? dcvMethods[method].caaLabel})`,
+        method: dcvEvidenceLabel(method),
         perspective,
         region: region ?? null,
         resolver: `${resolver.host}:${resolver.port}`,
@@ -86,7 +78,8 @@ export function createWebValidationActivities({ db, resolver, perspective, regio
         return { url, spec };
       }
       await recordEvidence(db, challengeId, [evidence]);
-      throw ApplicationFailure.retryable(detail, failureTypes.dcvRecordNotFound);
+      // Retryable kinds: the workflow's window retries while the applicant fixes the server or the file.
+      throw new CaError(r.ok ? 'dcvRecordNotFound' : r.kind, detail, { rule: `BR ${method}`, identifier: ch.fqdn });
     },
   };
 }

@@ -1,11 +1,12 @@
 /**
- * Challenge state (CP 3.2.2.4 / BR 3.2.2.4): pending -> processing (the applicant says the record is in place)
- * -> valid | invalid; pending/processing -> expired. Every check's evidence is stored (BR 3.2.2.4, 5.4.1:
- * what was asked, of whom, what came back), and each transition is audited in the same transaction.
+ * Challenge state (CP 3.2.2.4 / BR 3.2.2.4): pending -> processing (the applicant says the record is in place; the
+ * workflow records it, validation.ts `markChallengeProcessing`) -> valid | invalid; pending/processing -> expired.
+ * Every check's evidence is stored (BR 3.2.2.4, 5.4.1: what was asked, of whom, what came back), and each transition
+ * is audited in the same transaction.
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
-import { authorizations, challenges, orders, validationEvidence } from '../schema';
+import { authorizations, challenges, validationEvidence } from '../schema';
 import { appendAudit } from './audit';
 import type { Challenge, DbOrTx, ValidationEvidence } from './types';
 
@@ -21,59 +22,26 @@ export interface EvidenceInput {
   readonly detail: string | null;
   /** When the check ran; defaults to the time of storing. */
   readonly checkedAt?: Date;
-  /** Issue #3: RIR region of the perspective (BR 5.4.1 evidence). */
+  /** RIR region of the perspective (BR 5.4.1 evidence, BR 3.2.2.9). */
   readonly region?: string | null;
 }
 
-/**
- * The applicant's "ready" (ACME: POST to the challenge): only a pending challenge of a pending order of this
- * account moves to processing. Returns null when the challenge is unknown, not in this order or another account's
- * (the API answers notFound without telling which); throws CaError 'conflict' when it is in another state.
- */
-export async function markChallengeReady(
-  db: DbOrTx,
-  input: { orderId: string; challengeId: string; accountId: string; now?: Date },
-): Promise<Challenge | null> {
-  const now = input.now ?? new Date();
-  return db.transaction(async (tx) => {
-    const [found] = await tx
-      .select({ challenge: challenges, orderStatus: orders.status, fqdn: authorizations.fqdn })
-      .from(challenges)
-      .innerJoin(authorizations, eq(authorizations.id, challenges.authorizationId))
-      .innerJoin(orders, eq(orders.id, authorizations.orderId))
-      .where(
-        and(
-          eq(challenges.id, input.challengeId),
-          eq(authorizations.orderId, input.orderId),
-          eq(orders.accountId, input.accountId),
-        ),
-      )
-      .for('update', { of: challenges });
-    if (!found) return null;
-    const { challenge } = found;
-    if (found.orderStatus !== 'pending') {
-      throw new CaError('conflict', `the order is ${found.orderStatus}, not pending`, { identifier: found.fqdn });
-    }
-    if (challenge.status !== 'pending') {
-      throw new CaError('conflict', `the challenge is ${challenge.status}, not pending`, { identifier: found.fqdn });
-    }
-    if (challenge.expiresAt.getTime() <= now.getTime()) {
-      // CP 3.2.2.4: the random value is usable only within its validity period.
-      throw new CaError('conflict', 'the challenge has expired', { identifier: found.fqdn, rule: 'CP 3.2.2.4' });
-    }
-    const [row] = await tx
-      .update(challenges)
-      .set({ status: 'processing', readyAt: now })
-      .where(and(eq(challenges.id, challenge.id), eq(challenges.status, 'pending')))
-      .returning();
-    await appendAudit(tx, {
-      actor: `account:${input.accountId}`,
-      event: 'challenge.ready',
-      orderId: input.orderId,
-      data: { challengeId: challenge.id, authorizationId: challenge.authorizationId, fqdn: found.fqdn },
-    });
-    return row!;
-  });
+/** The validation_evidence rows of one check's evidence (also for checks that did not settle, validation.ts). */
+export function evidenceRows(challengeId: string, evidence: readonly EvidenceInput[], now: Date) {
+  return evidence.map((e) => ({
+    challengeId,
+    fqdn: e.fqdn,
+    authorizationDomainName: e.authorizationDomainName,
+    method: e.method,
+    perspective: e.perspective,
+    resolver: e.resolver,
+    query: e.query,
+    rawAnswers: e.rawAnswers ?? null,
+    result: e.result,
+    detail: e.detail,
+    region: e.region ?? null,
+    checkedAt: e.checkedAt ?? now,
+  }));
 }
 
 /**
@@ -126,20 +94,7 @@ export async function recordChallengeResult(
       ? await tx
           .insert(validationEvidence)
           .values(
-            input.evidence.map((e) => ({
-              challengeId: challenge.id,
-              fqdn: e.fqdn,
-              authorizationDomainName: e.authorizationDomainName,
-              method: e.method,
-              perspective: e.perspective,
-              resolver: e.resolver,
-              query: e.query,
-              rawAnswers: e.rawAnswers ?? null,
-              result: e.result,
-              detail: e.detail,
-              region: e.region ?? null,
-              checkedAt: e.checkedAt ?? now,
-            })),
+            evidenceRows(challenge.id, input.evidence, now),
           )
           .returning()
       : [];

@@ -2,7 +2,7 @@
  * MPIC rounds and their per-perspective evidence (BR 3.2.2.9; BR 5.4.1 from 2026-07-15: each perspective's result
  * and the quorum are recorded). One call stores one round atomically: the corroborations row, one validation_evidence
  * row per perspective (primary included) pointing at it, and the audit entry. A failed round also marks the
- * authorization invalid so that it can never be reused (issue #3 "reuse").
+ * authorization invalid so that it can never be reused (BR 4.2.1 reuse, db/repositories/reuse.ts).
  */
 import { and, eq } from 'drizzle-orm';
 import { authorizations, corroborations, validationEvidence } from '../schema';

@@ -1,5 +1,5 @@
 /**
- * Reuse of domain validations (BR 4.2.1, 3.2.2.4; issue #3): an authorization of a new order is satisfied by an
+ * Reuse of domain validations (BR 4.2.1, 3.2.2.4): an authorization of a new order is satisfied by an
  * earlier VALID authorization of the same account for the same name (and wildcard-ness) while policy(now) allows it.
  * Only validations that were corroborated by the perspectives (a passing DCV round, BR 3.2.2.9) — or made by a method
  * that is not corroborated (3.2.2.4.4 e-mail, 3.2.2.4.12 registrant) — qualify; a failed round made the earlier

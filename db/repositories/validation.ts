@@ -6,7 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import { authorizations, challenges, validationEvidence } from '../schema';
 import { appendAudit } from './audit';
-import type { EvidenceInput } from './challenges';
+import { evidenceRows, type EvidenceInput } from './challenges';
 import type { DbOrTx } from './types';
 
 export interface ChallengeForCheck {
@@ -17,7 +17,7 @@ export interface ChallengeForCheck {
   readonly method: string;
   readonly recordName: string;
   readonly token: string;
-  /** Issue #6: ACME key authorization fixed when the client answered (RFC 8555 §8.1); null outside ACME. */
+  /** ACME key authorization fixed when the client answered (RFC 8555 §8.1); null outside ACME. */
   readonly keyAuthorization: string | null;
   readonly status: string;
   readonly expiresAt: Date;
@@ -67,22 +67,7 @@ export async function markChallengeProcessing(db: DbOrTx, input: { challengeId: 
 /** Evidence of a check that did not settle the challenge (e.g. the record is not there yet; it will be retried). */
 export async function recordEvidence(db: DbOrTx, challengeId: string, evidence: readonly EvidenceInput[]): Promise<void> {
   if (evidence.length === 0) return;
-  await db.insert(validationEvidence).values(
-    evidence.map((e) => ({
-      challengeId,
-      fqdn: e.fqdn,
-      authorizationDomainName: e.authorizationDomainName,
-      method: e.method,
-      perspective: e.perspective,
-      resolver: e.resolver,
-      query: e.query,
-      rawAnswers: e.rawAnswers ?? null,
-      result: e.result,
-      detail: e.detail,
-      region: e.region ?? null,
-      checkedAt: e.checkedAt ?? new Date(),
-    })),
-  );
+  await db.insert(validationEvidence).values(evidenceRows(challengeId, evidence, new Date()));
 }
 
 /** The ADN at which a validated challenge's value was found (its successful evidence row), for idempotent retries. */

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { CaConfig } from '../../config/index';
+import { readHsmPin } from '../../pki/hsm-pin';
 
 const run = promisify(execFile);
 
@@ -51,16 +52,6 @@ function readOrCreateSecret(file: string): string {
   return value;
 }
 
-/** The user PIN: HSM_PIN when set, else the generated PIN file. */
-export function readHsmPin(config: CaConfig): string {
-  if (config.hsm.pin !== undefined) return config.hsm.pin;
-  try {
-    return fs.readFileSync(config.hsm.pinFile, 'utf8').trim();
-  } catch (e) {
-    throw new Error(`HSM PIN unavailable: HSM_PIN is not set and ${config.hsm.pinFile} cannot be read (${(e as Error).message}); run "npm run ca -- init" or set HSM_PIN`);
-  }
-}
-
 /** Labels of the initialized tokens SoftHSM knows under SOFTHSM2_CONF=conf. */
 export async function listTokenLabels(conf: string): Promise<string[]> {
   const { stdout } = await run(SOFTHSM_UTIL, ['--show-slots'], { env: { ...process.env, SOFTHSM2_CONF: conf } });
@@ -85,7 +76,7 @@ export async function ensureSoftHsmToken(config: CaConfig): Promise<{ pin: strin
 
   const label = config.hsm.tokenLabel;
   const labels = await listTokenLabels(conf);
-  if (labels.includes(label)) return { pin: readHsmPin(config), conf };
+  if (labels.includes(label)) return { pin: readHsmPin(config.hsm), conf };
 
   const pin = config.hsm.pin ?? readOrCreateSecret(config.hsm.pinFile);
   const soPin = readOrCreateSecret(config.hsm.soPinFile);

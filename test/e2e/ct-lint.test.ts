@@ -206,7 +206,7 @@ describe('issuance with pre-issuance linting and CT (real TesseraCT logs)', () =
     useLogs([realLogs[0]!, realLogs[1]!, fake.entry('fake-b', 'Fake Operator B')]);
     const { order } = await issue();
     expect(order.status).toBe('invalid');
-    expect(order.error?.type).toBe('CtPolicyNotMet');
+    expect(order.error?.type).toBe('ctPolicyNotMet');
     expect(order.error?.detail).toMatch(/CT policy not met/);
     expect(order.error?.detail).toMatch(why);
     const row = await certRow(order.id);

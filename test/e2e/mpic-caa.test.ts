@@ -102,7 +102,7 @@ describe('BR 3.2.2.9 multi-perspective issuance corroboration', () => {
       h.perspectiveDns.get(b!)!.add({ name: recordName, type: 'TXT', value: 'an-attacker-value' });
     });
     expect(done.status).toBe('invalid');
-    expect(done.error!.type).toBe('validationFailed');
+    expect(done.error!.type).toBe('corroborationFailed');
     expect(done.error!.rule).toBe('BR 3.2.2.9');
     expect(done.error!.identifier).toBe(base);
     expect(done.error!.detail).toMatch(/2 of 5 remote perspectives did not corroborate/);

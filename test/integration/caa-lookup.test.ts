@@ -4,7 +4,8 @@
  * as permission. The decision logic is domain/caa.ts (unit-tested on the RFC examples); this pins the lookups.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkCaa, type CaaCheckSpec } from '../../activities/validation/caa';
+import { checkCaa } from '../../activities/validation/caa';
+import type { CaaCheckSpec } from '../../domain/caa';
 import { policyAt } from '../../domain/policy';
 import { startDevDnsServer, type DevDns } from '../../scripts/lib/dev-dns';
 

@@ -24,7 +24,6 @@ import {
   listAuditForOrder,
   listOrders,
   markCertificateRevoked,
-  markChallengeReady,
   recordChallengeResult,
   reserveSerial,
   setAccountStatus,
@@ -37,6 +36,7 @@ import {
   type NewOrder,
 } from '../../db/repositories';
 import { isCaError } from '../../domain/errors';
+import { markChallengeProcessing } from '../../db/repositories/validation';
 import { freshDatabase } from '../support/database';
 
 let fresh: Awaited<ReturnType<typeof freshDatabase>>;
@@ -200,21 +200,22 @@ describe('orders', () => {
 });
 
 describe('challenges', () => {
-  it('ready moves pending -> processing once; a second ready is a conflict; another account gets null', async () => {
+  it('ready moves pending -> processing once (audited once); a repeated ready changes nothing', async () => {
     const o = await createOrder(db(), orderInput(accountId, ['ready.example.com']));
     const ch = o.authorizations[0]!.challenges[0]!;
-    expect(await markChallengeReady(db(), { orderId: o.id, challengeId: ch.id, accountId: otherAccountId })).toBeNull();
-    const ready = await markChallengeReady(db(), { orderId: o.id, challengeId: ch.id, accountId });
-    expect(ready?.status).toBe('processing');
-    expect(ready?.readyAt).toBeInstanceOf(Date);
-    const second = await markChallengeReady(db(), { orderId: o.id, challengeId: ch.id, accountId }).catch((e) => e);
-    expect(isCaError(second) && second.kind).toBe('conflict');
+    await markChallengeProcessing(db(), { challengeId: ch.id, at: new Date() });
+    const ready = (await getOrderDetail(db(), o.id))!.authorizations[0]!.challenges[0]!;
+    expect(ready.status).toBe('processing');
+    expect(ready.readyAt).toBeInstanceOf(Date);
+    await markChallengeProcessing(db(), { challengeId: ch.id, at: new Date(Date.now() + 1000) });
+    expect((await getOrderDetail(db(), o.id))!.authorizations[0]!.challenges[0]!.readyAt).toEqual(ready.readyAt);
+    expect((await listAuditForOrder(db(), o.id)).filter((e) => e.event === 'challenge.ready')).toHaveLength(1);
   });
 
   it('recordChallengeResult stores evidence, moves the authorization, audits, and is idempotent', async () => {
     const o = await createOrder(db(), orderInput(accountId, ['dcv.example.com']));
     const ch = o.authorizations[0]!.challenges[0]!;
-    await markChallengeReady(db(), { orderId: o.id, challengeId: ch.id, accountId });
+    await markChallengeProcessing(db(), { challengeId: ch.id, at: new Date() });
     const evidence = ['primary', 'remote-1'].map((perspective) => ({
       fqdn: 'dcv.example.com',
       authorizationDomainName: 'dcv.example.com',

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addressAllowed, fetchValidationResource, MAX_REDIRECTS } from '../../activities/validation/http-fetch';
-import { webContentMatches } from '../../activities/validation/web-check';
+import { webContentMatches } from '../../domain/dcv';
 import { startDevDnsServer, type DevDns } from '../../scripts/lib/dev-dns';
 import { redirect, serve, startWebServers, type WebServers } from '../support/web-server';
 
@@ -58,6 +58,8 @@ describe('BR 3.2.2.4.18/.19 HTTP fetch rules', () => {
     const r = await fetchValidationResource(`http://a.${zone}${path}`, policy);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error).toMatch(error);
+    // A redirect the BR do not allow is a failure to reach the content, not wrong content.
+    expect(!r.ok && r.kind).toBe('connectionFailed');
     expect(web.requests.filter((q) => q.port === 8080)).toHaveLength(0);
   });
 
@@ -70,6 +72,7 @@ describe('BR 3.2.2.4.18/.19 HTTP fetch rules', () => {
     web.route(`a.${zone}`, `/r${MAX_REDIRECTS + 1}`, serve('value'));
     const r = await fetchValidationResource(`http://a.${zone}/r0`, policy);
     expect(!r.ok && r.error).toMatch(/more than 5 redirects/);
+    expect(!r.ok && r.kind).toBe('connectionFailed');
   });
 
   it.each([
@@ -79,12 +82,15 @@ describe('BR 3.2.2.4.18/.19 HTTP fetch rules', () => {
     web.route(`a.${zone}`, path, serve('value', status));
     const r = await fetchValidationResource(`http://a.${zone}${path}`, policy);
     expect(!r.ok && r.error).toMatch(new RegExp(`status ${status}`));
+    // The server answered, without the content.
+    expect(!r.ok && r.kind).toBe('dcvRecordNotFound');
   });
 
   it('the response size is capped', async () => {
     web.route(`a.${zone}`, path, serve('x'.repeat(5000)));
     const r = await fetchValidationResource(`http://a.${zone}${path}`, policy);
     expect(!r.ok && r.error).toMatch(/exceeds 1024 bytes/);
+    expect(!r.ok && r.kind).toBe('dcvRecordNotFound');
   });
 
   it('a server that never answers times out', async () => {
@@ -92,12 +98,14 @@ describe('BR 3.2.2.4.18/.19 HTTP fetch rules', () => {
     const t0 = Date.now();
     const r = await fetchValidationResource(`http://a.${zone}${path}`, policy);
     expect(r.ok).toBe(false);
+    expect(!r.ok && r.kind).toBe('connectionFailed');
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   it('the random value must never appear in the request (BR 3.2.2.4.18)', async () => {
     const r = await fetchValidationResource(`http://a.${zone}/.well-known/pki-validation/SECRET`, { ...policy, mustNotContain: 'SECRET' });
     expect(!r.ok && r.error).toMatch(/random value/);
+    expect(!r.ok && r.kind).toBe('connectionFailed');
     expect(web.requests).toHaveLength(0);
   });
 
@@ -110,6 +118,7 @@ describe('BR 3.2.2.4.18/.19 HTTP fetch rules', () => {
     web.route(`a.${zone}`, path, serve('value'));
     const r = await fetchValidationResource(`http://a.${zone}${path}`, { ...policy, allowLoopback: false });
     expect(!r.ok && r.error).toMatch(/127\.0\.0\.1, which is not a public unicast address/);
+    expect(!r.ok && r.kind).toBe('connectionFailed');
     expect(web.requests).toHaveLength(0);
   });
 
@@ -122,6 +131,7 @@ describe('BR 3.2.2.4.18/.19 HTTP fetch rules', () => {
   it('a name without address records fails', async () => {
     const r = await fetchValidationResource(`http://nothing.${zone}${path}`, policy);
     expect(!r.ok && r.error).toMatch(/no address records/);
+    expect(!r.ok && r.kind).toBe('dnsLookupFailed');
   });
 });
 

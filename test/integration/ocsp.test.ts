@@ -27,7 +27,7 @@ import { openHsm, type Hsm } from '../../pki/hsm';
 import { buildOcspRequest, certIdIssuerHashes } from '../../pki/ocsp';
 import { certificateFields } from '../../pki/ca-hierarchy';
 import { pemEncode } from '../../pki/pem';
-import { readHsmPin } from '../../scripts/lib/softhsm';
+import { readHsmPin } from '../../pki/hsm-pin';
 import { ensureOcspRefreshSchedule } from '../../worker/ocsp-schedule';
 import { ocspRefreshScheduleId } from '../../workflows/refreshOcsp';
 import { freshDatabase } from '../support/database';
@@ -64,7 +64,7 @@ beforeAll(async () => {
   } finally {
     await main.close();
   }
-  hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: readHsmPin(config), sessions: 2 });
+  hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: readHsmPin(config.hsm), sessions: 2 });
   acts = createOcspActivities({ db: fresh.handle.db, signer: hsm, keys: hsm, config, clock: () => new Date() });
   const app = createApp({ db: fresh.handle.db, workflows: noWorkflows, config, clock: () => new Date() });
   server = await new Promise<ServerType>((resolve) => {

@@ -1,0 +1,39 @@
+/**
+ * Activities fail with `CaError(kind, message, details)` (domain/errors.ts), like the repositories and the pure rules
+ * they call. This interceptor, registered on every worker that runs activities (main, signing, perspectives), turns
+ * such an error into the ApplicationFailure Temporal understands: its `type` is the kind, it is non-retryable exactly
+ * when the table says the kind is not retryable, and the details travel with it. So a decision (lint refused, CT
+ * policy not met, a row that must exist is missing) fails at once, a transient fault (record not there yet, a
+ * resolver timeout) is retried by the workflow's policy, and the workflow reads the kind back (workflows/failures.ts)
+ * instead of guessing from a message. Anything else an activity throws is left as it is (retried as a generic error).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, WorkerInterceptors } from '@temporalio/worker';
+import { failureKinds, isCaError } from '../domain/errors';
+
+/** The ApplicationFailure of a CaError; any other value is returned unchanged. */
+export function toActivityFailure(err: unknown): unknown {
+  if (!isCaError(err)) return err;
+  return ApplicationFailure.create({
+    message: err.message,
+    type: err.kind,
+    nonRetryable: !failureKinds[err.kind].retryable,
+    details: [err.details],
+    cause: err,
+  });
+}
+
+const inbound: ActivityInboundCallsInterceptor = {
+  async execute(input, next) {
+    try {
+      return await next(input);
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  },
+};
+
+const failureInterceptor: ActivityInterceptorsFactory = () => ({ inbound });
+
+/** `interceptors` of Worker.create for every worker of the CA that runs activities. */
+export const caWorkerInterceptors: WorkerInterceptors = { activity: [failureInterceptor] };

@@ -1,0 +1,111 @@
+/**
+ * The activity options of every workflow, one preset per class of work: how long an attempt may take, on which task
+ * queue it runs, and how it is retried. Every preset retries transient faults with exponential backoff and never
+ * retries the kinds domain/errors.ts marks as decisions (`nonRetryableFailureTypes`); the activities throw those
+ * kinds as CaErrors and the worker's interceptor marks them non-retryable too (worker/failure-interceptor.ts).
+ * Sandbox-safe: plain data and functions of the workflow input.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { nonRetryableFailureTypes } from '../domain/errors';
+
+type RetryPolicy = NonNullable<ActivityOptions['retry']>;
+
+const backoff = (initialInterval: string, maximumInterval: string, more: Partial<RetryPolicy> = {}): RetryPolicy => ({
+  initialInterval,
+  backoffCoefficient: 2,
+  maximumInterval,
+  nonRetryableErrorTypes: [...nonRetryableFailureTypes],
+  ...more,
+});
+
+/** Database bookkeeping on the main queue: short, retried until it works (a database outage delays, never loses). */
+export const storage: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: backoff('1 second', '1 minute') };
+
+/** Database work over batches (a revocation batch, the OCSP refresh query): the same, with a longer attempt. */
+export const storageBatch: ActivityOptions = { ...storage, startToCloseTimeout: '1 minute' };
+
+/**
+ * Step 2, a DCV check by the primary perspective: retried with backoff for the configured window after the applicant
+ * said "ready" (CA_DCV_CHECK_WINDOW_SECONDS), so a record or file that appears late still validates.
+ */
+export const dcvCheck = (windowSeconds: number): ActivityOptions => ({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: `${windowSeconds} seconds`,
+  retry: backoff('2 seconds', '1 minute'),
+});
+
+/** CP 3.2.2.4.4: sending the constructed e-mails is retried for a while (the relay may be down), never endlessly. */
+export const email: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: backoff('5 seconds', '5 minutes', { maximumAttempts: 10 }),
+};
+
+/**
+ * Steps 6 and 10: zlint and pkilint run as external programs. A refusal is final (`lintFailed`); a crashed linter is
+ * retried a few times; the heartbeat notices a dead worker in seconds.
+ */
+export const lint: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: backoff('2 seconds', '200 seconds', { maximumAttempts: 5 }),
+};
+
+/** One signature in the HSM: on the signing task queue, where the only worker holding the PKCS#11 session runs. */
+export const signing = (taskQueue: string): ActivityOptions => ({
+  taskQueue,
+  startToCloseTimeout: '1 minute',
+  retry: backoff('1 second', '30 seconds'),
+});
+
+/**
+ * Pre-signing an OCSP response during issuance (steps 7 and 10): a few attempts only — a failure never fails the
+ * order, since the ocsp-refresh schedule signs any served serial without a response (BR 4.9.10).
+ */
+export const ocspPresign = (taskQueue: string): ActivityOptions => ({
+  ...signing(taskQueue),
+  retry: backoff('1 second', '30 seconds', { maximumAttempts: 5 }),
+});
+
+/** Many signatures in one activity (a CRL, a batch of OCSP responses): the HSM may be busy with issuance. */
+export const signingBatch = (taskQueue: string): ActivityOptions => ({
+  taskQueue,
+  startToCloseTimeout: '5 minutes',
+  retry: backoff('1 second', '1 minute'),
+});
+
+/** Step 8, the plan: a missing or malformed log list is an operator's fix, retried for a few minutes (unsigned). */
+export const ctPlan: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: backoff('1 second', '30 seconds', { maximumAttempts: 8 }),
+};
+
+/** Step 8, one log's add-pre-chain: its own per-attempt timeout, retried with backoff until the CT deadline. */
+export const ctSubmission = (plan: { attemptTimeoutSeconds: number; deadlineSeconds: number }): ActivityOptions => ({
+  startToCloseTimeout: `${plan.attemptTimeoutSeconds + 5} seconds`,
+  scheduleToCloseTimeout: `${plan.deadlineSeconds} seconds`,
+  retry: backoff('1 second', '15 seconds'),
+});
+
+/** CP 4.9.8: the check that the CRL is served, retried for a while (the API may be restarting, a cache may lag). */
+export const crlCheck: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '3 minutes',
+  retry: backoff('1 second', '20 seconds'),
+};
+
+/** Steps 3 and 9, the primary perspective's checks (main task queue). */
+export const perspectivePrimary: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: backoff('1 second', '100 seconds', { maximumAttempts: 3 }),
+};
+
+/**
+ * Steps 3 and 9, a remote perspective (`perspective-<id>`): a short deadline — a perspective that does not answer
+ * within it counts as non-corroborating (BR 3.2.2.9) — and one retry for transient faults.
+ */
+export const perspectiveRemote = (taskQueue: string): ActivityOptions => ({
+  taskQueue,
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '45 seconds',
+  retry: backoff('1 second', '100 seconds', { maximumAttempts: 2 }),
+});
