@@ -45,22 +45,11 @@ export type OrderView = z.infer<typeof Order>;
 export type ChallengeView = z.infer<typeof Challenge>;
 
 /**
- * The challenge `type` the REST view shows for each CP 3.2.2.4 method: the ACME label where one exists (from the one
- * DCV method table, domain/dcv.ts), else the REST API's name for the method. A client may send the same label back
- * in CreateOrder.methods (parseDcvMethod).
- * TODO(#9): the REST-only names below move into domain/dcv.ts (`dcvMethods[id].apiLabel`, accepted by
- * parseDcvMethod) with the one DCV method table; until then this is their only copy.
+ * The challenge `type` the REST view shows: the method's API label from the one DCV method table (domain/dcv.ts),
+ * which a client may send back in CreateOrder.methods (parseDcvMethod reads it).
  */
-const restOnlyLabels: Readonly<Partial<Record<DcvMethodId, string>>> = {
-  '3.2.2.4.2': 'whois-email',
-  '3.2.2.4.4': 'email',
-  '3.2.2.4.12': 'registrant',
-  '3.2.2.4.18': 'web-file',
-};
-
 export function challengeType(method: string): string {
-  const known = (dcvMethodIds as readonly string[]).includes(method) ? (method as DcvMethodId) : null;
-  return (known && (dcvMethods[known].acmeLabel ?? restOnlyLabels[known])) ?? method;
+  return (dcvMethodIds as readonly string[]).includes(method) ? dcvMethods[method as DcvMethodId].apiLabel : method;
 }
 
 function presentChallenge(a: OrderDetail['authorizations'][number], c: OrderDetail['authorizations'][number]['challenges'][number]): ChallengeView {
