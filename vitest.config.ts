@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['domain/**/*.test.ts', 'pki/**/*.test.ts', 'api/**/*.test.ts', 'workflows/**/*.test.ts'],
+          include: ['domain/**/*.test.ts', 'pki/**/*.test.ts', 'api/**/*.test.ts', 'workflows/**/*.test.ts', 'config/**/*.test.ts'],
           environment: 'node',
         },
       },
