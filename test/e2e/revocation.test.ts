@@ -18,6 +18,7 @@ import { ensureCrlSchedules } from '../../worker/crl-schedule';
 import { crlScheduleId, type PublishCrlResult } from '../../workflows/revocation-contracts';
 import { makeCsr } from '../support/csr';
 import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { applyAndWait } from '../support/orders';
 
 let h: Harness;
 let owner: { id: string; apiKey: string };
@@ -51,21 +52,11 @@ afterAll(async () => {
 
 async function issue(opts: { keyPem?: string; apiKey?: string } = {}): Promise<{ serial: string; orderId: string; certPem: string; keyPem: string }> {
   const apiKey = opts.apiKey ?? owner.apiKey;
-  const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
-  const csr = makeCsr({ names: [name], keyPem: opts.keyPem });
-  const res = await h.api('/v1/orders', { method: 'POST', apiKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: csr.pem, profile: 'dv' }) });
-  const order = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
-  expect(res.status, JSON.stringify(order)).toBe(201);
-  const ch = order.authorizations[0]!.challenges[0]!;
-  h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-  expect((await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
-  const done = await eventually(async () => {
-    const o = (await (await h.api(`/v1/orders/${order.id}`, { apiKey })).json()) as { status: string; error: unknown; certificate: { serial: string } | null };
-    return o.status === 'valid' || o.status === 'invalid' ? o : null;
-  }, 90_000);
+  const csr = makeCsr({ names: [`${uniqueLabel()}.${h.config.dns.devZone}`], keyPem: opts.keyPem });
+  const done = await applyAndWait(h, apiKey, csr, { timeoutMs: 90_000 });
   expect(done.status, JSON.stringify(done.error)).toBe('valid');
-  const certDer = Buffer.from(await (await h.api(`/v1/orders/${order.id}/certificate`, { apiKey, headers: { accept: 'application/pkix-cert' } })).arrayBuffer());
-  return { serial: done.certificate!.serial, orderId: order.id, certPem: pemEncode('CERTIFICATE', certDer), keyPem: csr.keyPem };
+  const certDer = Buffer.from(await (await h.api(`/v1/orders/${done.id}/certificate`, { apiKey, headers: { accept: 'application/pkix-cert' } })).arrayBuffer());
+  return { serial: done.certificate!.serial, orderId: done.id, certPem: pemEncode('CERTIFICATE', certDer), keyPem: csr.keyPem };
 }
 
 async function fetchCrl(): Promise<{ der: Buffer; type: string | null; text: string }> {
