@@ -23,7 +23,7 @@ import {
   type OcspCertStatus,
 } from './ocsp';
 import { pemEncode } from './pem';
-import { openssl, opensslOk, signTestHierarchy, tempDir, writeTemp } from './test-support';
+import { openssl, opensslOk, pkilintCabfErrors, signTestHierarchy, tempDir, writeTemp, zlintProblems } from './test-support';
 
 const signer = new InMemorySigner();
 let dir: string;
@@ -276,14 +276,10 @@ describe('delegated responder certificate (CP 7.3), field by field with openssl 
   });
 
   it.runIf(hasPkilint)('pkilint (CA/B serverauth, OCSP responder type) reports no error', () => {
-    const r = spawnSync('lint_cabf_serverauth_cert', ['lint', '-t', 'OCSP-RESPONDER', '-s', 'ERROR', responderPem], { encoding: 'utf8' });
-    expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+    expect(pkilintCabfErrors(responderPem, 'OCSP-RESPONDER')).toBe('');
   });
 
   it.runIf(hasZlint)('zlint reports no error or warning', () => {
-    const r = spawnSync('zlint', ['-pretty', responderPem], { encoding: 'utf8' });
-    const results = JSON.parse(r.stdout) as Record<string, { result: string }>;
-    const bad = Object.entries(results).filter(([, v]) => ['error', 'fatal', 'warn'].includes(v.result)).map(([k, v]) => `${k}: ${v.result}`);
-    expect(bad).toEqual([]);
+    expect(zlintProblems(responderPem)).toEqual([]);
   });
 });

@@ -27,6 +27,19 @@ export function openssl(args: readonly string[], input?: string | Uint8Array): {
   return { status: r.status ?? -1, out: Buffer.concat([r.stdout ?? Buffer.alloc(0), r.stderr ?? Buffer.alloc(0)]).toString('utf8') };
 }
 
+/** pkilint's CA/B Forum linter on a PEM certificate of `type` (e.g. OCSP-RESPONDER): its findings of severity ERROR. */
+export function pkilintCabfErrors(pemFile: string, type: string): string {
+  const r = spawnSync('lint_cabf_serverauth_cert', ['lint', '-t', type, '-s', 'ERROR', pemFile], { encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`.trim();
+}
+
+/** zlint on a PEM certificate: the lints that report an error, a fatal or a warning (`name: result`). */
+export function zlintProblems(pemFile: string): string[] {
+  const r = spawnSync('zlint', ['-pretty', pemFile], { encoding: 'utf8' });
+  const results = JSON.parse(r.stdout) as Record<string, { result: string }>;
+  return Object.entries(results).filter(([, v]) => ['error', 'fatal', 'warn'].includes(v.result)).map(([k, v]) => `${k}: ${v.result}`);
+}
+
 export function opensslOk(args: readonly string[], input?: string | Uint8Array): string {
   return execFileSync('openssl', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
