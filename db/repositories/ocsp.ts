@@ -1,5 +1,5 @@
 /**
- * OCSP records (issue #5): delegated responder certificates and the current pre-signed response per serial.
+ * OCSP records (CP 4.9.9, 7.3): delegated responder certificates and the current pre-signed response per serial.
  * Every signing is audited (POLICY-2026 "Records": OCSP signing is in the audit log), one entry per batch.
  */
 import { and, desc, eq, gte, inArray, isNull, lte, or, sql } from 'drizzle-orm';

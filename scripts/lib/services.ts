@@ -31,7 +31,7 @@ export interface BringUpOptions {
   readonly temporalUi: boolean;
   readonly devDns: boolean;
   /**
-   * Two local TesseraCT logs (issue #4, scripts/lib/ct-logs.ts) written to config.ct.logListFile. Default: in
+   * Two local TesseraCT logs (CP 4.3.1: precertificates are logged; scripts/lib/ct-logs.ts) written to config.ct.logListFile. Default: in
    * development with CT submission on, unless CA_CT_LOG_LIST names a log list of its own.
    */
   readonly ctLogs?: boolean;

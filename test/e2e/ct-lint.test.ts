@@ -1,5 +1,5 @@
 /**
- * Issue #4 end to end: pre-issuance linting (step 6), precertificate (7), CT submission (8) and the final
+ * End to end: pre-issuance linting (step 6), precertificate (7), CT submission (8) and the final
  * certificate with embedded SCTs (10), through the API, Temporal, the workers, PostgreSQL and SoftHSM2, against two
  * real local CT logs (TesseraCT, started by the global setup) — and an in-process fake log only to inject faults.
  *

@@ -1,5 +1,5 @@
 /**
- * Issue #3, CP 3.2.2.4.4 constructed e-mail end to end: the order offers an `email` challenge with the constructed
+ * CP 3.2.2.4.4 constructed e-mail end to end: the order offers an `email` challenge with the constructed
  * addresses, the applicant picks one, the CA sends one e-mail with its own random value through SMTP (nodemailer to an
  * in-process smtp-server), the recipient POSTs the link, the workflow is signalled and the name is validated (CAA
  * still corroborated by the perspectives).

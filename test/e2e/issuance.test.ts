@@ -178,7 +178,7 @@ describe('DV issuance end to end', () => {
     expect(done.certificate).toBeNull();
     const evidence = await h.db.sql`select result, query, perspective from validation_evidence where challenge_id = ${ch.id}`;
     expect(evidence.length).toBeGreaterThanOrEqual(2); // retried
-    // Issue #3: the FQDN's record name first, then each ADN pruned down to the registered domain (BR 1.6.1, 3.2.2.4.7).
+    // The FQDN's record name first, then each ADN pruned down to the registered domain (BR 1.6.1, 3.2.2.4.7).
     const asked = [`${ch.recordName} IN TXT`, `_acme-challenge.${h.config.dns.devZone} IN TXT`];
     expect(evidence.every((e) => e.result === 'failure' && asked.includes(e.query as string))).toBe(true);
     expect(evidence.some((e) => e.query === asked[0])).toBe(true);

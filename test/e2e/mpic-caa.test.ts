@@ -1,5 +1,5 @@
 /**
- * Issue #3 end to end: multi-perspective issuance corroboration (BR 3.2.2.9) and CAA (BR 3.2.2.8) through the API,
+ * End to end: multi-perspective issuance corroboration (BR 3.2.2.9) and CAA (BR 3.2.2.8) through the API,
  * Temporal, the main worker (primary), five perspective workers on their own task queues — each with its OWN DNS
  * server as resolver, so perspectives can be made to disagree — and PostgreSQL.
  *

@@ -1,5 +1,5 @@
 /**
- * OCSP pre-signing in the issuance workflow (docs/ISSUANCE-CYCLE.md steps 7 and 10, issue #5), end to end through
+ * OCSP pre-signing in the issuance workflow (docs/ISSUANCE-CYCLE.md steps 7 and 10; BR 4.9.10), end to end through
  * the API, Temporal, the workers, PostgreSQL and SoftHSM2, checked with `openssl ocsp -url` against the API's
  * responder:
  * - a precertificate's serial is answered `good` right after step 7 although the final certificate never issues

@@ -1,5 +1,5 @@
 /**
- * Issue #3, CP 3.2.2.4.12 (the CA is the registrar) end to end: the order offers a `registrant` challenge only for
+ * CP 3.2.2.4.12 (the CA is the registrar) end to end: the order offers a `registrant` challenge only for
  * domains the configuration says this CA registers; "ready" makes the CA look the registrant up by RDAP, starting
  * from the IANA bootstrap file (RFC 9224) — both served here by a local HTTP server under the test's control — and
  * compare it with the applicant's registered name.

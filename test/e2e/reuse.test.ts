@@ -1,5 +1,5 @@
 /**
- * Issue #3, BR 4.2.1: a validation of the same applicant and FQDN is reused while policy(now) allows it (200 days
+ * BR 4.2.1: a validation of the same applicant and FQDN is reused while policy(now) allows it (200 days
  * now): the second order's authorization is valid without a new challenge answer, CAA is still checked by every
  * perspective, and another applicant gets no such benefit. (The date rules themselves — 100 days from 2027-03-15,
  * 10 from 2029-03-15, never across a method's sunset — are pinned in domain/dcv-methods.test.ts.)

@@ -1,5 +1,5 @@
 /**
- * Issue #5 end to end, through the HTTP API, the real Temporal dev server, the main and signing workers, PostgreSQL
+ * Revocation (CP 4.9) end to end, through the HTTP API, the real Temporal dev server, the main and signing workers, PostgreSQL
  * and SoftHSM2: a revocation shows in the served CRL within seconds; OpenSSL accepts the CRL (`openssl crl -verify`)
  * and rejects the revoked certificate (`openssl verify -crl_check`); pkilint finds no error; operators revoke through
  * the admin CLI; key-compromise reports (by key and by CSR) revoke every certificate with the key and block new
@@ -35,8 +35,8 @@ let chainFile: string;
 beforeAll(async () => {
   h = await startHarness({
     apiOnConfiguredPort: true,
-    // A short debounce so "within seconds" is measurable; CT is issue #4's and not what these tests are about.
-    // The dev zone under a real TLD: the pre-issuance linters (issue #4) refuse the reserved .test TLD.
+    // A short debounce so "within seconds" is measurable; CT (step 8) is not what these tests are about.
+    // The dev zone under a real TLD: the pre-issuance linters (POLICY-2026.md) refuse the reserved .test TLD.
     env: { CA_CRL_QUIET_SECONDS: '1', CA_CRL_MAX_DELAY_SECONDS: '5', CA_CT_SUBMISSION: 'off', CA_DEV_ZONE: 'revocation.example.jp' },
   });
   owner = await h.newAccount('Revocation E2E');

@@ -1,5 +1,5 @@
 /**
- * Issue #3: the applicant picks the method per authorization. The web file method (BR 3.2.2.4.18) end to end: the
+ * The applicant picks the method per authorization (CP 3.2.2.4). The web file method (BR 3.2.2.4.18) end to end: the
  * order offers a `web-file` challenge next to dns-01 (never for a wildcard), the applicant serves the random value on
  * a real web server on 127.0.0.1:80, says ready for THAT challenge, and the primary and every remote perspective fetch
  * it (loopback allowed only by the development configuration).
