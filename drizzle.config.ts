@@ -1,8 +1,8 @@
-/** drizzle-kit: `npm run db:generate` writes SQL migrations from db/schema.ts into db/migrations (committed). */
+/** drizzle-kit: `npm run db:generate` writes SQL migrations from db/schema/ into db/migrations (committed). */
 import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './db/schema.ts',
+  schema: './db/schema',
   out: './db/migrations',
 });

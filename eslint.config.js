@@ -1,6 +1,6 @@
 // Layers (docs/ARCHITECTURE.md): each top-level folder may import only the folders below it, and workflows/ and
 // domain/ run in the Temporal sandbox, so they import no Node built-ins. `npm run lint` enforces both;
-// test/integration/lint-layers.test.ts proves that a forbidden import fails.
+// test/unit/lint-layers.test.ts proves that a forbidden import fails and an allowed one passes.
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [

@@ -1,6 +1,6 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (pure code, beside it) and `integration` (real PostgreSQL, SoftHSM2, Temporal, DNS),
+// Two projects: `unit` (pure code, beside it, and test/unit/: the layers lint) and `integration` (real PostgreSQL, SoftHSM2, Temporal, DNS),
 // whose global setup brings the services up under .data-test/ exactly as `npm start` does under data/.
 export default defineConfig({
   test: {
@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['domain/**/*.test.ts', 'pki/**/*.test.ts', 'api/**/*.test.ts', 'workflows/**/*.test.ts'],
+          include: ['domain/**/*.test.ts', 'pki/**/*.test.ts', 'api/**/*.test.ts', 'workflows/**/*.test.ts', 'config/**/*.test.ts', 'test/unit/**/*.test.ts'],
           environment: 'node',
         },
       },
@@ -16,6 +16,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          // test/unit/ needs no services: the unit project runs it.
+          exclude: [...configDefaults.exclude, 'test/unit/**'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,

@@ -1,10 +1,8 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildIssuingCaTbs, buildStandInRootTbs } from './ca-hierarchy';
-import { buildLeafTbs, keyIdentifierOf, parseCertificate, signCertificate, tbsWithoutCtExtensions, type LeafParams } from './certificate';
+import { buildLeafTbs, parseCertificate, signCertificate, tbsWithoutCtExtensions, type LeafParams } from './certificate';
 import { InMemorySigner } from './memory-signer';
-import { nameToDer } from './names';
 import {
   decodeSctList,
   decodeSctListExtensionValue,
@@ -18,7 +16,7 @@ import {
   verifyPrecertSct,
   type Sct,
 } from './sct';
-import { opensslOk } from './test-support';
+import { opensslOk, signTestHierarchy } from './test-support';
 
 const signer = new InMemorySigner();
 let dvDer: Uint8Array;
@@ -47,23 +45,16 @@ function logSigns(log: { key: KeyObject; spki: Uint8Array }, timestamp: number, 
 }
 
 beforeAll(async () => {
-  const rootSpki = await signer.publicKeySpki('root');
-  const rootTbs = buildStandInRootTbs({ notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2046-01-01T00:00:00Z'), spkiDer: rootSpki });
-  dvSpki = await signer.publicKeySpki('dv');
-  const dvTbs = buildIssuingCaTbs({
-    kind: 'dv',
-    issuer: { subjectDer: nameToDer(rootTbs.subject), keyIdentifier: keyIdentifierOf(rootSpki) },
+  const ca = await signTestHierarchy(signer, {
     notBefore: new Date('2026-01-01T00:00:00Z'),
-    notAfter: new Date('2036-01-01T00:00:00Z'),
-    spkiDer: dvSpki,
-    urls: { crl: 'http://ca.example.jp/repository/crl/root.crl', ocsp: 'http://ca.example.jp/ocsp/root', caIssuers: 'http://ca.example.jp/repository/ca/root.cer' },
-    cpsUrl: 'http://ca.example.jp/repository/',
+    rootNotAfter: new Date('2046-01-01T00:00:00Z'),
+    dvNotAfter: new Date('2036-01-01T00:00:00Z'),
   });
-  dvDer = await signCertificate(dvTbs, signer, 'root');
+  ({ dvDer, dvSpki } = ca);
   const subscriber = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }));
   leaf = (kind, ext) => ({
     serialHex: '4a' + '22'.repeat(17),
-    issuer: { subjectDer: nameToDer(dvTbs.subject), keyIdentifier: keyIdentifierOf(dvSpki) },
+    issuer: { subjectDer: ca.dvSubjectDer, keyIdentifier: ca.dvKeyId },
     notBefore: new Date('2026-11-26T00:00:00Z'),
     notAfter: new Date('2027-06-13T23:59:59Z'),
     dnsNames: ['www.example.jp'],

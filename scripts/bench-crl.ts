@@ -83,30 +83,17 @@ if (values.child) {
   process.exit(0);
 }
 
-const { ensurePostgres } = await import('./lib/postgres');
-const { migrateDatabase } = await import('../db/migrate');
-const { ensureSoftHsmToken } = await import('./lib/softhsm');
-const { openHsm } = await import('../pki/hsm');
-const { ensureCaHierarchy } = await import('./lib/ca-hierarchy');
+const { bringUpCaStore } = await import('./lib/services');
 const { createDb } = await import('../db/client');
 const { getIssuer, upsertIssuer } = await import('../db/repositories/issuers');
 const { sql } = await import('drizzle-orm');
 
 const log = (s: string) => process.stderr.write(`[bench:crl] ${s}\n`);
 mkdirSync(dir, { recursive: true });
-const pg = await ensurePostgres(config, { log });
-await migrateDatabase(pg.url);
-const token = await ensureSoftHsmToken(config);
-process.env.SOFTHSM2_CONF = token.conf;
-process.env.DATABASE_URL = pg.url;
-const handle = createDb(pg.url, { max: 2 });
+const store = await bringUpCaStore(config, log);
+process.env.DATABASE_URL = store.databaseUrl;
+const handle = createDb(store.databaseUrl, { max: 2 });
 try {
-  const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: token.pin, sessions: 1 });
-  try {
-    await ensureCaHierarchy({ config, db: handle.db, hsm, log });
-  } finally {
-    await hsm.close();
-  }
   const dv = (await getIssuer(handle.db, 'dv'))!;
 
   // Seed: per size, an issuer (the dv CA's key and subject) with exactly N revoked, unexpired certificates, reasons
@@ -238,5 +225,5 @@ try {
   console.log(JSON.stringify({ machine: { cpu, cores: (await import('node:os')).cpus().length }, runs, results }, null, 2));
 } finally {
   await handle.close();
-  await pg.stop();
+  await store.stop();
 }

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
 import { repoRoot } from '../config';
+import { fakeWorkflows } from '../test/support/fake-workflows';
 
 const { values } = parseArgs({
   options: {
@@ -41,10 +42,7 @@ Object.assign(process.env, {
 
 const { loadConfig } = await import('../config');
 const { createDb } = await import('../db/client');
-const { migrateDatabase } = await import('../db/migrate');
-const { ensurePostgres } = await import('./lib/postgres');
-const { ensureSoftHsmToken } = await import('./lib/softhsm');
-const { ensureCaHierarchy } = await import('./lib/ca-hierarchy');
+const { bringUpCaStore } = await import('./lib/services');
 const { openHsm } = await import('../pki/hsm');
 const { getIssuer } = await import('../db/repositories/issuers');
 const { createOcspActivities } = await import('../activities/ocsp');
@@ -156,18 +154,14 @@ async function autocannon(url: string, requestsFile: string): Promise<LoadResult
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'bench-ocsp-'));
-const pg = await ensurePostgres(config, { log });
+const store = await bringUpCaStore(config, log);
 let opensslServer: ChildProcess | undefined;
 const stops: Array<() => Promise<void>> = [];
 let server: ServerType | undefined;
 try {
-  await migrateDatabase(pg.url);
-  const token = await ensureSoftHsmToken(config);
-  process.env.SOFTHSM2_CONF = token.conf;
-  const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: token.pin, sessions: config.hsm.sessions });
-  const handle = createDb(pg.url, { max: 10 });
+  const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: store.hsmPin, sessions: config.hsm.sessions });
+  const handle = createDb(store.databaseUrl, { max: 10 });
   try {
-    await ensureCaHierarchy({ config, db: handle.db, hsm, log });
     const version = wrkVersion();
     const dv = (await getIssuer(handle.db, 'dv'))!;
     const root = (await getIssuer(handle.db, 'root'))!;
@@ -233,12 +227,13 @@ try {
 
     // Our responder, twice: the standalone process (api/ocsp-server.ts: node:http, what production runs at the OCSP
     // host) and the route the API mounts (createApp, Hono), each on its own socket in this process (idle meanwhile).
-    const ocspServer = await startOcspServer({ ...config, database: { ...config.database, url: pg.url } }, { port: await freePort(), host: '127.0.0.1' });
+    const ocspServer = await startOcspServer({ ...config, database: { ...config.database, url: store.databaseUrl } }, { port: await freePort(), host: '127.0.0.1' });
     stops.push(() => ocspServer.close());
     const ourUrl = `${ocspServer.url}/ocsp/dv`;
     const app = createApp({
       db: handle.db,
-      workflows: { startIssuance: () => Promise.reject(new Error('unused')), signalChallengeReady: () => Promise.reject(new Error('unused')) },
+      // The OCSP route never reaches Temporal: every workflow call fails.
+      workflows: fakeWorkflows({ fail: 'all' }),
       config,
       clock: () => new Date(),
     });
@@ -323,6 +318,6 @@ try {
   opensslServer?.kill('SIGTERM');
   for (const stop of stops) await stop();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await pg.stop();
+  await store.stop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,9 +1,9 @@
 /**
- * `npm run bench:validation [-- --n 300 --concurrency 16]`: the DNS work of issue #3's validation per FQDN, measured
+ * `npm run bench:validation [-- --n 300 --concurrency 16]`: the DNS work of MPIC and CAA (BR 3.2.2.9, 3.2.2.8) per FQDN, measured
  * in one run against local development DNS servers (one per perspective, as in the tests), as a ratio to the
  * skeleton's baseline in the same run:
- *   baseline  the primary's DNS change check only (one TXT lookup) — what step 2 did before issue #3;
- *   issue #3  the primary's TXT lookup, then the primary's CAA climb and, on each of the 5 remote perspectives, the
+ *   baseline  the primary's DNS change check only (one TXT lookup) — step 2 without corroboration;
+ *   MPIC+CAA  the primary's TXT lookup, then the primary's CAA climb and, on each of the 5 remote perspectives, the
  *             TXT lookup and the CAA climb, all in parallel (steps 2 + 3; as workflow activities they add Temporal
  *             round trips and the evidence rows on top, which bench:issue measures end to end).
  * No other services: nothing but UDP on 127.0.0.1.
@@ -56,7 +56,7 @@ try {
   // Warm-up (JIT, sockets).
   await run('warm-up', (n) => txt(primary!, n));
   const baseline = await run('baseline: primary TXT only', (n) => txt(primary!, n));
-  const full = await run(`issue #3: primary TXT + CAA, ${REMOTES} remotes × (TXT + CAA)`, async (n) => {
+  const full = await run(`MPIC + CAA: primary TXT + CAA, ${REMOTES} remotes × (TXT + CAA)`, async (n) => {
     await txt(primary!, n);
     await Promise.all([
       checkCaa(primary!, caaSpec(n), caaOpts),

@@ -60,27 +60,20 @@ process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
 
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
-switch (command) {
-  case 'start':
-    sh(bin('tsx'), ['scripts/start.ts', ...rest]);
-    break;
-  case 'test':
-    sh(bin('vitest'), ['run', ...rest]);
-    break;
-  case 'bench-issue':
-    sh(bin('tsx'), ['scripts/bench-issue.ts', ...rest]);
-    break;
-  case 'bench-acme':
-    sh(bin('tsx'), ['scripts/bench-acme.ts', ...rest]);
-    break;
-  case 'bench-ct':
-    sh(bin('tsx'), ['scripts/bench-ct.ts', ...rest]);
-    break;
-  case 'bench-crl':
-    sh(bin('tsx'), ['scripts/bench-crl.ts', ...rest]);
-    break;
-  default:
-    console.error(`[bootstrap] unknown command ${command}`);
-    process.exit(2);
+/** The npm scripts that need the node modules bootstrapped first, and what each runs. */
+const commands = {
+  start: [bin('tsx'), 'scripts/start.ts'],
+  test: [bin('vitest'), 'run'],
+  'bench-issue': [bin('tsx'), 'scripts/bench-issue.ts'],
+  'bench-acme': [bin('tsx'), 'scripts/bench-acme.ts'],
+  'bench-ct': [bin('tsx'), 'scripts/bench-ct.ts'],
+  'bench-crl': [bin('tsx'), 'scripts/bench-crl.ts'],
+};
+const target = Object.hasOwn(commands, command) ? commands[command] : undefined;
+if (!target) {
+  console.error(`[bootstrap] unknown command ${command}`);
+  process.exit(2);
 }
+const [program, ...args] = target;
+sh(program, [...args, ...rest]);
 

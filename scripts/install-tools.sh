@@ -28,7 +28,7 @@ if ! command -v temporal >/dev/null; then
 fi
 
 # pkilint 0.13.3 (lint_crl, lint_ocsp_response, lint_cabf_serverauth_cert): independent DER checks in the tests
-# (issue #5: CRLs). In a venv, since Debian's system Python refuses pip installs (PEP 668); skipped when present.
+# (CRLs, OCSP responses, certificates). In a venv, since Debian's system Python refuses pip installs (PEP 668); skipped when present.
 if ! command -v lint_crl >/dev/null; then
   if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     apt-get update -q
@@ -40,7 +40,7 @@ if ! command -v lint_crl >/dev/null; then
   ln -sf /opt/pkilint/bin/lint_* /usr/local/bin/
 fi
 
-# Issue #4: zlint v3.7.3 (pre-issuance linting, step 6) and TesseraCT's POSIX log (the local CT logs, step 8), from
+# zlint v3.7.3 (pre-issuance linting, step 6, POLICY-2026.md) and TesseraCT's POSIX log (the local CT logs, step 8), from
 # the Go module proxy. TesseraCT v0.1.2 does not build from the proxy (two dependency pseudo-versions are not served):
 # v0.1.1; `go install` names its binary `posix`. Both cached in GOPATH/bin; skipped when present.
 if ! command -v zlint >/dev/null; then
@@ -52,7 +52,7 @@ if [ ! -x "$GOBIN_DIR/posix" ] && ! command -v tesseract-posix >/dev/null; then
   go install github.com/transparency-dev/tesseract/cmd/tesseract/posix@v0.1.1
 fi
 
-# Issue #6: the ACME clients of the end-to-end tests and the reference server of `npm run bench:acme`.
+# The ACME clients (RFC 8555) of the end-to-end tests and the reference server of `npm run bench:acme`.
 # lego v4.35.2 is built inside a throwaway module: `go install ...@v4.35.2` asks the proxy for the module's version
 # list (deprecation check), which the registry mirror refuses (403); `go mod tidy` + `go build` need only the version.
 if ! command -v lego >/dev/null && [ ! -x "$GOBIN_DIR/lego" ]; then

@@ -70,10 +70,10 @@ process.on('SIGTERM', () => void shutdown(0));
 
 run('worker', 'worker/main.ts');
 run('signing', 'worker/signing.ts');
-// Issue #3: the remote MPIC perspectives (BR 3.2.2.9); development runs its five local ones in one process.
+// The remote MPIC perspectives (BR 3.2.2.9); development runs its five local ones in one process.
 if (config.mpic.perspectives.length > 0) run('perspectives', 'worker/perspective.ts');
 run('api', 'api/server.ts');
-// Issue #6: the ACME server over HTTPS (docs/ACME.md); clients trust <data>/acme-tls/ca.pem.
+// The ACME server over HTTPS (RFC 8555 §6.1, docs/ACME.md); clients trust <data>/acme-tls/ca.pem.
 run('acme', 'api/acme/server.ts');
 
 log(`the CA is up:

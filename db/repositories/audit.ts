@@ -103,6 +103,24 @@ export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<AuditE
   });
 }
 
+/**
+ * An insert that happens once however often it is retried (the callers are retried Temporal activities): the first
+ * insert wins (`insert` uses ON CONFLICT DO NOTHING ... RETURNING) and is audited in the same transaction; a retry,
+ * or the loser of a race, gets the winner's committed row, which the new `existing` statement sees.
+ */
+export async function insertOnce<T>(
+  tx: DbOrTx,
+  write: { insert(): Promise<T[]>; audit(row: T): AuditInput; existing(): Promise<T[]> },
+): Promise<T> {
+  const [inserted] = await write.insert();
+  if (inserted) {
+    await appendAudit(tx, write.audit(inserted));
+    return inserted;
+  }
+  const [existing] = await write.existing();
+  return existing!;
+}
+
 const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**

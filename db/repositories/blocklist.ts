@@ -1,6 +1,6 @@
 /**
  * The compromised/weak key blocklist (BR 6.1.1.3, CP 4.9.12): looked up at application time, filled by the admin
- * command `npm run admin -- blocklist import <file>` (and, with issue #5, by key-compromise reports). Imports are
+ * command `npm run admin -- blocklist import <file>` and by verified key-compromise reports (CP 4.9.12). Imports are
  * idempotent (a key already listed keeps its first source) and audited.
  */
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
 import { certificates, orders } from '../schema';
-import { appendAudit } from './audit';
+import { appendAudit, insertOnce, type AuditInput } from './audit';
 import type { Certificate, DbOrTx } from './types';
 
 const sha256Hex = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
@@ -37,99 +37,87 @@ export async function reserveSerial(
       .from(orders)
       .where(eq(orders.id, input.orderId));
     if (!order) throw new CaError('notFound', `order ${input.orderId} not found`);
-    const inserted = await tx
-      .insert(certificates)
-      .values({
-        serial,
-        orderId: input.orderId,
-        accountId: order.accountId,
-        issuerId: input.issuerId,
-        spkiSha256: order.spkiSha256,
-        dnsNames: order.dnsNames,
-        notBefore: input.notBefore,
-        notAfter: input.notAfter,
-      })
-      .onConflictDoNothing({ target: certificates.orderId })
-      .returning();
-    if (inserted[0]) {
-      await appendAudit(tx, {
+    return insertOnce(tx, {
+      insert: () =>
+        tx
+          .insert(certificates)
+          .values({
+            serial,
+            orderId: input.orderId,
+            accountId: order.accountId,
+            issuerId: input.issuerId,
+            spkiSha256: order.spkiSha256,
+            dnsNames: order.dnsNames,
+            notBefore: input.notBefore,
+            notAfter: input.notAfter,
+          })
+          .onConflictDoNothing({ target: certificates.orderId })
+          .returning(),
+      audit: () => ({
         actor: input.actor ?? 'system',
         event: 'certificate.serial_reserved',
         orderId: input.orderId,
         serial,
         data: { issuerId: input.issuerId, notBefore: input.notBefore, notAfter: input.notAfter, dnsNames: order.dnsNames },
-      });
-      return inserted[0];
-    }
-    // Lost the race (or a retry): the committed row of the winner is visible to this new statement.
-    const [existing] = await tx.select().from(certificates).where(eq(certificates.orderId, input.orderId));
-    return existing!;
+      }),
+      existing: () => tx.select().from(certificates).where(eq(certificates.orderId, input.orderId)),
+    });
   });
 }
 
-async function lockBySerial(tx: DbOrTx, serial: string): Promise<Certificate> {
-  const [row] = await tx.select().from(certificates).where(eq(certificates.serial, serial)).for('update');
-  if (!row) throw new CaError('notFound', `certificate ${serial} not found`);
-  return row;
-}
-
-/** Stores the precertificate (RFC 6962 3.1) once; a second call keeps the first DER and returns the row. */
-export async function storePrecertificate(
+/**
+ * One idempotent change of a certificate row, under a row lock: a change already made returns the row unchanged
+ * (the first value wins: the callers are retried activities), a state that forbids the change is a conflict, and
+ * otherwise the row is updated and the change audited in the same transaction.
+ */
+async function changeCertificate(
   db: DbOrTx,
   serialHex: string,
-  der: Uint8Array,
-  opts: { actor?: string } = {},
+  change: {
+    done(current: Certificate): boolean;
+    refused?(current: Certificate): string | null;
+    set: Partial<typeof certificates.$inferInsert>;
+    audit(current: Certificate): Omit<AuditInput, 'orderId' | 'serial'>;
+  },
 ): Promise<Certificate> {
   const serial = normalizeSerial(serialHex);
   return db.transaction(async (tx) => {
-    const current = await lockBySerial(tx, serial);
-    if (current.precertDer) return current;
-    if (current.status !== 'reserved') {
-      throw new CaError('conflict', `certificate ${serial} is ${current.status}; no precertificate can be stored`);
-    }
-    const [row] = await tx
-      .update(certificates)
-      .set({ precertDer: der, status: 'precertificate' })
-      .where(eq(certificates.serial, serial))
-      .returning();
-    await appendAudit(tx, {
+    const [current] = await tx.select().from(certificates).where(eq(certificates.serial, serial)).for('update');
+    if (!current) throw new CaError('notFound', `certificate ${serial} not found`);
+    if (change.done(current)) return current;
+    const refusal = change.refused?.(current);
+    if (refusal) throw new CaError('conflict', `certificate ${serial} is ${current.status}; ${refusal}`);
+    const [row] = await tx.update(certificates).set(change.set).where(eq(certificates.serial, serial)).returning();
+    await appendAudit(tx, { ...change.audit(current), orderId: current.orderId, serial });
+    return row!;
+  });
+}
+
+/** Stores the precertificate (RFC 6962 3.1) once; a second call keeps the first DER and returns the row. */
+export function storePrecertificate(db: DbOrTx, serialHex: string, der: Uint8Array, opts: { actor?: string } = {}): Promise<Certificate> {
+  return changeCertificate(db, serialHex, {
+    done: (c) => c.precertDer !== null,
+    refused: (c) => (c.status !== 'reserved' ? 'no precertificate can be stored' : null),
+    set: { precertDer: der, status: 'precertificate' },
+    audit: (c) => ({
       actor: opts.actor ?? 'system',
       event: 'certificate.precertificate_signed',
-      orderId: current.orderId,
-      serial,
-      data: { sha256: sha256Hex(der), issuerId: current.issuerId },
-    });
-    return row!;
+      data: { sha256: sha256Hex(der), issuerId: c.issuerId },
+    }),
   });
 }
 
 /** Stores the final certificate once (status 'issued'); a second call keeps the first DER and returns the row. */
-export async function storeCertificate(
-  db: DbOrTx,
-  serialHex: string,
-  der: Uint8Array,
-  opts: { actor?: string } = {},
-): Promise<Certificate> {
-  const serial = normalizeSerial(serialHex);
-  return db.transaction(async (tx) => {
-    const current = await lockBySerial(tx, serial);
-    if (current.certDer) return current;
-    if (current.status === 'revoked') {
-      throw new CaError('conflict', `certificate ${serial} is revoked; the final certificate is not stored`);
-    }
-    const [row] = await tx
-      .update(certificates)
-      .set({ certDer: der, status: 'issued' })
-      .where(eq(certificates.serial, serial))
-      .returning();
-    await appendAudit(tx, {
+export function storeCertificate(db: DbOrTx, serialHex: string, der: Uint8Array, opts: { actor?: string } = {}): Promise<Certificate> {
+  return changeCertificate(db, serialHex, {
+    done: (c) => c.certDer !== null,
+    refused: (c) => (c.status === 'revoked' ? 'the final certificate is not stored' : null),
+    set: { certDer: der, status: 'issued' },
+    audit: (c) => ({
       actor: opts.actor ?? 'system',
       event: 'certificate.issued',
-      orderId: current.orderId,
-      serial,
-      data: { sha256: sha256Hex(der), issuerId: current.issuerId, notBefore: current.notBefore, notAfter: current.notAfter },
-    });
-    return row!;
+      data: { sha256: sha256Hex(der), issuerId: c.issuerId, notBefore: c.notBefore, notAfter: c.notAfter },
+    }),
   });
 }
 
@@ -138,13 +126,18 @@ export async function getCertificateByOrder(db: DbOrTx, orderId: string): Promis
   return row ?? null;
 }
 
-export async function getCertificateBySerial(db: DbOrTx, serialHex: string): Promise<Certificate | null> {
-  let serial: string;
+/** The stored form of a serial, or null when the text is not one: a lookup of such input finds nothing. */
+export function storedSerialOrNull(serialHex: string): string | null {
   try {
-    serial = normalizeSerial(serialHex);
+    return normalizeSerial(serialHex);
   } catch {
     return null;
   }
+}
+
+export async function getCertificateBySerial(db: DbOrTx, serialHex: string): Promise<Certificate | null> {
+  const serial = storedSerialOrNull(serialHex);
+  if (serial === null) return null;
   const [row] = await db.select().from(certificates).where(eq(certificates.serial, serial)).limit(1);
   return row ?? null;
 }
@@ -154,27 +147,18 @@ export async function getCertificateBySerial(db: DbOrTx, serialHex: string): Pro
  * an RFC 5280 5.3.1 reason code. Also the compensation seam of the issuance saga. Idempotent: an already revoked
  * certificate is returned unchanged (the first revocation time and reason stand, as in CRLs and OCSP).
  */
-export async function markCertificateRevoked(
+export function markCertificateRevoked(
   db: DbOrTx,
   serialHex: string,
   input: { reason: number; at: Date; actor: string },
 ): Promise<Certificate> {
-  const serial = normalizeSerial(serialHex);
-  return db.transaction(async (tx) => {
-    const current = await lockBySerial(tx, serial);
-    if (current.status === 'revoked') return current;
-    const [row] = await tx
-      .update(certificates)
-      .set({ status: 'revoked', revokedAt: input.at, revocationReason: input.reason })
-      .where(eq(certificates.serial, serial))
-      .returning();
-    await appendAudit(tx, {
+  return changeCertificate(db, serialHex, {
+    done: (c) => c.status === 'revoked',
+    set: { status: 'revoked', revokedAt: input.at, revocationReason: input.reason },
+    audit: (c) => ({
       actor: input.actor,
       event: 'certificate.revoked',
-      orderId: current.orderId,
-      serial,
-      data: { reason: input.reason, revokedAt: input.at, previousStatus: current.status },
-    });
-    return row!;
+      data: { reason: input.reason, revokedAt: input.at, previousStatus: c.status },
+    }),
   });
 }

@@ -6,9 +6,11 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { certificateScts, lintReports } from '../schema';
-import { appendAudit } from './audit';
+import { appendAudit, insertOnce } from './audit';
 import { normalizeSerial } from './certificates';
 import type { DbOrTx } from './types';
+
+const sha256 = (der: Uint8Array) => new Uint8Array(createHash('sha256').update(der).digest());
 
 export type LintReportRow = typeof lintReports.$inferSelect;
 export type CertificateSctRow = typeof certificateScts.$inferSelect;
@@ -28,7 +30,7 @@ export async function storeLintReport(
   },
 ): Promise<LintReportRow> {
   const serial = normalizeSerial(input.serial);
-  const tbsSha256 = new Uint8Array(createHash('sha256').update(input.tbsDer).digest());
+  const tbsSha256 = sha256(input.tbsDer);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(lintReports)
@@ -80,36 +82,32 @@ export async function storeSct(
   },
 ): Promise<CertificateSctRow> {
   const serial = normalizeSerial(input.serial);
-  return db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(certificateScts)
-      .values({
-        serial,
-        logId: input.logId,
-        logKeyId: input.logKeyId,
-        operator: input.operator,
-        api: input.api,
-        sct: input.sct,
-        sctTimestamp: input.sctTimestamp,
-      })
-      .onConflictDoNothing({ target: [certificateScts.serial, certificateScts.logId] })
-      .returning();
-    if (inserted[0]) {
-      await appendAudit(tx, {
+  return db.transaction((tx) =>
+    insertOnce(tx, {
+      insert: () =>
+        tx
+          .insert(certificateScts)
+          .values({
+            serial,
+            logId: input.logId,
+            logKeyId: input.logKeyId,
+            operator: input.operator,
+            api: input.api,
+            sct: input.sct,
+            sctTimestamp: input.sctTimestamp,
+          })
+          .onConflictDoNothing({ target: [certificateScts.serial, certificateScts.logId] })
+          .returning(),
+      audit: () => ({
         actor: input.actor ?? 'system',
         event: 'certificate.sct_received',
         orderId: input.orderId,
         serial,
         data: { logId: input.logId, logKeyId: input.logKeyId, operator: input.operator, timestamp: input.sctTimestamp },
-      });
-      return inserted[0];
-    }
-    const [existing] = await tx
-      .select()
-      .from(certificateScts)
-      .where(and(eq(certificateScts.serial, serial), eq(certificateScts.logId, input.logId)));
-    return existing!;
-  });
+      }),
+      existing: () => tx.select().from(certificateScts).where(and(eq(certificateScts.serial, serial), eq(certificateScts.logId, input.logId))),
+    }),
+  );
 }
 
 export async function listScts(db: DbOrTx, serialHex: string, logIds?: readonly string[]): Promise<CertificateSctRow[]> {
@@ -123,7 +121,7 @@ export async function listScts(db: DbOrTx, serialHex: string, logIds?: readonly 
 /** The linters that passed exactly this TBS (by SHA-256) of `serial` — what the signing worker requires. */
 export async function lintersThatPassed(db: DbOrTx, serialHex: string, kind: 'precertificate' | 'final', tbsDer: Uint8Array): Promise<Set<string>> {
   const serial = normalizeSerial(serialHex);
-  const tbsSha256 = new Uint8Array(createHash('sha256').update(tbsDer).digest());
+  const tbsSha256 = sha256(tbsDer);
   const rows = await db
     .select({ linter: lintReports.linter, tbsSha256: lintReports.tbsSha256 })
     .from(lintReports)

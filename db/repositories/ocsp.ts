@@ -1,11 +1,11 @@
 /**
- * OCSP records (issue #5): delegated responder certificates and the current pre-signed response per serial.
+ * OCSP records (CP 4.9.9, 7.3): delegated responder certificates and the current pre-signed response per serial.
  * Every signing is audited (POLICY-2026 "Records": OCSP signing is in the audit log), one entry per batch.
  */
 import { and, desc, eq, gte, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { certificates, ocspResponders, ocspResponses } from '../schema';
 import { appendAudit } from './audit';
-import { normalizeSerial } from './certificates';
+import { normalizeSerial, storedSerialOrNull } from './certificates';
 import type { DbOrTx } from './types';
 
 /**
@@ -94,12 +94,8 @@ export async function storeOcspResponses(db: DbOrTx, rows: readonly NewOcspRespo
 }
 
 export async function getOcspResponse(db: DbOrTx, serialHex: string): Promise<OcspResponseRow | null> {
-  let serial: string;
-  try {
-    serial = normalizeSerial(serialHex);
-  } catch {
-    return null;
-  }
+  const serial = storedSerialOrNull(serialHex);
+  if (serial === null) return null;
   const [row] = await db.select().from(ocspResponses).where(eq(ocspResponses.serial, serial)).limit(1);
   return row ?? null;
 }

@@ -2,6 +2,8 @@
 import type { Db } from '../client';
 import type * as schema from '../schema';
 
+export type { CertificateStatus, OrderStatus } from '../../domain/statuses';
+
 /** A drizzle transaction over our schema. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /**
@@ -19,6 +21,3 @@ export type Challenge = typeof schema.challenges.$inferSelect;
 export type ValidationEvidence = typeof schema.validationEvidence.$inferSelect;
 export type Certificate = typeof schema.certificates.$inferSelect;
 export type AuditEntry = typeof schema.auditLog.$inferSelect;
-
-export type OrderStatus = schema.OrderStatus;
-export type CertificateStatus = schema.CertificateStatus;

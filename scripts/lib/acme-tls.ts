@@ -1,5 +1,5 @@
 /**
- * The ACME listener's TLS server certificate in development (issue #6). ACME runs over HTTPS only (RFC 8555 §6.1),
+ * The ACME listener's TLS server certificate in development. ACME runs over HTTPS only (RFC 8555 §6.1),
  * so `npm start` and the test setup make a dedicated local certificate — names `localhost`, `127.0.0.1`, `::1` —
  * signed by the local stand-in root in the HSM (the same root the issued certificates chain to, so one CA file,
  * `<data>/acme-tls/ca.pem`, is what certbot's REQUESTS_CA_BUNDLE and lego's LEGO_CA_CERTIFICATES trust).

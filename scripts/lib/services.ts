@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import type { CaConfig } from '../../config';
-import { createDb } from '../../db/client';
+import { createDb, type Db } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
-import { openHsm } from '../../pki/hsm';
+import { openHsm, type Hsm } from '../../pki/hsm';
 import { ensureAcmeTlsCertificate } from './acme-tls';
 import { ensureCaHierarchy } from './ca-hierarchy';
 import { startLocalCtLogs } from './ct-logs';
@@ -31,7 +31,7 @@ export interface BringUpOptions {
   readonly temporalUi: boolean;
   readonly devDns: boolean;
   /**
-   * Two local TesseraCT logs (issue #4, scripts/lib/ct-logs.ts) written to config.ct.logListFile. Default: in
+   * Two local TesseraCT logs (CP 4.3.1: precertificates are logged; scripts/lib/ct-logs.ts) written to config.ct.logListFile. Default: in
    * development with CT submission on, unless CA_CT_LOG_LIST names a log list of its own.
    */
   readonly ctLogs?: boolean;
@@ -43,20 +43,49 @@ function portOf(address: string): number {
   return port;
 }
 
+/**
+ * PostgreSQL (migrated), the SoftHSM2 token and the CA hierarchy in it: the CA's records and keys, without Temporal
+ * (what the signing and serving benchmarks need). `stop` stops the PostgreSQL cluster when this call started it.
+ */
+export async function bringUpCaStore(config: CaConfig, log: (line: string) => void): Promise<{ databaseUrl: string; hsmPin: string; stop(): Promise<void> }> {
+  const pg = await ensurePostgres(config, { log });
+  try {
+    await migrateDatabase(pg.url);
+    log(`database ready at ${pg.url}`);
+    const token = await ensureSoftHsmToken(config);
+    process.env.SOFTHSM2_CONF = token.conf;
+    log(`SoftHSM2 token "${config.hsm.tokenLabel}" ready (SOFTHSM2_CONF=${token.conf})`);
+    await withCaKeys(config, pg.url, token.pin, (deps) => ensureCaHierarchy({ ...deps, log }));
+    return { databaseUrl: pg.url, hsmPin: token.pin, stop: () => pg.stop() };
+  } catch (err) {
+    await pg.stop();
+    throw err;
+  }
+}
+
+/** Runs `fn` with a short-lived database handle and one HSM session (setup steps that sign with the CA keys). */
+async function withCaKeys<T>(config: CaConfig, databaseUrl: string, pin: string, fn: (deps: { config: CaConfig; db: Db; hsm: Hsm }) => Promise<T>): Promise<T> {
+  const handle = createDb(databaseUrl, { max: 2 });
+  try {
+    const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin, sessions: 1 });
+    try {
+      return await fn({ config, db: handle.db, hsm });
+    } finally {
+      await hsm.close();
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function bringUpServices(config: CaConfig, opts: BringUpOptions): Promise<Services> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((e) => opts.log(`stop failed: ${String(e)}`));
   };
   try {
-    const pg = await ensurePostgres(config, { log: opts.log });
-    stops.push(() => pg.stop());
-    await migrateDatabase(pg.url);
-    opts.log(`database ready at ${pg.url}`);
-
-    const token = await ensureSoftHsmToken(config);
-    process.env.SOFTHSM2_CONF = token.conf;
-    opts.log(`SoftHSM2 token "${config.hsm.tokenLabel}" ready (SOFTHSM2_CONF=${token.conf})`);
+    const store = await bringUpCaStore(config, opts.log);
+    stops.push(() => store.stop());
 
     const binary = await ensureTemporalBinary(opts.log);
     const temporal = await startTemporalDevServer({
@@ -71,21 +100,15 @@ export async function bringUpServices(config: CaConfig, opts: BringUpOptions): P
     stops.push(() => temporal.stop());
     opts.log(`Temporal at ${temporal.address}${opts.temporalUi ? `, Web UI http://127.0.0.1:${config.temporal.uiPort}` : ''}`);
 
-    const handle = createDb(pg.url, { max: 2 });
-    const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: token.pin, sessions: 1 });
-    try {
-      await ensureCaHierarchy({ config, db: handle.db, hsm, log: opts.log });
-      // Issue #6: the ACME listener's HTTPS certificate, under the stand-in root (development only).
-      if (config.environment === 'development') await ensureAcmeTlsCertificate({ config, db: handle.db, hsm, log: opts.log });
-      const wantCtLogs = opts.ctLogs ?? (config.environment === 'development' && config.ct.submission && !process.env.CA_CT_LOG_LIST);
+    const wantCtLogs = opts.ctLogs ?? (config.environment === 'development' && config.ct.submission && !process.env.CA_CT_LOG_LIST);
+    await withCaKeys(config, store.databaseUrl, store.hsmPin, async (deps) => {
+      // The ACME listener's HTTPS certificate, under the stand-in root (development only; RFC 8555 §6.1: HTTPS).
+      if (config.environment === 'development') await ensureAcmeTlsCertificate({ ...deps, log: opts.log });
       if (wantCtLogs) {
-        const ct = await startLocalCtLogs(config, { db: handle.db, log: opts.log });
+        const ct = await startLocalCtLogs(config, { db: deps.db, log: opts.log });
         stops.push(() => ct.stop());
       }
-    } finally {
-      await hsm.close();
-      await handle.close();
-    }
+    });
 
     if (opts.devDns) {
       const dns = await startDevDnsServer({
@@ -98,7 +121,7 @@ export async function bringUpServices(config: CaConfig, opts: BringUpOptions): P
       stops.push(() => dns.stop());
       opts.log(`development DNS: authoritative for ${config.dns.devZone} on 127.0.0.1:${config.dns.devPort} (admin :${config.dns.devAdminPort})`);
     }
-    return { databaseUrl: pg.url, hsmPin: token.pin, temporalAddress: temporal.address, stop: stopAll };
+    return { databaseUrl: store.databaseUrl, hsmPin: store.hsmPin, temporalAddress: temporal.address, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -1,5 +1,5 @@
 /**
- * Real ACME clients against the real CA (issue #6): lego v4.35.2 and certbot 5.8.0 register, obtain certificates
+ * Real ACME clients (RFC 8555) against the real CA: lego v4.35.2 and certbot 5.8.0 register, obtain certificates
  * with dns-01 (a hook writes the TXT record into the development DNS server) and http-01 (their own standalone
  * server on port 80; the names resolve to 127.0.0.1 in the dev zone and the development configuration lets the
  * validation fetch loopback), renew (lego with ARI, RFC 9773, sending `replaces`), and revoke — over HTTPS with
@@ -82,7 +82,7 @@ describe('lego v4.35.2', () => {
     const keyId = await issuerKeyId();
     expect(await orderOfSerial(second.serial)).toMatchObject({ status: 'valid', replaces: certIdOf(keyId, first.serial), replaces_serial: first.serial });
 
-    // Revocation signed by the account key (CP 3.4 (2)), through the revocation workflow of issue #5.
+    // Revocation signed by the account key (CP 3.4 (2)), through the revocation workflow (CP 4.9.3).
     const revoked = await lego(h, dir, ['--domains', name, 'revoke', '--keep', '--reason', '4']);
     expect(revoked.code, revoked.out).toBe(0);
     await eventually(async () => (await orderOfSerial(second.serial))?.cert_status === 'revoked', 60_000);

@@ -10,6 +10,7 @@ import { repoRoot } from '../../config';
 import { createSigningWorker } from '../../worker/signing';
 import { makeCsr } from '../support/csr';
 import { eventually, runWorker, startHarness, uniqueLabel, type Harness, type RunningWorker } from '../support/ca-harness';
+import { answerDns01, createOrder } from '../support/orders';
 
 let h: Harness;
 let apiKey: string;
@@ -44,17 +45,8 @@ describe('a worker killed mid-issuance', () => {
     const first = spawnMainWorker();
     const fqdn = `${uniqueLabel()}.${h.config.dns.devZone}`;
     const csr = makeCsr({ names: [fqdn] });
-    const res = await h.api('/v1/orders', {
-      method: 'POST',
-      apiKey,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ csr: csr.pem, profile: 'dv' }),
-    });
-    expect(res.status).toBe(201);
-    const order = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
-    const ch = order.authorizations[0]!.challenges[0]!;
-    h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-    expect((await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
+    const order = await createOrder(h, apiKey, csr);
+    await answerDns01(h, apiKey, order);
 
     // Step 5 done: the serial is reserved. No signing worker runs yet, so the order cannot have completed.
     const reserved = await eventually(async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue #4 end to end: pre-issuance linting (step 6), precertificate (7), CT submission (8) and the final
+ * End to end: pre-issuance linting (step 6), precertificate (7), CT submission (8) and the final
  * certificate with embedded SCTs (10), through the API, Temporal, the workers, PostgreSQL and SoftHSM2, against two
  * real local CT logs (TesseraCT, started by the global setup) — and an in-process fake log only to inject faults.
  *
@@ -24,7 +24,8 @@ import { decodeSctListExtensionValue, logIdOf, verifyPrecertSct } from '../../pk
 import { spkiOfCertificate } from '../../activities/ct/scts';
 import { orderWorkflowId } from '../../workflows/contracts';
 import { makeCsr } from '../support/csr';
-import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { applyAndWait, type OrderJson } from '../support/orders';
 import { startFakeCtLog, type FakeCtLog, type FakeLogMode } from '../support/fake-ct-log';
 
 const work = mkdtempSync(path.join(tmpdir(), 'e2e-ct-'));
@@ -62,32 +63,10 @@ afterAll(async () => {
   await fake?.close();
 });
 
-interface OrderView {
-  id: string;
-  status: string;
-  error: { type: string; detail: string } | null;
-  certificate: { serial: string; status: string } | null;
-}
-
-async function issue(): Promise<{ order: OrderView; ms: number }> {
-  const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
-  const csr = makeCsr({ names: [name] });
+async function issue(): Promise<{ order: OrderJson; ms: number }> {
+  const csr = makeCsr({ names: [`${uniqueLabel()}.${h.config.dns.devZone}`] });
   const t0 = Date.now();
-  const res = await h.api('/v1/orders', {
-    method: 'POST',
-    apiKey,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ csr: csr.pem, profile: 'dv' }),
-  });
-  const created = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
-  expect(res.status, JSON.stringify(created)).toBe(201);
-  const ch = created.authorizations[0]!.challenges[0]!;
-  h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-  expect((await h.api(`/v1/orders/${created.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
-  const order = await eventually(async () => {
-    const o = (await (await h.api(`/v1/orders/${created.id}`, { apiKey })).json()) as OrderView;
-    return o.status === 'valid' || o.status === 'invalid' ? o : null;
-  }, 120_000);
+  const order = await applyAndWait(h, apiKey, csr);
   return { order, ms: Date.now() - t0 };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Issue #3, CP 3.2.2.4.4 constructed e-mail end to end: the order offers an `email` challenge with the constructed
+ * CP 3.2.2.4.4 constructed e-mail end to end: the order offers an `email` challenge with the constructed
  * addresses, the applicant picks one, the CA sends one e-mail with its own random value through SMTP (nodemailer to an
  * in-process smtp-server), the recipient POSTs the link, the workflow is signalled and the name is validated (CAA
  * still corroborated by the perspectives).
@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../support/csr';
 import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { createOrder, getOrder, waitForOrder } from '../support/orders';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 
 let h: Harness;
@@ -23,19 +24,7 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-type Ch = { id: string; type: string; emailAddresses: string[] | null; status: string };
-type OrderJson = { id: string; status: string; error: unknown; authorizations: Array<{ fqdn: string; status: string; challenges: Ch[] }> };
-
-async function order(names: string[]): Promise<OrderJson> {
-  const res = await h.api('/v1/orders', {
-    method: 'POST',
-    apiKey,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ csr: makeCsr({ names }).pem, profile: 'dv' }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as OrderJson;
-}
+const order = (names: string[]) => createOrder(h, apiKey, makeCsr({ names }));
 
 const linkOf = (raw: string): string => {
   const m = /(http:\/\/\S+\/email-validations\/[A-Za-z0-9_-]+)/.exec(raw.replace(/=\r?\n/g, ''));
@@ -71,16 +60,13 @@ describe('CP 3.2.2.4.4 constructed e-mail', () => {
     expect(value).not.toBe(ch.id);
     // A GET (a link scanner) changes nothing.
     expect((await fetch(link)).status).toBe(200);
-    expect((await (await h.api(`/v1/orders/${o.id}`, { apiKey })).json() as OrderJson).status).toBe('pending');
+    expect((await getOrder(h, apiKey, o.id)).status).toBe('pending');
     // Unknown values are 404.
     expect((await fetch(link.replace(/[A-Za-z0-9_-]{5}$/, 'AAAAA'), { method: 'POST' })).status).toBe(404);
 
     const confirm = await fetch(link, { method: 'POST' });
     expect(confirm.status).toBe(200);
-    const done = await eventually(async () => {
-      const j = (await (await h.api(`/v1/orders/${o.id}`, { apiKey })).json()) as OrderJson;
-      return j.status === 'valid' || j.status === 'invalid' ? j : null;
-    }, 120_000);
+    const done = await waitForOrder(h, apiKey, o.id);
     expect(done.authorizations[0]!.challenges.find((c) => c.id === ch.id)!.status).toBe('valid');
     const ev = await h.db.sql`select method, query, result, authorization_domain_name from validation_evidence where challenge_id = ${ch.id} and "check" = 'dcv'`;
     expect(ev).toEqual([{ method: '3.2.2.4.4 (ca-tbr-4)', query: `mail to hostmaster@${base}`, result: 'success', authorization_domain_name: base }]);

@@ -18,7 +18,8 @@ import { ensureTemporalBinary } from '../../scripts/lib/temporal';
 import { workflowsPath } from '../../worker/main';
 import { orderWorkflowId } from '../../workflows/contracts';
 import { makeCsr, toPemString } from '../support/csr';
-import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { createOrder, dns01, getOrder, sayReady, waitForOrder } from '../support/orders';
 
 let h: Harness;
 let apiKey: string;
@@ -33,54 +34,25 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function getOrder(id: string, key = apiKey) {
-  const res = await h.api(`/v1/orders/${id}`, { apiKey: key });
-  expect(res.status).toBe(200);
-  return (await res.json()) as {
-    id: string;
-    status: string;
-    error: unknown;
-    authorizations: Array<{ fqdn: string; status: string; challenges: Array<{ id: string; recordName: string; recordValue: string; status: string }> }>;
-    certificate: { serial: string; status: string } | null;
-  };
-}
-
-async function submit(names: string[]) {
-  const csr = makeCsr({ names });
-  const res = await h.api('/v1/orders', {
-    method: 'POST',
-    apiKey,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ csr: csr.pem, profile: 'dv' }),
-  });
-  const body = (await res.json()) as Awaited<ReturnType<typeof getOrder>>;
-  expect(res.status, JSON.stringify(body)).toBe(201);
-  return { order: body, csr };
-}
-
 describe('DV issuance end to end', () => {
   it('issues a certificate that OpenSSL verifies and that matches the CP 7.1.1 profile', async () => {
     const base = `${uniqueLabel()}.${h.config.dns.devZone}`;
     const names = [`www.${base}`, base];
-    const { order } = await submit(names);
+    const order = await createOrder(h, apiKey, makeCsr({ names }));
     expect(order.status).toBe('pending');
     expect(order.authorizations.map((a) => a.fqdn)).toEqual(names);
 
     for (const a of order.authorizations) {
-      const ch = a.challenges[0]!;
+      const ch = dns01(a);
       // CP 3.2.2.4.7: the TXT record lives at _acme-challenge.<FQDN>.
       expect(ch.recordName).toBe(`_acme-challenge.${a.fqdn}`);
       // >= 112 bits of randomness (CP 3.2.2.4): 32 bytes in base64url.
       expect(Buffer.from(ch.recordValue, 'base64url').length).toBeGreaterThanOrEqual(14);
       h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-      const ready = await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey });
-      expect(ready.status).toBe(202);
+      await sayReady(h, apiKey, order.id, ch.id);
     }
 
-    const done = await eventually(async () => {
-      const o = await getOrder(order.id);
-      return o.status === 'valid' || o.status === 'invalid' ? o : null;
-    });
+    const done = await waitForOrder(h, apiKey, order.id, { timeoutMs: 60_000 });
     expect(done.status, JSON.stringify(done.error)).toBe('valid');
     expect(done.authorizations.every((a) => a.status === 'valid')).toBe(true);
 
@@ -183,10 +155,7 @@ describe('DV issuance end to end', () => {
     });
     expect(res.status).toBe(201);
     const order = (await res.json()) as { id: string };
-    const done = await eventually(async () => {
-      const o = await getOrder(order.id);
-      return o.status === 'expired' ? o : null;
-    }, 30_000);
+    const done = await waitForOrder(h, apiKey, order.id, { until: (o) => o.status === 'expired', timeoutMs: 30_000 });
     expect(done.authorizations[0]!.status).toBe('expired');
     expect(done.authorizations[0]!.challenges[0]!.status).toBe('expired');
     expect(done.certificate).toBeNull();
@@ -197,30 +166,26 @@ describe('DV issuance end to end', () => {
 
   it('fails the order with the evidence when the TXT record never appears', async () => {
     const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
-    const { order } = await submit([name]);
-    const ch = order.authorizations[0]!.challenges[0]!;
+    const order = await createOrder(h, apiKey, makeCsr({ names: [name] }));
+    const ch = dns01(order.authorizations[0]!);
     h.dns.add({ name: ch.recordName, type: 'TXT', value: 'not-the-random-value' });
-    const ready = await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey });
-    expect(ready.status).toBe(202);
+    await sayReady(h, apiKey, order.id, ch.id);
     // The check window of the test configuration (CA_DCV_CHECK_WINDOW_SECONDS=20) runs out with retries and backoff.
-    const done = await eventually(async () => {
-      const o = await getOrder(order.id);
-      return o.status === 'invalid' ? o : null;
-    }, 90_000);
+    const done = await waitForOrder(h, apiKey, order.id, { until: (o) => o.status === 'invalid', timeoutMs: 90_000 });
     expect(done.authorizations[0]!.status).toBe('invalid');
     expect(done.authorizations[0]!.challenges[0]!.status).toBe('invalid');
     expect(JSON.stringify(done.error)).toContain(name);
     expect(done.certificate).toBeNull();
     const evidence = await h.db.sql`select result, query, perspective from validation_evidence where challenge_id = ${ch.id}`;
     expect(evidence.length).toBeGreaterThanOrEqual(2); // retried
-    // Issue #3: the FQDN's record name first, then each ADN pruned down to the registered domain (BR 1.6.1, 3.2.2.4.7).
+    // The FQDN's record name first, then each ADN pruned down to the registered domain (BR 1.6.1, 3.2.2.4.7).
     const asked = [`${ch.recordName} IN TXT`, `_acme-challenge.${h.config.dns.devZone} IN TXT`];
     expect(evidence.every((e) => e.result === 'failure' && asked.includes(e.query as string))).toBe(true);
     expect(evidence.some((e) => e.query === asked[0])).toBe(true);
   });
 
   it('hides another account’s order and refuses its challenge', async () => {
-    const { order } = await submit([`${uniqueLabel()}.${h.config.dns.devZone}`]);
+    const order = await createOrder(h, apiKey, makeCsr({ names: [`${uniqueLabel()}.${h.config.dns.devZone}`] }));
     const other = await h.newAccount('Someone Else');
     const res = await h.api(`/v1/orders/${order.id}`, { apiKey: other.apiKey });
     expect(res.status).toBe(404);
@@ -228,6 +193,6 @@ describe('DV issuance end to end', () => {
     const ch = order.authorizations[0]!.challenges[0]!;
     const ready = await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey: other.apiKey });
     expect(ready.status).toBe(404);
-    expect((await getOrder(order.id)).authorizations[0]!.challenges[0]!.status).toBe('pending');
+    expect((await getOrder(h, apiKey, order.id)).authorizations[0]!.challenges[0]!.status).toBe('pending');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Issue #3 end to end: multi-perspective issuance corroboration (BR 3.2.2.9) and CAA (BR 3.2.2.8) through the API,
+ * End to end: multi-perspective issuance corroboration (BR 3.2.2.9) and CAA (BR 3.2.2.8) through the API,
  * Temporal, the main worker (primary), five perspective workers on their own task queues — each with its OWN DNS
  * server as resolver, so perspectives can be made to disagree — and PostgreSQL.
  *
@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../support/csr';
-import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { answerDns01, createOrder, waitForOrder, type OrderJson } from '../support/orders';
 
 let h: Harness;
 let apiKey: string;
@@ -21,37 +22,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-type OrderJson = {
-  id: string;
-  status: string;
-  error: { type: string; detail: string; rule: string; identifier: string; perspectives: Array<{ perspective: string; region: string; outcome: string }> } | null;
-  authorizations: Array<{ fqdn: string; status: string; challenges: Array<{ id: string; recordName: string; recordValue: string }> }>;
-};
-
-async function order(names: string[]): Promise<OrderJson> {
-  const res = await h.api('/v1/orders', {
-    method: 'POST',
-    apiKey,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ csr: makeCsr({ names }).pem, profile: 'dv' }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as OrderJson;
-}
+const order = (names: string[]) => createOrder(h, apiKey, makeCsr({ names }));
 
 /** Publishes every TXT record everywhere (then `tamper` may undo it at some perspectives), says ready, waits. */
-async function validateAndWait(o: OrderJson, tamper: (recordName: string, value: string) => void = () => {}): Promise<OrderJson> {
-  for (const a of o.authorizations) {
-    const ch = a.challenges[0]!;
-    h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-    tamper(ch.recordName, ch.recordValue);
-    expect((await h.api(`/v1/orders/${o.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
-  }
-  return eventually(async () => {
-    const res = await h.api(`/v1/orders/${o.id}`, { apiKey });
-    const j = (await res.json()) as OrderJson;
-    return j.status === 'valid' || j.status === 'invalid' ? j : null;
-  }, 120_000);
+async function validateAndWait(o: OrderJson, tamper?: (recordName: string, value: string) => void): Promise<OrderJson> {
+  await answerDns01(h, apiKey, o, tamper);
+  return waitForOrder(h, apiKey, o.id);
 }
 
 async function rounds(orderId: string) {
@@ -107,9 +83,9 @@ describe('BR 3.2.2.9 multi-perspective issuance corroboration', () => {
     expect(done.error!.identifier).toBe(base);
     expect(done.error!.detail).toMatch(/2 of 5 remote perspectives did not corroborate/);
     // Every perspective's result, the primary's included, in the error.
-    expect(done.error!.perspectives.map((p) => p.perspective)).toEqual(['primary', ...perspectives()]);
+    expect(done.error!.perspectives!.map((p) => p.perspective)).toEqual(['primary', ...perspectives()]);
     for (const p of perspectives()) expect(done.error!.detail).toContain(`${p} (`);
-    expect(done.error!.perspectives.filter((p) => p.outcome !== 'corroborates').map((p) => p.perspective).sort()).toEqual([a, b].sort());
+    expect(done.error!.perspectives!.filter((p) => p.outcome !== 'corroborates').map((p) => p.perspective).sort()).toEqual([a, b].sort());
     expect(done.authorizations[0]!.status).toBe('invalid');
     expect((await rounds(o.id)).find((r) => r.check === 'dcv')!.result).toBe('fail');
   });

@@ -1,5 +1,5 @@
 /**
- * OCSP pre-signing in the issuance workflow (docs/ISSUANCE-CYCLE.md steps 7 and 10, issue #5), end to end through
+ * OCSP pre-signing in the issuance workflow (docs/ISSUANCE-CYCLE.md steps 7 and 10; BR 4.9.10), end to end through
  * the API, Temporal, the workers, PostgreSQL and SoftHSM2, checked with `openssl ocsp -url` against the API's
  * responder:
  * - a precertificate's serial is answered `good` right after step 7 although the final certificate never issues
@@ -20,6 +20,7 @@ import { auditLog, certificates } from '../../db/schema';
 import { pemEncode } from '../../pki/pem';
 import { makeCsr } from '../support/csr';
 import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { answerDns01, createOrder } from '../support/orders';
 
 const work = mkdtempSync(path.join(tmpdir(), 'ocsp-e2e-'));
 
@@ -42,18 +43,11 @@ async function ocspStatus(h: Harness, files: { root: string; dv: string }, targe
   return run('openssl', ['ocsp', '-timeout', '10', '-issuer', files.dv, ...which, '-url', `${h.apiUrl}/ocsp/dv`, '-CAfile', files.root, '-verify_other', files.dv]);
 }
 
+/** An order for a fresh name, its dns-01 answered: the workflow takes it from there. */
 async function order(h: Harness, apiKey: string): Promise<string> {
-  const base = `${uniqueLabel()}.${h.config.dns.devZone}`;
-  const csr = makeCsr({ names: [base] });
-  const res = await h.api('/v1/orders', { method: 'POST', apiKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: csr.pem, profile: 'dv' }) });
-  const body = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
-  expect(res.status, JSON.stringify(body)).toBe(201);
-  for (const a of body.authorizations) {
-    const ch = a.challenges.find((c) => c.recordName) ?? a.challenges[0]!;
-    h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-    expect((await h.api(`/v1/orders/${body.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
-  }
-  return body.id;
+  const o = await createOrder(h, apiKey, makeCsr({ names: [`${uniqueLabel()}.${h.config.dns.devZone}`] }));
+  await answerDns01(h, apiKey, o);
+  return o.id;
 }
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 /**
- * Issue #3, CP 3.2.2.4.12 (the CA is the registrar) end to end: the order offers a `registrant` challenge only for
+ * CP 3.2.2.4.12 (the CA is the registrar) end to end: the order offers a `registrant` challenge only for
  * domains the configuration says this CA registers; "ready" makes the CA look the registrant up by RDAP, starting
  * from the IANA bootstrap file (RFC 9224) — both served here by a local HTTP server under the test's control — and
  * compare it with the applicant's registered name.
@@ -7,7 +7,8 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../support/csr';
-import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { createOrder, sayReady, waitForOrder, type OrderJson } from '../support/orders';
 
 let h: Harness;
 let rdap: http.Server;
@@ -47,21 +48,14 @@ afterAll(async () => {
   await new Promise<void>((r) => rdap.close(() => r()));
 });
 
-type OrderJson = { id: string; status: string; error: unknown; authorizations: Array<{ status: string; challenges: Array<{ id: string; type: string; status: string; error: unknown }> }> };
-
 async function run(accountName: string): Promise<{ done: OrderJson; challengeId: string }> {
   const { apiKey } = await h.newAccount(accountName);
   const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
-  const res = await h.api('/v1/orders', { method: 'POST', apiKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: makeCsr({ names: [name] }).pem }) });
-  const o = (await res.json()) as OrderJson;
+  const o = await createOrder(h, apiKey, makeCsr({ names: [name] }));
   const ch = o.authorizations[0]!.challenges.find((c) => c.type === 'registrant')!;
   expect(ch).toBeDefined();
-  expect((await h.api(`/v1/orders/${o.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
-  const done = await eventually(async () => {
-    const j = (await (await h.api(`/v1/orders/${o.id}`, { apiKey })).json()) as OrderJson;
-    return j.status === 'valid' || j.status === 'invalid' ? j : null;
-  }, 120_000);
-  return { done, challengeId: ch.id };
+  await sayReady(h, apiKey, o.id, ch.id);
+  return { done: await waitForOrder(h, apiKey, o.id), challengeId: ch.id };
 }
 
 describe('CP 3.2.2.4.12 registrant via RDAP where the CA is the registrar', () => {

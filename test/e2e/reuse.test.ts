@@ -1,12 +1,13 @@
 /**
- * Issue #3, BR 4.2.1: a validation of the same applicant and FQDN is reused while policy(now) allows it (200 days
+ * BR 4.2.1: a validation of the same applicant and FQDN is reused while policy(now) allows it (200 days
  * now): the second order's authorization is valid without a new challenge answer, CAA is still checked by every
  * perspective, and another applicant gets no such benefit. (The date rules themselves — 100 days from 2027-03-15,
  * 10 from 2029-03-15, never across a method's sunset — are pinned in domain/dcv-methods.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../support/csr';
-import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { createOrder, dns01, getOrder, sayReady, waitForOrder } from '../support/orders';
 
 let h: Harness;
 beforeAll(async () => {
@@ -16,18 +17,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-type OrderJson = { id: string; status: string; error: unknown; authorizations: Array<{ fqdn: string; status: string; challenges: Array<{ id: string; type: string; recordName: string; recordValue: string; status: string }> }> };
-
-async function submit(apiKey: string, names: string[]): Promise<OrderJson> {
-  const res = await h.api('/v1/orders', { method: 'POST', apiKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: makeCsr({ names }).pem }) });
-  expect(res.status).toBe(201);
-  return (await res.json()) as OrderJson;
-}
-const poll = (apiKey: string, id: string, until: (o: OrderJson) => boolean) =>
-  eventually(async () => {
-    const o = (await (await h.api(`/v1/orders/${id}`, { apiKey })).json()) as OrderJson;
-    return until(o) ? o : null;
-  }, 120_000);
+const submit = (apiKey: string, names: string[]) => createOrder(h, apiKey, makeCsr({ names }));
 
 describe('BR 4.2.1 reuse of a validation', () => {
   it('the same applicant\'s second order for the name is authorized at once; another applicant must validate', async () => {
@@ -35,14 +25,14 @@ describe('BR 4.2.1 reuse of a validation', () => {
     const b = await h.newAccount('Reuse B');
     const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
     const first = await submit(a.apiKey, [name]);
-    const ch = first.authorizations[0]!.challenges[0]!;
+    const ch = dns01(first.authorizations[0]!);
     h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-    await h.api(`/v1/orders/${first.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey: a.apiKey });
-    expect((await poll(a.apiKey, first.id, (o) => o.status === 'valid' || o.status === 'invalid')).status).toBe('valid');
+    await sayReady(h, a.apiKey, first.id, ch.id);
+    expect((await waitForOrder(h, a.apiKey, first.id)).status).toBe('valid');
     h.dns.remove(ch.recordName, 'TXT');
 
     const second = await submit(a.apiKey, [name]);
-    const done = await poll(a.apiKey, second.id, (o) => o.status === 'valid' || o.status === 'invalid');
+    const done = await waitForOrder(h, a.apiKey, second.id);
     expect(done.status, JSON.stringify(done.error)).toBe('valid');
     expect(done.authorizations[0]!.status).toBe('valid');
     // No challenge of the second order was answered; the audit log says where the validation came from.
@@ -55,7 +45,7 @@ describe('BR 4.2.1 reuse of a validation', () => {
 
     const other = await submit(b.apiKey, [name]);
     await new Promise((r) => setTimeout(r, 2000));
-    const o = (await (await h.api(`/v1/orders/${other.id}`, { apiKey: b.apiKey })).json()) as OrderJson;
+    const o = await getOrder(h, b.apiKey, other.id);
     expect(o.status).toBe('pending');
     expect(o.authorizations[0]!.status).toBe('pending');
   });

@@ -1,5 +1,5 @@
 /**
- * Issue #5 end to end, through the HTTP API, the real Temporal dev server, the main and signing workers, PostgreSQL
+ * Revocation (CP 4.9) end to end, through the HTTP API, the real Temporal dev server, the main and signing workers, PostgreSQL
  * and SoftHSM2: a revocation shows in the served CRL within seconds; OpenSSL accepts the CRL (`openssl crl -verify`)
  * and rejects the revoked certificate (`openssl verify -crl_check`); pkilint finds no error; operators revoke through
  * the admin CLI; key-compromise reports (by key and by CSR) revoke every certificate with the key and block new
@@ -18,6 +18,7 @@ import { ensureCrlSchedules } from '../../worker/crl-schedule';
 import { crlScheduleId, type PublishCrlResult } from '../../workflows/revocation-contracts';
 import { makeCsr } from '../support/csr';
 import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { applyAndWait } from '../support/orders';
 
 let h: Harness;
 let owner: { id: string; apiKey: string };
@@ -34,8 +35,8 @@ let chainFile: string;
 beforeAll(async () => {
   h = await startHarness({
     apiOnConfiguredPort: true,
-    // A short debounce so "within seconds" is measurable; CT is issue #4's and not what these tests are about.
-    // The dev zone under a real TLD: the pre-issuance linters (issue #4) refuse the reserved .test TLD.
+    // A short debounce so "within seconds" is measurable; CT (step 8) is not what these tests are about.
+    // The dev zone under a real TLD: the pre-issuance linters (POLICY-2026.md) refuse the reserved .test TLD.
     env: { CA_CRL_QUIET_SECONDS: '1', CA_CRL_MAX_DELAY_SECONDS: '5', CA_CT_SUBMISSION: 'off', CA_DEV_ZONE: 'revocation.example.jp' },
   });
   owner = await h.newAccount('Revocation E2E');
@@ -51,21 +52,11 @@ afterAll(async () => {
 
 async function issue(opts: { keyPem?: string; apiKey?: string } = {}): Promise<{ serial: string; orderId: string; certPem: string; keyPem: string }> {
   const apiKey = opts.apiKey ?? owner.apiKey;
-  const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
-  const csr = makeCsr({ names: [name], keyPem: opts.keyPem });
-  const res = await h.api('/v1/orders', { method: 'POST', apiKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: csr.pem, profile: 'dv' }) });
-  const order = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
-  expect(res.status, JSON.stringify(order)).toBe(201);
-  const ch = order.authorizations[0]!.challenges[0]!;
-  h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });
-  expect((await h.api(`/v1/orders/${order.id}/challenges/${ch.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
-  const done = await eventually(async () => {
-    const o = (await (await h.api(`/v1/orders/${order.id}`, { apiKey })).json()) as { status: string; error: unknown; certificate: { serial: string } | null };
-    return o.status === 'valid' || o.status === 'invalid' ? o : null;
-  }, 90_000);
+  const csr = makeCsr({ names: [`${uniqueLabel()}.${h.config.dns.devZone}`], keyPem: opts.keyPem });
+  const done = await applyAndWait(h, apiKey, csr, { timeoutMs: 90_000 });
   expect(done.status, JSON.stringify(done.error)).toBe('valid');
-  const certDer = Buffer.from(await (await h.api(`/v1/orders/${order.id}/certificate`, { apiKey, headers: { accept: 'application/pkix-cert' } })).arrayBuffer());
-  return { serial: done.certificate!.serial, orderId: order.id, certPem: pemEncode('CERTIFICATE', certDer), keyPem: csr.keyPem };
+  const certDer = Buffer.from(await (await h.api(`/v1/orders/${done.id}/certificate`, { apiKey, headers: { accept: 'application/pkix-cert' } })).arrayBuffer());
+  return { serial: done.certificate!.serial, orderId: done.id, certPem: pemEncode('CERTIFICATE', certDer), keyPem: csr.keyPem };
 }
 
 async function fetchCrl(): Promise<{ der: Buffer; type: string | null; text: string }> {

@@ -1,12 +1,13 @@
 /**
- * Issue #3: the applicant picks the method per authorization. The web file method (BR 3.2.2.4.18) end to end: the
+ * The applicant picks the method per authorization (CP 3.2.2.4). The web file method (BR 3.2.2.4.18) end to end: the
  * order offers a `web-file` challenge next to dns-01 (never for a wildcard), the applicant serves the random value on
  * a real web server on 127.0.0.1:80, says ready for THAT challenge, and the primary and every remote perspective fetch
  * it (loopback allowed only by the development configuration).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../support/csr';
-import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { createOrder, sayReady, waitForOrder } from '../support/orders';
 import { serve, startWebServers, type WebServers } from '../support/web-server';
 
 let h: Harness;
@@ -23,19 +24,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-type Ch = { id: string; type: string; method: string; recordName: string | null; url: string | null; recordValue: string; status: string };
-type OrderJson = { id: string; status: string; error: unknown; authorizations: Array<{ fqdn: string; wildcard: boolean; status: string; challenges: Ch[] }> };
-
-async function order(names: string[]): Promise<OrderJson> {
-  const res = await h.api('/v1/orders', {
-    method: 'POST',
-    apiKey,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ csr: makeCsr({ names, cn: names.find((n) => !n.startsWith('*')) ?? null }).pem, profile: 'dv' }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as OrderJson;
-}
+const order = (names: string[]) => createOrder(h, apiKey, makeCsr({ names, cn: names.find((n) => !n.startsWith('*')) ?? null }));
 
 describe('CP 3.2.2.4.18 web file, chosen by the applicant', () => {
   it('offers dns-01 and web-file for a name, dns-01 only for a wildcard', async () => {
@@ -58,11 +47,8 @@ describe('CP 3.2.2.4.18 web file, chosen by the applicant', () => {
     const file = o.authorizations[0]!.challenges.find((c) => c.type === 'web-file')!;
     h.dns.add({ name, type: 'A', value: '127.0.0.1' });
     web.route(name, new URL(file.url!).pathname, serve(`${file.recordValue}\n`));
-    expect((await h.api(`/v1/orders/${o.id}/challenges/${file.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
-    const done = await eventually(async () => {
-      const j = (await (await h.api(`/v1/orders/${o.id}`, { apiKey })).json()) as OrderJson;
-      return j.status === 'valid' || j.status === 'invalid' ? j : null;
-    }, 120_000);
+    await sayReady(h, apiKey, o.id, file.id);
+    const done = await waitForOrder(h, apiKey, o.id);
     expect(done.status, JSON.stringify(done.error)).toBe('valid');
     const validated = done.authorizations[0]!.challenges.find((c) => c.id === file.id)!;
     expect(validated.status).toBe('valid');
@@ -81,11 +67,8 @@ describe('CP 3.2.2.4.18 web file, chosen by the applicant', () => {
     const file = o.authorizations[0]!.challenges.find((c) => c.type === 'web-file')!;
     h.dns.add({ name, type: 'A', value: '127.0.0.1' });
     web.route(name, new URL(file.url!).pathname, serve('something else'));
-    expect((await h.api(`/v1/orders/${o.id}/challenges/${file.id}/ready`, { method: 'POST', apiKey })).status).toBe(202);
-    const done = await eventually(async () => {
-      const j = (await (await h.api(`/v1/orders/${o.id}`, { apiKey })).json()) as OrderJson;
-      return j.status === 'invalid' ? j : null;
-    }, 120_000);
+    await sayReady(h, apiKey, o.id, file.id);
+    const done = await waitForOrder(h, apiKey, o.id, { until: (j) => j.status === 'invalid' });
     expect(JSON.stringify(done.error)).toContain(name);
     expect(done.authorizations[0]!.challenges.find((c) => c.id === file.id)!.status).toBe('invalid');
   });

@@ -1,5 +1,5 @@
 /**
- * The CA with its ACME listener for end-to-end tests with real clients (issue #6): the harness of ca-harness.ts
+ * The CA with its ACME listener (RFC 8555) for end-to-end tests with real clients: the harness of ca-harness.ts
  * (dev DNS, workers, API) plus api/acme/server.ts over HTTPS on a free port, and runners for lego and certbot that
  * trust the stand-in root (LEGO_CA_CERTIFICATES, REQUESTS_CA_BUNDLE) and keep their state in a temporary directory.
  */
@@ -34,14 +34,14 @@ export function toolPath(name: 'lego' | 'certbot'): string {
 
 /**
  * The dev zone of these tests: under a real TLD (JPRS's documentation domain example.jp), because the pre-issuance
- * linters (issue #4) rightly refuse certificates for names under the reserved `test` TLD (zlint
+ * linters (POLICY-2026.md) rightly refuse certificates for names under the reserved `test` TLD (zlint
  * e_dnsname_not_valid_tld, pkilint cabf.internal_domain_name) — the default dev zone `dev.test` can pass DCV but not
  * step 6. The development DNS server is authoritative for it, exactly as for the default zone.
  */
 export const ACME_TEST_ZONE = 'acme.example.jp';
 
 export async function startAcmeHarness(opts: { env?: Record<string, string> } = {}): Promise<AcmeHarness> {
-  // CT (issue #4, step 8) is off here: with the default 200-day validity Chrome's policy needs 3 SCTs and the test
+  // CT (step 8) is off here: with the default 200-day validity Chrome's policy needs 3 SCTs and the test
   // setup runs 2 local logs; CT is exercised by test/e2e/ct-lint.test.ts, these tests are about the ACME door.
   const h = await startHarness({ env: { CA_DEV_ZONE: ACME_TEST_ZONE, CA_CT_SUBMISSION: 'off', ...opts.env }, apiOnConfiguredPort: true });
   const acme = await startAcmeServer(h.config, { port: 0 });
@@ -95,7 +95,7 @@ export function lego(h: AcmeHarness, dir: string, args: readonly string[], env: 
   );
 }
 
-/** The admin APIs of the primary's DNS server and of every remote perspective's (issue #3 harness): the hook writes to all. */
+/** The admin APIs of the primary's DNS server and of every remote perspective's (BR 3.2.2.9): the hook writes to all. */
 export function adminUrls(h: AcmeHarness): string {
   return [h.dns, ...h.perspectiveDns.values()].map((d) => `http://127.0.0.1:${d.adminPort}`).join(' ');
 }

@@ -37,7 +37,7 @@ export interface Harness {
   readonly db: DbHandle;
   /** The primary's DNS server; add/remove/clear/setServfail also reach every perspective's own server. */
   readonly dns: DevDns;
-  /** Issue #3: each remote perspective's own DNS server (its resolver), by perspective id — make one lie. */
+  /** Each remote perspective's (BR 3.2.2.9) own DNS server (its resolver), by perspective id — make one lie. */
   readonly perspectiveDns: ReadonlyMap<string, DevDns>;
   readonly temporal: Client;
   readonly apiUrl: string;
@@ -47,15 +47,17 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** `env` overrides environment variables for this harness's config only (e.g. CA_CT_LOG_LIST, issue #4 tests). */
-/** `apiOnConfiguredPort`: listen on config.api.port (the public base URL) instead of a free port — for tests of
- * activities that fetch from the API, e.g. the CRL publication check (issue #5). */
+/**
+ * `env` overrides environment variables for this harness's config only (e.g. CA_CT_LOG_LIST of the CT tests).
+ * `apiOnConfiguredPort`: listen on config.api.port (the public base URL) instead of a free port — for tests of
+ * activities that fetch from the API, e.g. the CRL publication check (CP 4.9.8).
+ */
 export async function startHarness(opts: { workers?: boolean; perspectives?: boolean; env?: Record<string, string>; apiOnConfiguredPort?: boolean } = {}): Promise<Harness> {
   installRuntimeLogging((process.env.CA_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
   const config = loadConfig({ ...process.env, ...opts.env });
   const db = createDb(config.database.url, { max: 4 });
   const primaryDns = await startDevDnsServer({ host: '127.0.0.1', port: config.dns.devPort, adminPort: 0, zone: config.dns.devZone });
-  // Issue #3: every remote perspective (BR 3.2.2.9) gets its own DNS server on a free port as its resolver, so tests
+  // Every remote perspective (BR 3.2.2.9) gets its own DNS server on a free port as its resolver, so tests
   // can make perspectives disagree; the harness's `dns` writes to all of them.
   const perspectiveDns = new Map<string, DevDns>();
   for (const p of config.mpic.perspectives) {

@@ -1,5 +1,5 @@
 /**
- * An in-process RFC 6962 log for fault injection only (issue #4): the happy path is tested against real TesseraCT
+ * An in-process RFC 6962 log for fault injection only: the happy path is tested against real TesseraCT
  * logs (scripts/lib/ct-logs.ts). It answers add-pre-chain with a real SCT signed by its own P-256 key — or, by
  * mode, is down (HTTP 503), slow, signs badly, or stamps a time that is not now.
  */

@@ -1,0 +1,73 @@
+/**
+ * The ACME door (RFC 8555; CP 1.3 "two front doors", 3.4 (2)/(3), 4.9.3): ACME accounts, external account binding
+ * keys and the ACME view of orders. Nonces are kept in the API process's memory (api/acme/nonces.ts): they need to
+ * survive nothing longer.
+ */
+import { sql } from 'drizzle-orm';
+import { check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { acmeAccountStatuses } from '../../domain/statuses';
+import { accounts } from './accounts';
+import { bytea, oneOf, ts } from './columns';
+import { orders } from './orders';
+
+/**
+ * ACME accounts (RFC 8555 §7.1.2). Each is tied to one CA account (`accounts`): the designated provider's account
+ * when it registered with external account binding (§7.3.4), else a subscriber account created with it. The
+ * account URL (`<acme base>/acct/<id>`) is what CAA `accounturi` names (RFC 8657 §3).
+ */
+export const acmeAccounts = pgTable('acme_accounts', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  accountId: uuid('account_id').notNull().references(() => accounts.id),
+  /** The account's public key as a JWK (RFC 7517), public members only. */
+  jwk: jsonb('jwk').$type<Record<string, unknown>>().notNull(),
+  /** RFC 7638 SHA-256 thumbprint, base64url: finds the account by key (newAccount, onlyReturnExisting, keyChange). */
+  jwkThumbprint: text('jwk_thumbprint').notNull(),
+  status: text('status', { enum: acmeAccountStatuses }).notNull().default('valid'),
+  contact: jsonb('contact').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  termsAgreedAt: ts('terms_agreed_at'),
+  /** The EAB key id this account was bound with (RFC 8555 §7.3.4), if any. */
+  eabKeyId: text('eab_key_id'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('acme_accounts_jwk_thumbprint_uq').on(t.jwkThumbprint),
+  index('acme_accounts_account_idx').on(t.accountId),
+  oneOf('acme_accounts_status_ck', sql`${t.status}`, acmeAccountStatuses),
+]);
+
+/**
+ * External account binding keys (RFC 8555 §7.3.4), made by `npm run admin -- eab create --account <id>` for a CA
+ * account (typically a designated provider). The HMAC key must be kept to verify the binding's MAC; a key binds
+ * one ACME account only (boundAt, acmeAccountId) and may be revoked by an operator.
+ */
+export const acmeEabKeys = pgTable('acme_eab_keys', {
+  keyId: text('key_id').primaryKey(),
+  accountId: uuid('account_id').notNull().references(() => accounts.id),
+  hmacKey: bytea('hmac_key').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  boundAt: ts('bound_at'),
+  acmeAccountId: uuid('acme_account_id'),
+  revokedAt: ts('revoked_at'),
+}, (t) => [
+  index('acme_eab_keys_account_idx').on(t.accountId),
+  check('acme_eab_keys_hmac_len_ck', sql`octet_length(${t.hmacKey}) >= 32`),
+]);
+
+/**
+ * The ACME view of an order (RFC 8555 §7.1.3): which ACME account placed it, and the certificate it replaces
+ * (ARI, RFC 9773 §5: the certID of the `replaces` field). Until finalize the order row holds an empty CSR
+ * (orders.csr_der is NOT NULL): ACME sends the CSR only at finalize (§7.4), when it is written after the same
+ * acceptance checks as the API's.
+ */
+export const acmeOrders = pgTable('acme_orders', {
+  orderId: uuid('order_id').primaryKey().references(() => orders.id, { onDelete: 'cascade' }),
+  acmeAccountId: uuid('acme_account_id').notNull().references(() => acmeAccounts.id),
+  /** RFC 9773 certID (base64url(AKI keyIdentifier) "." base64url(serial)) of the certificate this order replaces. */
+  replaces: text('replaces'),
+  replacesSerial: text('replaces_serial'),
+  finalizedAt: ts('finalized_at'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+}, (t) => [
+  index('acme_orders_account_idx').on(t.acmeAccountId),
+  index('acme_orders_replaces_serial_idx').on(t.replacesSerial),
+]);
