@@ -7,8 +7,8 @@
  * Run: `tsx api/ocsp-server.ts` (port CA_OCSP_PORT, default 8081).
  */
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { loadConfig, type CaConfig } from '../config';
+import type { CaConfig } from '../config';
+import { closableServer, closeInOrder, runMain } from '../config/main';
 import { createDb } from '../db/client';
 import { answerOcspHttp, createOcspResponder } from './ocsp';
 
@@ -66,21 +66,12 @@ export async function startOcspServer(config: CaConfig, opts: { port?: number; h
   return {
     url: `http://${host}:${port}`,
     responder,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await handle.close();
-    },
+    close: () => closeInOrder(closableServer(server), handle),
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const config = loadConfig();
+await runMain(import.meta.url, async (config) => {
   const s = await startOcspServer(config);
   console.log(`OCSP responder listening on ${s.url}/ocsp/<issuer id>`);
-  const stop = async () => {
-    await s.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
+  return s;
+});

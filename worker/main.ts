@@ -5,7 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { loadConfig, type CaConfig } from '../config';
+import type { CaConfig } from '../config';
+import { closeInOrder, runMain } from '../config/main';
 import { createStorageActivities } from '../activities/storage';
 import { createDnsValidationActivities } from '../activities/validation/dns-change';
 import { createCorroborationActivities } from '../activities/corroboration';
@@ -24,7 +25,6 @@ import { connectCaClient, connectionOptions } from '../temporal/connection';
 import { ensureCrlSchedules } from './crl-schedule';
 import { caWorkerInterceptors } from './failure-interceptor';
 import { ensureOcspRefreshSchedule } from './ocsp-schedule';
-import { runUntilSignal } from './run';
 import { installRuntimeLogging } from './runtime';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -95,19 +95,11 @@ export async function createMainWorker(config: CaConfig) {
   await ensureCrlSchedules(config, handle.db, { client: temporal.client });
   // The OCSP refresh schedule (responder renewal + response refresh, BR 4.9.10), created idempotently at start.
   await ensureOcspRefreshSchedule(config, { client: temporal.client });
-  return {
-    worker,
-    async close() {
-      await connection.close();
-      await temporal.close();
-      await handle.close();
-    },
-  };
+  return { worker, close: () => closeInOrder(connection, temporal, handle) };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const config = loadConfig();
+await runMain(import.meta.url, async (config) => {
   const { worker, close } = await createMainWorker(config);
   console.log(`main worker polling ${config.temporal.taskQueue} at ${config.temporal.address}`);
-  await runUntilSignal(worker, close);
-}
+  return { stopped: worker.run(), close };
+});

@@ -8,10 +8,10 @@
  * Without CA_PERSPECTIVE_ID it runs every configured perspective in this one process (development: the five local
  * perspectives of config/index.ts; see docs/VALIDATION.md).
  */
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createPerspectiveActivities } from '../activities/perspective';
-import { loadConfig, type CaConfig, type PerspectiveConfig } from '../config';
+import type { CaConfig, PerspectiveConfig } from '../config';
+import { runMain } from '../config/main';
 import { connectionOptions } from '../temporal/connection';
 import { caWorkerInterceptors } from './failure-interceptor';
 
@@ -52,8 +52,7 @@ export function perspectivesToRun(config: CaConfig): PerspectiveConfig[] {
   return [one];
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const config = loadConfig();
+await runMain(import.meta.url, async (config) => {
   const list = perspectivesToRun(config);
   if (list.length === 0) {
     console.error('no perspectives configured (CA_PERSPECTIVES); nothing to run');
@@ -63,6 +62,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const created = await Promise.all(list.map((p) => createPerspectiveWorker(config, p, { connection })));
   for (const p of list) console.log(`perspective ${p.id} (${p.region}) polling ${p.taskQueue}, resolver ${p.resolver.host}:${p.resolver.port}`);
   // SIGINT/SIGTERM shut every worker down gracefully (the SDK handles the signals).
-  await Promise.all(created.map((c) => c.worker.run()));
-  await connection.close();
-}
+  return { stopped: Promise.all(created.map((c) => c.worker.run())), close: () => connection.close() };
+});

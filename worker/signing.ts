@@ -3,9 +3,9 @@
  * the signing activities, which rebuild every TBS from the database themselves (activities/signing.ts).
  * Run: `tsx worker/signing.ts` (npm start runs it for you).
  */
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { loadConfig, type CaConfig } from '../config';
+import type { CaConfig } from '../config';
+import { closeInOrder, runMain } from '../config/main';
 import { createSigningActivities } from '../activities/signing';
 import { createOcspActivities } from '../activities/ocsp';
 import { createCrlSigningActivities } from '../activities/crl';
@@ -14,7 +14,6 @@ import { openHsm } from '../pki/hsm';
 import { readHsmPin } from '../pki/hsm-pin';
 import { connectionOptions } from '../temporal/connection';
 import { caWorkerInterceptors } from './failure-interceptor';
-import { runUntilSignal } from './run';
 import { installRuntimeLogging } from './runtime';
 
 export async function createSigningWorker(config: CaConfig) {
@@ -43,19 +42,11 @@ export async function createSigningWorker(config: CaConfig) {
     // One concurrent signature per HSM session (a PKCS#11 session runs one operation at a time).
     maxConcurrentActivityTaskExecutions: config.hsm.sessions,
   });
-  return {
-    worker,
-    async close() {
-      await connection.close();
-      await hsm.close();
-      await handle.close();
-    },
-  };
+  return { worker, close: () => closeInOrder(connection, hsm, handle) };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const config = loadConfig();
+await runMain(import.meta.url, async (config) => {
   const { worker, close } = await createSigningWorker(config);
   console.log(`signing worker polling ${config.temporal.signingTaskQueue} at ${config.temporal.address}`);
-  await runUntilSignal(worker, close);
-}
+  return { stopped: worker.run(), close };
+});

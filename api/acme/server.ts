@@ -5,14 +5,10 @@
  * root; clients trust <data>/acme-tls/ca.pem).
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { loadConfig, type CaConfig } from '../../config';
-import { createDb } from '../../db/client';
-import { connectCaClient } from '../../temporal/connection';
+import type { CaConfig } from '../../config';
+import { runMain } from '../../config/main';
+import { serveDoor } from '../serve';
 import { createAcmeApp } from './app';
 import { createNonceStore } from './nonces';
 
@@ -24,55 +20,27 @@ export interface RunningAcmeServer {
   close(): Promise<void>;
 }
 
+/** The URL prefix of every ACME resource: the configured public URL, else this server's own address. */
+const baseUrlOf = (config: CaConfig, port: number) => config.acme.publicUrl ?? `https://${config.api.host}:${port}/acme`;
+
 export async function startAcmeServer(config: CaConfig, opts: { port?: number } = {}): Promise<RunningAcmeServer> {
-  const handle = createDb(config.database.url);
-  const temporal = await connectCaClient(config);
-  // The app is built once the port is known (port 0 in tests): the URLs in ACME objects carry it.
-  let root: Hono | null = null;
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: (req) => (root ? root.fetch(req) : new Response('starting', { status: 503 })),
-        hostname: config.api.host,
-        port: opts.port ?? config.acme.port,
-        createServer,
-        serverOptions: { key: readFileSync(config.acme.tlsKeyFile), cert: readFileSync(config.acme.tlsCertFile) },
-      },
-      () => resolve(s),
-    );
-    s.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
-  const baseUrl = config.acme.publicUrl ?? `https://${config.api.host}:${port}/acme`;
-  const app = createAcmeApp({
-    db: handle.db,
-    workflows: temporal.workflows,
+  const door = await serveDoor(
     config,
-    clock: () => new Date(),
-    nonces: createNonceStore(),
-    baseUrl,
-  });
-  root = new Hono().route('/', app);
-  return {
-    directoryUrl: `${baseUrl}/directory`,
-    baseUrl,
-    port,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await temporal.close();
-      await handle.close();
+    {
+      port: opts.port ?? config.acme.port,
+      tls: { key: readFileSync(config.acme.tlsKeyFile), cert: readFileSync(config.acme.tlsCertFile) },
     },
-  };
+    ({ db, workflows, port }) => {
+      const app = createAcmeApp({ db, workflows, config, clock: () => new Date(), nonces: createNonceStore(), baseUrl: baseUrlOf(config, port) });
+      return new Hono().route('/', app);
+    },
+  );
+  const baseUrl = baseUrlOf(config, door.port);
+  return { directoryUrl: `${baseUrl}/directory`, baseUrl, port: door.port, close: door.close };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const config = loadConfig();
+await runMain(import.meta.url, async (config) => {
   const acme = await startAcmeServer(config);
   console.log(`ACME directory ${acme.directoryUrl}`);
-  const stop = async () => {
-    await acme.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
+  return acme;
+});
