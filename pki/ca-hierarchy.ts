@@ -9,16 +9,17 @@ import * as pkijs from 'pkijs';
 import { CaError } from '../domain/errors';
 import type { Signer } from './signer';
 import {
+  buildSignedByCaTbs,
   buildTbs,
   keyIdentifierOf,
   parseCertificate,
   publicKeyInfoFromDer,
   signCertificate,
+  type SigningCa,
 } from './certificate';
 import { bytesEqual, children, readTlv, slice } from './der';
 import {
   authorityInfoAccess,
-  authorityKeyIdentifier,
   basicConstraints,
   certificatePolicies,
   crlDistributionPoints,
@@ -85,7 +86,7 @@ export function buildStandInRootTbs(p: RootParams): pkijs.Certificate {
 export interface IssuingCaParams {
   readonly kind: IssuingCaKind;
   readonly serialHex?: string;
-  readonly issuer: { readonly subjectDer: Uint8Array; readonly keyIdentifier: Uint8Array };
+  readonly issuer: SigningCa;
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly spkiDer: Uint8Array;
@@ -95,26 +96,16 @@ export interface IssuingCaParams {
   readonly cpsUrl: string;
 }
 
-/** CP 7.1.2 intermediate profile, in the CP's field order. */
+/** CP 7.1.2 intermediate profile, in the CP's field order (AKI and SKI first: buildSignedByCaTbs). */
 export function buildIssuingCaTbs(p: IssuingCaParams): pkijs.Certificate {
-  return buildTbs({
-    serialHex: p.serialHex ?? randomSerialHex(),
-    issuerDer: p.issuer.subjectDer,
-    subject: buildName(issuingCaSubject(p.kind)),
-    notBefore: p.notBefore,
-    notAfter: p.notAfter,
-    spkiDer: p.spkiDer,
-    extensions: [
-      authorityKeyIdentifier(p.issuer.keyIdentifier),
-      subjectKeyIdentifier(keyIdentifierOf(p.spkiDer)),
-      keyUsage(['keyCertSign', 'cRLSign']),
-      certificatePolicies([{ oid: oids.secomRootCa2Policy, cpsUrl: p.cpsUrl }]),
-      basicConstraints(true, 0),
-      extKeyUsage([oids.id_kp_serverAuth]),
-      crlDistributionPoints([p.urls.crl]),
-      authorityInfoAccess({ ...(p.urls.ocsp ? { ocsp: p.urls.ocsp } : {}), caIssuers: p.urls.caIssuers }),
-    ],
-  });
+  return buildSignedByCaTbs({ ...p, serialHex: p.serialHex ?? randomSerialHex(), subject: buildName(issuingCaSubject(p.kind)) }, [
+    keyUsage(['keyCertSign', 'cRLSign']),
+    certificatePolicies([{ oid: oids.secomRootCa2Policy, cpsUrl: p.cpsUrl }]),
+    basicConstraints(true, 0),
+    extKeyUsage([oids.id_kp_serverAuth]),
+    crlDistributionPoints([p.urls.crl]),
+    authorityInfoAccess({ ...(p.urls.ocsp ? { ocsp: p.urls.ocsp } : {}), caIssuers: p.urls.caIssuers }),
+  ]);
 }
 
 export { signCertificate };

@@ -30,7 +30,7 @@ import { buildName, nameFromDer } from './names';
 export interface LeafParams {
   /** Serial as hex (BR 7.1: positive, < 2^159, >= 64 bits of CSPRNG output; chosen by the caller). */
   readonly serialHex: string;
-  readonly issuer: { readonly subjectDer: Uint8Array; readonly keyIdentifier: Uint8Array };
+  readonly issuer: SigningCa;
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly dnsNames: readonly string[];
@@ -112,6 +112,44 @@ export function buildTbs(c: TbsCommon): pkijs.Certificate {
   return cert;
 }
 
+/** The CA whose key signs a certificate: its subject (the new certificate's issuer name) and its key identifier. */
+export interface SigningCa {
+  readonly subjectDer: Uint8Array;
+  readonly keyIdentifier: Uint8Array;
+}
+
+export interface SignedByCaParams {
+  readonly serialHex: string;
+  readonly issuer: SigningCa;
+  readonly subject: pkijs.RelativeDistinguishedNames;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly spkiDer: Uint8Array;
+  /** Whether the subject key identifier is included (default yes; BR 7.1.2.7.6 makes it optional in leaves). */
+  readonly includeSubjectKeyIdentifier?: boolean;
+}
+
+/**
+ * A certificate signed by a CA key (every profile but the self-signed root): the issuer is the CA's subject, byte
+ * for byte; the authority key identifier (RFC 5280 4.2.1.1) and the subject key identifier (4.2.1.2) come first,
+ * then the profile's own extensions in the order its CP section lists them.
+ */
+export function buildSignedByCaTbs(p: SignedByCaParams, profileExtensions: readonly pkijs.Extension[]): pkijs.Certificate {
+  return buildTbs({
+    serialHex: p.serialHex,
+    issuerDer: p.issuer.subjectDer,
+    subject: p.subject,
+    notBefore: p.notBefore,
+    notAfter: p.notAfter,
+    spkiDer: p.spkiDer,
+    extensions: [
+      authorityKeyIdentifier(p.issuer.keyIdentifier),
+      ...(p.includeSubjectKeyIdentifier === false ? [] : [subjectKeyIdentifier(keyIdentifierOf(p.spkiDer))]),
+      ...profileExtensions,
+    ],
+  });
+}
+
 /**
  * CP 7.1.1 DV leaf. Extension order is fixed and identical for the precertificate and the final certificate, with
  * the poison / SCT list last, so that final TBS minus SCT list == precertificate TBS minus poison (RFC 6962 3.2).
@@ -133,8 +171,6 @@ export function buildLeafTbs(p: LeafParams): pkijs.Certificate {
   ];
 
   const extensions: pkijs.Extension[] = [
-    authorityKeyIdentifier(p.issuer.keyIdentifier),
-    ...(p.includeSubjectKeyIdentifier ? [subjectKeyIdentifier(keyIdentifierOf(p.spkiDer))] : []),
     keyUsage(['digitalSignature', 'keyEncipherment']),
     // Chrome / BR 7.1.2.7.10: serverAuth only.
     extKeyUsage([oids.id_kp_serverAuth]),
@@ -146,15 +182,7 @@ export function buildLeafTbs(p: LeafParams): pkijs.Certificate {
   if (p.kind === 'precertificate') extensions.push(ctPoison());
   else if (p.sctListExtensionValue) extensions.push(ctSctList(p.sctListExtensionValue));
 
-  return buildTbs({
-    serialHex: p.serialHex,
-    issuerDer: p.issuer.subjectDer,
-    subject,
-    notBefore: p.notBefore,
-    notAfter: p.notAfter,
-    spkiDer: p.spkiDer,
-    extensions,
-  });
+  return buildSignedByCaTbs({ ...p, subject }, extensions);
 }
 
 /** The DER of the TBSCertificate as it will be signed. */

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CaError } from '../domain/errors';
-import { buildTbs, keyIdentifierOf, serialToIntegerBytes } from './certificate';
+import { buildSignedByCaTbs, keyIdentifierOf, serialToIntegerBytes, type SigningCa } from './certificate';
 import { children, concat, encodeOid, readTlv, slice, tlv, toHex, type Tlv } from './der';
-import { authorityKeyIdentifier, extKeyUsage, keyUsage, ocspNoCheck, oids, sha256WithRsa, subjectKeyIdentifier } from './extensions';
+import { extKeyUsage, keyUsage, ocspNoCheck, oids, sha256WithRsa } from './extensions';
 import { buildName, type NameAttribute } from './names';
 import type { Signer } from './signer';
 import './engine';
@@ -253,7 +253,7 @@ export function ocspServerName(ocspUrl: string): string {
 
 export interface OcspResponderParams {
   readonly serialHex: string;
-  readonly issuer: { readonly subjectDer: Uint8Array; readonly keyIdentifier: Uint8Array };
+  readonly issuer: SigningCa;
   readonly serverName: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
@@ -266,21 +266,11 @@ export interface OcspResponderParams {
  * certificatePolicies (CP 7.3: never from 2023-09-15). No basicConstraints (BR 7.1.2.8.2: MAY; CP 7.3 lists none).
  */
 export function buildOcspResponderTbs(p: OcspResponderParams): pkijs.Certificate {
-  return buildTbs({
-    serialHex: p.serialHex,
-    issuerDer: p.issuer.subjectDer,
-    subject: buildName(ocspResponderSubject(p.serverName)),
-    notBefore: p.notBefore,
-    notAfter: p.notAfter,
-    spkiDer: p.spkiDer,
-    extensions: [
-      authorityKeyIdentifier(p.issuer.keyIdentifier),
-      subjectKeyIdentifier(keyIdentifierOf(p.spkiDer)),
-      keyUsage(['digitalSignature']),
-      extKeyUsage([oids.id_kp_OCSPSigning]),
-      ocspNoCheck(),
-    ],
-  });
+  return buildSignedByCaTbs({ ...p, subject: buildName(ocspResponderSubject(p.serverName)) }, [
+    keyUsage(['digitalSignature']),
+    extKeyUsage([oids.id_kp_OCSPSigning]),
+    ocspNoCheck(),
+  ]);
 }
 
 /** SHA-1 of the responder key: ResponderID byKey. */
