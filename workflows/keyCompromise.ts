@@ -10,27 +10,19 @@
  * Deadline: 24 hours after the report — a durable timer; past it the workflow flags itself overdue
  * (CaStatus=key-compromise-overdue) and keeps going. Progress: query `keyCompromiseProgress`.
  */
-import { condition, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { createCrlPublicationActivities } from '../activities/crl';
-import type { createOcspActivities } from '../activities/ocsp';
-import type { createRevocationActivities } from '../activities/revocation';
+import { log } from '@temporalio/workflow';
 import { signingBatch, storageBatch } from './activity-options';
-import { searchAttributes } from './contracts';
 import { failureOf } from './failures';
 import { keyCompromiseProgressQuery, type KeyCompromiseInput, type KeyCompromiseProgress } from './revocation-contracts';
-
-type RevocationActivities = ReturnType<typeof createRevocationActivities>;
-type CrlPublicationActivities = ReturnType<typeof createCrlPublicationActivities>;
-type OcspSigningActivities = ReturnType<typeof createOcspActivities>;
+import { queryableProgress, revocationActivities, setCaStatus, settledBy } from './revocation-steps';
 
 const BATCH = 200;
 
 export async function keyCompromise(input: KeyCompromiseInput): Promise<KeyCompromiseProgress> {
   // A batch revokes up to BATCH certificates in the database, and signs as many OCSP responses in the HSM.
-  const storage = proxyActivities<RevocationActivities & CrlPublicationActivities>(storageBatch);
-  const ocsp = proxyActivities<OcspSigningActivities>(signingBatch(input.signingTaskQueue));
+  const { storage, ocsp } = revocationActivities({ storage: storageBatch, signing: signingBatch(input.signingTaskQueue) });
 
-  let progress: KeyCompromiseProgress = {
+  const progress = queryableProgress<KeyCompromiseProgress>(keyCompromiseProgressQuery, {
     reportId: input.reportId,
     status: 'verifying',
     certificatesFound: null,
@@ -38,32 +30,27 @@ export async function keyCompromise(input: KeyCompromiseInput): Promise<KeyCompr
     deadline: input.deadline,
     overdue: false,
     error: null,
-  };
-  const update = (p: Partial<KeyCompromiseProgress>) => {
-    progress = { ...progress, ...p };
-  };
-  setHandler(keyCompromiseProgressQuery, () => progress);
-  upsertSearchAttributes([{ key: searchAttributes.status, value: 'key-compromise-verifying' }]);
+  });
+  setCaStatus('key-compromise-verifying');
 
   try {
     await storage.verifyKeyCompromiseProof({ reportId: input.reportId });
   } catch (err) {
-    update({ status: 'rejected', error: failureOf(err).message });
-    upsertSearchAttributes([{ key: searchAttributes.status, value: 'key-compromise-rejected' }]);
-    return progress;
+    progress.update({ status: 'rejected', error: failureOf(err).message });
+    setCaStatus('key-compromise-rejected');
+    return progress.current;
   }
 
-  let finished = false;
   const work = (async () => {
-    update({ status: 'blocking' });
+    progress.update({ status: 'blocking' });
     const { certificatesFound } = await storage.blockCompromisedKey({ reportId: input.reportId });
-    update({ status: 'revoking', certificatesFound });
-    upsertSearchAttributes([{ key: searchAttributes.status, value: 'key-compromise-revoking' }]);
+    progress.update({ status: 'revoking', certificatesFound });
+    setCaStatus('key-compromise-revoking');
     const publications: Promise<unknown>[] = [];
     for (;;) {
       const batch = await storage.revokeNextBatchForKeyCompromise({ reportId: input.reportId, limit: BATCH });
       if (batch.serials.length === 0) break;
-      update({ certificatesRevoked: progress.certificatesRevoked + batch.serials.length });
+      progress.update({ certificatesRevoked: progress.current.certificatesRevoked + batch.serials.length });
       // OCSP and CRL publication run beside the next batches: the revocations themselves are already stored.
       publications.push(ocsp.signOcspResponses({ serials: batch.serials }));
       for (const issuerId of batch.issuerIds) {
@@ -71,25 +58,22 @@ export async function keyCompromise(input: KeyCompromiseInput): Promise<KeyCompr
       }
     }
     await Promise.all(publications);
-  })().finally(() => {
-    finished = true;
-  });
+  })();
 
-  const msLeft = Date.parse(input.deadline) - Date.now();
-  if (!(msLeft > 0 && (await condition(() => finished, msLeft)))) {
-    update({ overdue: true });
-    upsertSearchAttributes([{ key: searchAttributes.status, value: 'key-compromise-overdue' }]);
+  if (!(await settledBy(work, input.deadline))) {
+    progress.update({ overdue: true });
+    setCaStatus('key-compromise-overdue');
     log.error('key-compromise revocation deadline passed (CP 4.9.12: 24 hours)', { reportId: input.reportId });
   }
   try {
     await work;
   } catch (err) {
-    update({ status: 'failed', error: failureOf(err).message });
-    upsertSearchAttributes([{ key: searchAttributes.status, value: 'key-compromise-failed' }]);
-    return progress;
+    progress.update({ status: 'failed', error: failureOf(err).message });
+    setCaStatus('key-compromise-failed');
+    return progress.current;
   }
-  await storage.completeKeyCompromiseReport({ reportId: input.reportId, overdue: progress.overdue });
-  update({ status: 'completed' });
-  upsertSearchAttributes([{ key: searchAttributes.status, value: 'key-compromise-completed' }]);
-  return progress;
+  await storage.completeKeyCompromiseReport({ reportId: input.reportId, overdue: progress.current.overdue });
+  progress.update({ status: 'completed' });
+  setCaStatus('key-compromise-completed');
+  return progress.current;
 }

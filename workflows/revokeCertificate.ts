@@ -9,10 +9,7 @@
  * The BR deadline (24 h / 5 days) is a durable timer: if it fires before both are done the workflow flags itself
  * (search attribute CaStatus=revocation-overdue, query `revocationProgress`) for the operators, and keeps going.
  */
-import { condition, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { createCrlPublicationActivities } from '../activities/crl';
-import type { createOcspActivities } from '../activities/ocsp';
-import type { createRevocationActivities } from '../activities/revocation';
+import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { signing, storage as storageOptions } from './activity-options';
 import { searchAttributes } from './contracts';
 import { failureOf } from './failures';
@@ -22,16 +19,12 @@ import {
   type RevokeCertificateInput,
   type RevokeCertificateResult,
 } from './revocation-contracts';
-
-type RevocationActivities = ReturnType<typeof createRevocationActivities>;
-type CrlPublicationActivities = ReturnType<typeof createCrlPublicationActivities>;
-type OcspSigningActivities = ReturnType<typeof createOcspActivities>;
+import { queryableProgress, revocationActivities, setCaStatus, settledBy } from './revocation-steps';
 
 export async function revokeCertificate(input: RevokeCertificateInput): Promise<RevokeCertificateResult> {
-  const storage = proxyActivities<RevocationActivities & CrlPublicationActivities>(storageOptions);
-  const ocsp = proxyActivities<OcspSigningActivities>(signing(input.signingTaskQueue));
+  const { storage, ocsp } = revocationActivities({ storage: storageOptions, signing: signing(input.signingTaskQueue) });
 
-  let progress: RevocationProgress = {
+  const progress = queryableProgress<RevocationProgress>(revocationProgressQuery, {
     serial: input.serial,
     step: 'recording',
     reason: input.reason,
@@ -40,17 +33,12 @@ export async function revokeCertificate(input: RevokeCertificateInput): Promise<
     ocsp: 'pending',
     crl: 'pending',
     error: null,
-  };
-  const update = (p: Partial<RevocationProgress>) => {
-    progress = { ...progress, ...p };
-  };
-  setHandler(revocationProgressQuery, () => progress);
+  });
   upsertSearchAttributes([
     { key: searchAttributes.serial, value: input.serial },
     { key: searchAttributes.status, value: 'revoking' },
   ]);
 
-  let finished = false;
   const work = (async () => {
     await storage.recordRevocation({
       serial: input.serial,
@@ -61,31 +49,27 @@ export async function revokeCertificate(input: RevokeCertificateInput): Promise<
       deadlineRule: input.deadlineRule,
       workflowId: workflowInfo().workflowId,
     });
-    update({ step: 'publishing' });
+    progress.update({ step: 'publishing' });
     await Promise.all([
-      ocsp.signOcspResponses({ serials: [input.serial] }).then(() => update({ ocsp: 'signed' })),
-      storage.requestCrlPublication({ issuerId: input.issuerId, trigger: `revocation:${input.serial}` }).then(() => update({ crl: 'requested' })),
+      ocsp.signOcspResponses({ serials: [input.serial] }).then(() => progress.update({ ocsp: 'signed' })),
+      storage.requestCrlPublication({ issuerId: input.issuerId, trigger: `revocation:${input.serial}` }).then(() => progress.update({ crl: 'requested' })),
     ]);
-  })().finally(() => {
-    finished = true;
-  });
+  })();
 
-  const msLeft = Date.parse(input.deadline) - Date.now();
-  const inTime = msLeft > 0 && (await condition(() => finished, msLeft));
-  if (!inTime) {
-    update({ overdue: true });
-    upsertSearchAttributes([{ key: searchAttributes.status, value: 'revocation-overdue' }]);
+  if (!(await settledBy(work, input.deadline))) {
+    progress.update({ overdue: true });
+    setCaStatus('revocation-overdue');
     log.error('revocation deadline passed', { serial: input.serial, deadline: input.deadline, rule: input.deadlineRule });
   }
   try {
     await work;
   } catch (err) {
     const error = failureOf(err).message;
-    update({ step: 'failed', error });
-    upsertSearchAttributes([{ key: searchAttributes.status, value: 'revocation-failed' }]);
-    return { serial: input.serial, status: 'failed', overdue: progress.overdue };
+    progress.update({ step: 'failed', error });
+    setCaStatus('revocation-failed');
+    return { serial: input.serial, status: 'failed', overdue: progress.current.overdue };
   }
-  update({ step: 'done' });
-  upsertSearchAttributes([{ key: searchAttributes.status, value: 'revoked' }]);
-  return { serial: input.serial, status: 'revoked', overdue: progress.overdue };
+  progress.update({ step: 'done' });
+  setCaStatus('revoked');
+  return { serial: input.serial, status: 'revoked', overdue: progress.current.overdue };
 }
