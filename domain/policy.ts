@@ -77,6 +77,18 @@ const dcvBefore2025_07_15: Readonly<Record<DcvMethodId, DcvMethodStatus>> = {
   '3.2.2.4.19': 'allowed',
 };
 
+/**
+ * A dated BR 3.2.2.9 MPIC row. Unless the row says otherwise, one remote perspective may fail to corroborate
+ * whatever the number of remotes (the BR phase-in tables up to 2026-12-15).
+ */
+function mpicFrom(
+  from: string | null,
+  rule: Omit<MpicRule, 'nonCorroborating'> & { readonly nonCorroborating?: MpicRule['nonCorroborating'] },
+): Dated<MpicRule> {
+  const { minRemotePerspectives, nonCorroborating = [{ fromRemotes: 0, allowed: 1 }], quorumEnforced } = rule;
+  return { from, value: { minRemotePerspectives, nonCorroborating, quorumEnforced }, cite: 'BR 3.2.2.9' };
+}
+
 /** The rule table. Change a rule by adding a dated row, never by editing code paths. */
 export const policyTable: PolicyTable = {
   maxValidityDays: [
@@ -102,38 +114,18 @@ export const policyTable: PolicyTable = {
   minRandomValueBits: [{ from: null, value: 112, cite: 'BR 1.6.1 "Random Value"; CP 3.2.2.4' }],
   mpic: [
     // MPIC ran from 2025-03-15 but a failed quorum did not block issuance until 2025-09-15.
-    {
-      from: null,
-      value: { minRemotePerspectives: 2, nonCorroborating: [{ fromRemotes: 0, allowed: 1 }], quorumEnforced: false },
-      cite: 'BR 3.2.2.9',
-    },
-    {
-      from: '2025-09-15',
-      value: { minRemotePerspectives: 2, nonCorroborating: [{ fromRemotes: 0, allowed: 1 }], quorumEnforced: true },
-      cite: 'BR 3.2.2.9',
-    },
-    {
-      from: '2026-03-15',
-      value: { minRemotePerspectives: 3, nonCorroborating: [{ fromRemotes: 0, allowed: 1 }], quorumEnforced: true },
-      cite: 'BR 3.2.2.9',
-    },
-    {
-      from: '2026-06-15',
-      value: { minRemotePerspectives: 4, nonCorroborating: [{ fromRemotes: 0, allowed: 1 }], quorumEnforced: true },
-      cite: 'BR 3.2.2.9',
-    },
-    {
-      from: '2026-12-15',
-      value: {
-        minRemotePerspectives: 5,
-        nonCorroborating: [
-          { fromRemotes: 0, allowed: 1 },
-          { fromRemotes: 6, allowed: 2 },
-        ],
-        quorumEnforced: true,
-      },
-      cite: 'BR 3.2.2.9',
-    },
+    mpicFrom(null, { minRemotePerspectives: 2, quorumEnforced: false }),
+    mpicFrom('2025-09-15', { minRemotePerspectives: 2, quorumEnforced: true }),
+    mpicFrom('2026-03-15', { minRemotePerspectives: 3, quorumEnforced: true }),
+    mpicFrom('2026-06-15', { minRemotePerspectives: 4, quorumEnforced: true }),
+    mpicFrom('2026-12-15', {
+      minRemotePerspectives: 5,
+      quorumEnforced: true,
+      nonCorroborating: [
+        { fromRemotes: 0, allowed: 1 },
+        { fromRemotes: 6, allowed: 2 },
+      ],
+    }),
   ],
   minCorroboratingRirRegions: [
     { from: null, value: 1, cite: 'BR 3.2.2.9' },
