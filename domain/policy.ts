@@ -77,6 +77,14 @@ const dcvBefore2025_07_15: Readonly<Record<DcvMethodId, DcvMethodStatus>> = {
   '3.2.2.4.19': 'allowed',
 };
 
+/** A requirement that does not apply before `from` and applies from that day on, each side citing its rule. */
+function takesEffectOn(from: string, citeBefore: string, citeFrom: string): Timeline<boolean> {
+  return [
+    { from: null, value: false, cite: citeBefore },
+    { from, value: true, cite: citeFrom },
+  ];
+}
+
 /**
  * A dated BR 3.2.2.9 MPIC row. Unless the row says otherwise, one remote perspective may fail to corroborate
  * whatever the number of remotes (the BR phase-in tables up to 2026-12-15).
@@ -131,22 +139,10 @@ export const policyTable: PolicyTable = {
     { from: null, value: 1, cite: 'BR 3.2.2.9' },
     { from: '2026-03-15', value: 2, cite: 'BR 3.2.2.9 (corroborating perspectives in ≥ 2 RIR regions)' },
   ],
-  caaRfc8657Required: [
-    { from: null, value: false, cite: 'BR 3.2.2.8 (RFC 8657 SHOULD)' },
-    { from: '2027-03-15', value: true, cite: 'BR 3.2.2.8 (RFC 8657 accounturi/validationmethods MUST)' },
-  ],
-  serverAuthOnlyEku: [
-    { from: null, value: false, cite: 'BR 7.1.2.7.10 (serverAuth, clientAuth MAY)' },
-    { from: '2027-03-15', value: true, cite: 'Chrome Root Program Policy (serverAuth only in leaves)' },
-  ],
-  dnssecValidationRequired: [
-    { from: null, value: false, cite: 'BR 3.2.2.8.1' },
-    { from: '2026-03-15', value: true, cite: 'BR 3.2.2.4 / 3.2.2.8.1 (primary perspective validates DNSSEC)' },
-  ],
-  reverseZoneNamesProhibited: [
-    { from: null, value: false, cite: 'BR 7.1.2.7.12' },
-    { from: '2026-03-15', value: true, cite: 'BR 7.1.2.7.12 (no dNSName under in-addr.arpa / ip6.arpa)' },
-  ],
+  caaRfc8657Required: takesEffectOn('2027-03-15', 'BR 3.2.2.8 (RFC 8657 SHOULD)', 'BR 3.2.2.8 (RFC 8657 accounturi/validationmethods MUST)'),
+  serverAuthOnlyEku: takesEffectOn('2027-03-15', 'BR 7.1.2.7.10 (serverAuth, clientAuth MAY)', 'Chrome Root Program Policy (serverAuth only in leaves)'),
+  dnssecValidationRequired: takesEffectOn('2026-03-15', 'BR 3.2.2.8.1', 'BR 3.2.2.4 / 3.2.2.8.1 (primary perspective validates DNSSEC)'),
+  reverseZoneNamesProhibited: takesEffectOn('2026-03-15', 'BR 7.1.2.7.12', 'BR 7.1.2.7.12 (no dNSName under in-addr.arpa / ip6.arpa)'),
   dcvMethods: [
     { from: null, value: dcvBefore2025_07_15, cite: 'CP 3.2.2.4' },
     {
