@@ -69,16 +69,24 @@ export interface VerifyOptions<A> {
 
 const b64urlRe = /^[A-Za-z0-9_-]*$/;
 
+/** JSON text that must be a JSON object (not an array, not null); anything else is `malformed` with the given message. */
+function parseJsonObject(text: string, messages: { notJson: string; notObject: string }): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CaError('malformed', messages.notJson);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CaError('malformed', messages.notObject);
+  return value as Record<string, unknown>;
+}
+
 /** Parses the request body as a flattened JWS (§6.2): exactly `protected`, `payload`, `signature`; no unprotected header. */
 export function parseFlattenedJws(body: string): FlattenedJws {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(body);
-  } catch {
-    throw new CaError('malformed', 'the request body is not JSON (RFC 8555 §6.2: a JWS in Flattened JSON Serialization)');
-  }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new CaError('malformed', 'the request body is not a JWS object');
-  const o = obj as Record<string, unknown>;
+  const o = parseJsonObject(body, {
+    notJson: 'the request body is not JSON (RFC 8555 §6.2: a JWS in Flattened JSON Serialization)',
+    notObject: 'the request body is not a JWS object',
+  });
   if ('signatures' in o) throw new CaError('malformed', 'the General JWS Serialization is not allowed; use the Flattened one (RFC 8555 §6.2)');
   if ('header' in o) throw new CaError('malformed', 'a JWS Unprotected Header is not allowed (RFC 8555 §6.2)');
   for (const k of ['protected', 'payload', 'signature'] as const) {
@@ -197,14 +205,7 @@ export async function verifyAcmeJws<A>(body: string, opts: VerifyOptions<A>): Pr
 /** Parses a JSON-object payload (not POST-as-GET); `{}` and `""` are distinguished as RFC 8555 §6.3 requires. */
 export function jsonPayload(payloadText: string): Record<string, unknown> {
   if (payloadText === '') throw new CaError('malformed', 'this request needs a JSON payload, not POST-as-GET');
-  let v: unknown;
-  try {
-    v = JSON.parse(payloadText);
-  } catch {
-    throw new CaError('malformed', 'the JWS payload is not JSON');
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CaError('malformed', 'the JWS payload is not a JSON object');
-  return v as Record<string, unknown>;
+  return parseJsonObject(payloadText, { notJson: 'the JWS payload is not JSON', notObject: 'the JWS payload is not a JSON object' });
 }
 
 /** The EAB MAC algorithms (RFC 8555 §7.3.4: a MAC algorithm, HS256 being what every client sends). */
