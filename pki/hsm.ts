@@ -246,38 +246,36 @@ class Pkcs11Hsm implements Hsm {
   async generateRsaKeyPair(label: string): Promise<void> {
     this.assertOpen();
     if (await this.hasKeyPair(label)) throw new Error(`a key pair labelled "${label}" already exists on the HSM token`);
-    const id = keyId(label);
+    // Both halves: an RSA token object, paired by label and CKA_ID.
+    const half = (objectClass: number, isPrivate: boolean): pkcs11js.Template => [
+      { type: pkcs11js.CKA_CLASS, value: objectClass },
+      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
+      { type: pkcs11js.CKA_TOKEN, value: true },
+      { type: pkcs11js.CKA_PRIVATE, value: isPrivate },
+      { type: pkcs11js.CKA_LABEL, value: label },
+      { type: pkcs11js.CKA_ID, value: keyId(label) },
+    ];
     const keys = await this.pool.use((s) =>
       this.lib.C_GenerateKeyPairAsync(
         s,
         { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
         [
-          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
-          { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
-          { type: pkcs11js.CKA_TOKEN, value: true },
-          { type: pkcs11js.CKA_PRIVATE, value: false },
+          ...half(pkcs11js.CKO_PUBLIC_KEY, false),
           { type: pkcs11js.CKA_VERIFY, value: true },
           { type: pkcs11js.CKA_ENCRYPT, value: false },
           { type: pkcs11js.CKA_WRAP, value: false },
           // CP 6.1.5: RSA 2048; BR 6.1.6: exponent 65537.
           { type: pkcs11js.CKA_MODULUS_BITS, value: 2048 },
           { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([0x01, 0x00, 0x01]) },
-          { type: pkcs11js.CKA_LABEL, value: label },
-          { type: pkcs11js.CKA_ID, value: id },
         ],
         [
-          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-          { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
-          { type: pkcs11js.CKA_TOKEN, value: true },
-          { type: pkcs11js.CKA_PRIVATE, value: true },
+          ...half(pkcs11js.CKO_PRIVATE_KEY, true),
           // CP 6.1.1/6.2: the CA private key never leaves the HSM in plaintext nor wrapped.
           { type: pkcs11js.CKA_SENSITIVE, value: true },
           { type: pkcs11js.CKA_EXTRACTABLE, value: false },
           { type: pkcs11js.CKA_SIGN, value: true },
           { type: pkcs11js.CKA_DECRYPT, value: false },
           { type: pkcs11js.CKA_UNWRAP, value: false },
-          { type: pkcs11js.CKA_LABEL, value: label },
-          { type: pkcs11js.CKA_ID, value: id },
         ],
       ),
     );
