@@ -9,7 +9,8 @@
  * transaction commits, so repositories append as the LAST step of a transaction to keep that window short.
  */
 import { createHash } from 'node:crypto';
-import { asc, desc, gt, sql } from 'drizzle-orm';
+import { asc, desc, gt, sql, type SQL } from 'drizzle-orm';
+import type { IndexColumn, PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../client';
 import { auditLog } from '../schema';
 import type { AuditEntry, DbOrTx } from './types';
@@ -105,19 +106,20 @@ export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<AuditE
 
 /**
  * An insert that happens once however often it is retried (the callers are retried Temporal activities): the first
- * insert wins (`insert` uses ON CONFLICT DO NOTHING ... RETURNING) and is audited in the same transaction; a retry,
- * or the loser of a race, gets the winner's committed row, which the new `existing` statement sees.
+ * insert wins (INSERT ... ON CONFLICT (`conflictTarget`) DO NOTHING ... RETURNING) and is audited in the same
+ * transaction; a retry, or the loser of a race, gets the winner's committed row (`existing` selects it).
  */
-export async function insertOnce<T>(
+export async function insertOnce<T extends PgTable>(
   tx: DbOrTx,
-  write: { insert(): Promise<T[]>; audit(row: T): AuditInput; existing(): Promise<T[]> },
-): Promise<T> {
-  const [inserted] = await write.insert();
+  table: T,
+  write: { values: PgInsertValue<T>; conflictTarget: IndexColumn | IndexColumn[]; existing: SQL | undefined; audit: AuditInput },
+): Promise<T['$inferSelect']> {
+  const [inserted] = (await tx.insert(table).values(write.values).onConflictDoNothing({ target: write.conflictTarget }).returning()) as T['$inferSelect'][];
   if (inserted) {
-    await appendAudit(tx, write.audit(inserted));
+    await appendAudit(tx, write.audit);
     return inserted;
   }
-  const [existing] = await write.existing();
+  const [existing] = (await tx.select().from(table as PgTable).where(write.existing)) as T['$inferSelect'][];
   return existing!;
 }
 

@@ -20,6 +20,15 @@ export function normalizeSerial(serialHex: string): string {
   return s;
 }
 
+/** The audit entry of an event on certificate `serial` of order `orderId`: by `actor`, else by the system. */
+export function certificateAudit(
+  event: string,
+  on: { orderId: string; serial: string; actor?: string },
+  data: Record<string, unknown>,
+): AuditInput {
+  return { actor: on.actor ?? 'system', event, orderId: on.orderId, serial: on.serial, data };
+}
+
 /**
  * Reserves the serial for the order. The caller draws a fresh serial from the CSPRNG on every attempt
  * (BR 7.1: >= 64 bits of CSPRNG output); only the first insert for an order wins
@@ -37,30 +46,25 @@ export async function reserveSerial(
       .from(orders)
       .where(eq(orders.id, input.orderId));
     if (!order) throw new CaError('notFound', `order ${input.orderId} not found`);
-    return insertOnce(tx, {
-      insert: () =>
-        tx
-          .insert(certificates)
-          .values({
-            serial,
-            orderId: input.orderId,
-            accountId: order.accountId,
-            issuerId: input.issuerId,
-            spkiSha256: order.spkiSha256,
-            dnsNames: order.dnsNames,
-            notBefore: input.notBefore,
-            notAfter: input.notAfter,
-          })
-          .onConflictDoNothing({ target: certificates.orderId })
-          .returning(),
-      audit: () => ({
-        actor: input.actor ?? 'system',
-        event: 'certificate.serial_reserved',
-        orderId: input.orderId,
+    return insertOnce(tx, certificates, {
+      values: {
         serial,
-        data: { issuerId: input.issuerId, notBefore: input.notBefore, notAfter: input.notAfter, dnsNames: order.dnsNames },
+        orderId: input.orderId,
+        accountId: order.accountId,
+        issuerId: input.issuerId,
+        spkiSha256: order.spkiSha256,
+        dnsNames: order.dnsNames,
+        notBefore: input.notBefore,
+        notAfter: input.notAfter,
+      },
+      conflictTarget: certificates.orderId,
+      existing: eq(certificates.orderId, input.orderId),
+      audit: certificateAudit('certificate.serial_reserved', { ...input, serial }, {
+        issuerId: input.issuerId,
+        notBefore: input.notBefore,
+        notAfter: input.notAfter,
+        dnsNames: order.dnsNames,
       }),
-      existing: () => tx.select().from(certificates).where(eq(certificates.orderId, input.orderId)),
     });
   });
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { certificateScts, lintReports } from '../schema';
 import { appendAudit, insertOnce } from './audit';
-import { normalizeSerial } from './certificates';
+import { certificateAudit, normalizeSerial } from './certificates';
 import type { DbOrTx } from './types';
 
 const sha256 = (der: Uint8Array) => new Uint8Array(createHash('sha256').update(der).digest());
@@ -45,19 +45,16 @@ export async function storeLintReport(
         findings: input.findings,
       })
       .returning();
-    await appendAudit(tx, {
-      actor: input.actor ?? 'system',
-      event: 'certificate.linted',
-      orderId: input.orderId,
-      serial,
-      data: {
+    await appendAudit(
+      tx,
+      certificateAudit('certificate.linted', { ...input, serial }, {
         kind: input.kind,
         linter: `${input.linter} ${input.linterVersion}`,
         verdict: input.verdict,
         tbsSha256,
         findings: input.findings.map((f) => `${String(f.severity)} ${String(f.code)}`),
-      },
-    });
+      }),
+    );
     return row!;
   });
 }
@@ -83,29 +80,24 @@ export async function storeSct(
 ): Promise<CertificateSctRow> {
   const serial = normalizeSerial(input.serial);
   return db.transaction((tx) =>
-    insertOnce(tx, {
-      insert: () =>
-        tx
-          .insert(certificateScts)
-          .values({
-            serial,
-            logId: input.logId,
-            logKeyId: input.logKeyId,
-            operator: input.operator,
-            api: input.api,
-            sct: input.sct,
-            sctTimestamp: input.sctTimestamp,
-          })
-          .onConflictDoNothing({ target: [certificateScts.serial, certificateScts.logId] })
-          .returning(),
-      audit: () => ({
-        actor: input.actor ?? 'system',
-        event: 'certificate.sct_received',
-        orderId: input.orderId,
+    insertOnce(tx, certificateScts, {
+      values: {
         serial,
-        data: { logId: input.logId, logKeyId: input.logKeyId, operator: input.operator, timestamp: input.sctTimestamp },
+        logId: input.logId,
+        logKeyId: input.logKeyId,
+        operator: input.operator,
+        api: input.api,
+        sct: input.sct,
+        sctTimestamp: input.sctTimestamp,
+      },
+      conflictTarget: [certificateScts.serial, certificateScts.logId],
+      existing: and(eq(certificateScts.serial, serial), eq(certificateScts.logId, input.logId)),
+      audit: certificateAudit('certificate.sct_received', { ...input, serial }, {
+        logId: input.logId,
+        logKeyId: input.logKeyId,
+        operator: input.operator,
+        timestamp: input.sctTimestamp,
       }),
-      existing: () => tx.select().from(certificateScts).where(and(eq(certificateScts.serial, serial), eq(certificateScts.logId, input.logId))),
     }),
   );
 }
