@@ -8,7 +8,7 @@ import { base64url } from 'jose';
 import { createAccount } from '../../db/repositories/accounts';
 import { createEabKey } from '../../db/repositories/acme';
 import { externalAccountBinding, newAccountKey, signJws } from '../support/acme-client';
-import { BASE, client, problem, state, useAcmeTestServer, zone } from './acme-fixture';
+import { BASE, client, problem, registeredClient, state, useAcmeTestServer, zone } from './acme-fixture';
 
 const s = useAcmeTestServer('acme_acct');
 
@@ -54,8 +54,7 @@ describe('RFC 8555 §7.3 accounts', () => {
   });
 
   it('updates the contact and deactivates; a deactivated account can do nothing more (§7.3.6)', async () => {
-    const c = await client(s);
-    await c.register();
+    const c = await registeredClient(s);
     const upd = await c.post(c.kid!, { contact: ['mailto:new@example.jp'] });
     expect(upd.status).toBe(200);
     expect(((await upd.json()) as { contact: string[] }).contact).toEqual(['mailto:new@example.jp']);
@@ -73,8 +72,7 @@ describe('RFC 8555 §7.3 accounts', () => {
   });
 
   it('keyChange (§7.3.5): the new key works, the old one no longer does, and a key in use by another account is a 409', async () => {
-    const c = await client(s);
-    await c.register();
+    const c = await registeredClient(s);
     const oldKey = c.key;
     const newKey = await newAccountKey('ES384');
     const inner = await signJws(newKey, { jwk: newKey.jwk, url: c.directory.keyChange }, { account: c.kid, oldKey: oldKey.jwk });

@@ -79,6 +79,24 @@ export async function client(s: AcmeTestServer, alg: 'ES256' | 'RS256' | 'EdDSA'
   return new AcmeTestClient((url, init) => s.app.request(url, init), DIRECTORY, await newAccountKey(alg)).init();
 }
 
+/** A client whose account is registered (newAccount), for the tests that act as an existing account. */
+export async function registeredClient(s: AcmeTestServer): Promise<AcmeTestClient> {
+  const c = await client(s);
+  await c.register();
+  return c;
+}
+
+/**
+ * Runs `requests` and expects them to have changed nothing the ACME server could change (rows, the audit chain):
+ * what a refused request must leave behind. Returns what `requests` returned.
+ */
+export async function withoutStateChange<T>(s: AcmeTestServer, requests: () => Promise<T>): Promise<T> {
+  const before = await state(s);
+  const result = await requests();
+  expect(await state(s)).toEqual(before);
+  return result;
+}
+
 export async function problem(res: Response) {
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   return (await res.json()) as { type: string; detail: string; status: number; algorithms?: string[]; subproblems?: unknown[] };

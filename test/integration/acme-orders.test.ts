@@ -7,15 +7,14 @@ import { base64url } from 'jose';
 import { storedFailure } from '../../domain/errors';
 import { AcmeTestClient } from '../support/acme-client';
 import { makeCsr } from '../support/csr';
-import { BASE, client, problem, state, useAcmeTestServer, zone } from './acme-fixture';
+import { BASE, client, problem, registeredClient, state, useAcmeTestServer, zone } from './acme-fixture';
 
 const s = useAcmeTestServer('acme_order');
 
 describe('RFC 8555 §7.4 orders, §7.5 challenges, finalize', () => {
   let c: AcmeTestClient;
   beforeAll(async () => {
-    c = await client(s);
-    await c.register();
+    c = await registeredClient(s);
   });
 
   it('newOrder stores the order with dns-01 and http-01 (not for wildcards) and starts the workflow marked ACME', async () => {

@@ -17,7 +17,7 @@ import { certificates } from '../../db/schema';
 import { randomSerialHex } from '../../pki/ca-hierarchy';
 import type { AccountKey, AcmeTestClient } from '../support/acme-client';
 import { countAuditEvents, recordAsWorkflowWould } from '../support/revocation-audit';
-import { client, problem, useAcmeTestServer, zone } from './acme-fixture';
+import { client, problem, registeredClient, useAcmeTestServer, zone } from './acme-fixture';
 
 const s = useAcmeTestServer('acme_revoke');
 const DAY = 86_400_000;
@@ -79,8 +79,7 @@ const revocationRequests = (serial: string) => countAuditEvents(s.fresh.handle.d
 describe('RFC 8555 §7.6 revokeCert', () => {
   let c: AcmeTestClient;
   beforeAll(async () => {
-    c = await client(s);
-    await c.register();
+    c = await registeredClient(s);
   });
 
   it('revokes for the account the certificate was issued to, with exactly one revocation.requested audit entry', async () => {
