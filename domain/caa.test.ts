@@ -10,6 +10,7 @@ import {
   type CaaRecord,
 } from './caa';
 import { policyAt } from './policy';
+import { itGivesEach } from '../test/support/table';
 
 const rr = (flags: number, tag: string, value: string): CaaRecord => ({ flags, tag, value });
 const ctx = (over: Partial<CaaContext> = {}): CaaContext => ({
@@ -142,14 +143,12 @@ describe('BR 3.2.2.8: a CAA check is good for max(TTL, 8 h)', () => {
 
 describe('BR 3.2.2.8: lookup failure counts as permission only outside our infrastructure, retried, DNSSEC-insecure', () => {
   const ok = { rcode: null, dnssecFailure: false, outsideCaInfrastructure: true, retried: true, zoneProvablyInsecure: true };
-  it.each([
+  itGivesEach(lookupFailurePermits, [
     ['all three conditions hold', ok, true],
     ['SERVFAIL never counts', { ...ok, rcode: 'SERVFAIL' }, false],
     ['a DNSSEC failure never counts', { ...ok, dnssecFailure: true }, false],
     ['a failure of our own resolver does not count', { ...ok, outsideCaInfrastructure: false }, false],
     ['not retried', { ...ok, retried: false }, false],
     ['the zone is signed (or its status unknown)', { ...ok, zoneProvablyInsecure: false }, false],
-  ])('%s', (_rule, f, permits) => {
-    expect(lookupFailurePermits(f)).toBe(permits);
-  });
+  ]);
 });

@@ -2,17 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { CaError } from './errors';
 import { acmeChallengeType, caaValidationMethodLabel, challengeExpiry, checkDcvMethod, dcvEvidenceLabel, dcvMethods, dnsChangeRecordName, parseDcvMethod, txtRecordMatches } from './dcv';
 import { dcvMethodIds, policyAt } from './policy';
+import { itGivesEach } from '../test/support/table';
 
 describe('dnsChangeRecordName (CP 3.2.2.4.7)', () => {
-  it.each([
+  itGivesEach(dnsChangeRecordName, [
     ['CP 3.2.2.4.7: _acme-challenge.<FQDN>', 'www.example.com', '_acme-challenge.www.example.com'],
     ['CP 3.2.2.4.7: apex name', 'example.co.jp', '_acme-challenge.example.co.jp'],
     ['CP 3.2.2.4.7: wildcard "*" label is replaced by _acme-challenge', '*.example.com', '_acme-challenge.example.com'],
     ['CP 3.2.2.4.7: deeper wildcard', '*.a.b.example.jp', '_acme-challenge.a.b.example.jp'],
     ['DNS names compare case-insensitively: lower-cased', 'WWW.Example.COM', '_acme-challenge.www.example.com'],
-  ])('%s', (_rule, fqdn, expected) => {
-    expect(dnsChangeRecordName(fqdn)).toBe(expected);
-  });
+  ]);
 
   it.each([
     ['refuses an unchecked name: bare "*."', '*.'],
@@ -108,7 +107,7 @@ describe('challengeExpiry (CP 3.2.2.4: random value valid 25 days)', () => {
 
 describe('txtRecordMatches', () => {
   const token = 'LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0';
-  it.each([
+  itGivesEach((values: string[]) => txtRecordMatches(values, token), [
     ['exact match of one value', [token], true],
     ['one of several values matches', ['v=spf1 -all', token], true],
     ['surrounding whitespace is ignored', [`  ${token}\t`], true],
@@ -118,9 +117,7 @@ describe('txtRecordMatches', () => {
     ['inner whitespace is not removed', [`${token.slice(0, 5)} ${token.slice(5)}`], false],
     ['quotes are part of the value (the resolver already strips zone-file quoting)', [`"${token}"`], false],
     ['no values', [], false],
-  ])('%s', (_rule, values, expected) => {
-    expect(txtRecordMatches(values, token)).toBe(expected);
-  });
+  ]);
 
   it('an empty token never matches, even an empty value', () => {
     expect(txtRecordMatches(['', ' '], '')).toBe(false);

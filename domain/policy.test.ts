@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CaError } from './errors';
 import { dcvMethodIds, maxValidity, policyAt, policyTable, validityPeriodSeconds, validityWindow } from './policy';
+import { itGivesEach } from '../test/support/table';
 
 const at = (iso: string) => new Date(iso);
 /** The last second before a date and the first instant of it (UTC). */
@@ -69,26 +70,20 @@ describe('policyAt: date-keyed values, both sides of every date', () => {
     expect([p.mpic.maxNonCorroborating(5), p.mpic.maxNonCorroborating(6), p.mpic.maxNonCorroborating(7)]).toEqual([at5, at6, at7]);
   });
 
-  it.each([
+  itGivesEach((t: string) => policyAt(at(t)).minCorroboratingRirRegions, [
     ['BR 3.2.2.9: corroboration in 1 RIR region before 2026-03-15', b0315, 1],
     ['BR 3.2.2.9: corroboration in ≥ 2 RIR regions from 2026-03-15', a0315, 2],
-  ])('%s', (_rule, t, n) => {
-    expect(policyAt(at(t)).minCorroboratingRirRegions).toBe(n);
-  });
+  ]);
 
-  it.each([
+  itGivesEach((t: string) => policyAt(at(t)).caaRfc8657Required, [
     ['BR 3.2.2.8: RFC 8657 not yet required before 2027-03-15', b2027, false],
     ['BR 3.2.2.8: RFC 8657 accounturi/validationmethods required from 2027-03-15', a2027, true],
-  ])('%s', (_rule, t, v) => {
-    expect(policyAt(at(t)).caaRfc8657Required).toBe(v);
-  });
+  ]);
 
-  it.each([
+  itGivesEach((t: string) => policyAt(at(t)).serverAuthOnlyEku, [
     ['Chrome root policy: clientAuth still allowed before 2027-03-15', b2027, false],
     ['Chrome root policy: serverAuth-only EKU from 2027-03-15', a2027, true],
-  ])('%s', (_rule, t, v) => {
-    expect(policyAt(at(t)).serverAuthOnlyEku).toBe(v);
-  });
+  ]);
 
   it.each([
     ['BR 7.1.2.7.12: reverse-zone names allowed before 2026-03-15', b0315, false],
@@ -117,14 +112,12 @@ describe('policyAt: date-keyed values, both sides of every date', () => {
     expect(policyAt(at(t)).dcvMethods[method]).toBe(status);
   });
 
-  it.each([
+  itGivesEach((days: number) => policyAt(at('2026-06-20T00:00:00Z')).ctMinScts(days), [
     ['Chrome CT: 2 SCTs for a 180-day lifetime', 180, 2],
     ['Chrome CT: 2 SCTs for a 100-day lifetime', 100, 2],
     ['Chrome CT: 3 SCTs above 180 days', 180.5, 3],
     ['Chrome CT: 3 SCTs for 200 days', 200, 3],
-  ])('%s', (_rule, days, n) => {
-    expect(policyAt(at('2026-06-20T00:00:00Z')).ctMinScts(days)).toBe(n);
-  });
+  ]);
 
   it('CP/BR 4.9.7 CRL every 7 days, nextUpdate ≤ 10 days; BR 4.9.10 OCSP validity 8 h..10 days', () => {
     const p = policyAt(at('2026-06-20T00:00:00Z'));
