@@ -11,13 +11,16 @@ const sandboxMessage = 'workflows/ and domain/ run in the Temporal sandbox: no N
 
 /** What each layer must not import (every other project folder is allowed). */
 export const forbiddenImports = {
-  domain: ['pki', 'db', 'config', 'activities', 'workflows', 'temporal', 'api', 'worker', 'scripts', 'test'],
+  // The logger and the metrics: below every layer that runs in Node, importing none of them.
+  observability: ['domain', 'pki', 'db', 'config', 'activities', 'workflows', 'temporal', 'api', 'worker', 'scripts', 'test'],
+  domain: ['pki', 'db', 'config', 'activities', 'workflows', 'temporal', 'api', 'worker', 'scripts', 'test', 'observability'],
   pki: ['db', 'config', 'activities', 'workflows', 'temporal', 'api', 'worker', 'scripts', 'test'],
   config: ['pki', 'db', 'activities', 'workflows', 'temporal', 'api', 'worker', 'scripts', 'test'],
   db: ['config', 'activities', 'workflows', 'temporal', 'api', 'worker', 'scripts', 'test'],
   activities: ['workflows', 'temporal', 'api', 'worker', 'scripts', 'test'],
   // workflows may use activity *types* only (allowTypeImports below): the implementations run in workers.
-  workflows: ['pki', 'db', 'config', 'temporal', 'api', 'worker', 'scripts', 'test'],
+  // Workflows log through the SDK's `log` (the worker's runtime logger forwards it to observability/).
+  workflows: ['pki', 'db', 'config', 'temporal', 'api', 'worker', 'scripts', 'test', 'observability'],
   temporal: ['pki', 'db', 'activities', 'api', 'worker', 'scripts', 'test'],
   api: ['activities', 'worker', 'scripts', 'test'],
   worker: ['api', 'scripts', 'test'],

@@ -9,9 +9,11 @@ import { expireOrderAuthorizations, recordChallengeResult } from '../db/reposito
 import { markChallengeProcessing } from '../db/repositories/validation';
 import { getCertificateByOrder, markCertificateRevoked, reserveSerial } from '../db/repositories/certificates';
 import { getOrderDetail, setOrderStatus } from '../db/repositories/orders';
-import { CaError, storedFailure, type FailureKind, type StoredFailure } from '../domain/errors';
+import { CaError, failureKindOf, storedFailure, type FailureKind, type StoredFailure } from '../domain/errors';
 import { validityWindow, policyAt } from '../domain/policy';
 import { checkProfile } from '../domain/profiles';
+import { log } from '../observability/log';
+import { ordersTotal } from '../observability/metrics';
 import type { OrderStatus } from '../db/schema';
 
 export interface StorageDeps {
@@ -27,6 +29,16 @@ export function newSerialHex(): string {
   const bytes = randomBytes(18);
   bytes[0] = (bytes[0]! & 0x7f) | 0x40;
   return bytes.toString('hex');
+}
+
+const finalStatuses: ReadonlySet<OrderStatus> = new Set(['valid', 'invalid', 'expired']);
+
+/** An order reached a final status: one event and one count in `ca_orders_total` (by outcome and failure kind). */
+function orderEnded(status: OrderStatus, error: StoredFailure | null): void {
+  if (!finalStatuses.has(status)) return;
+  const kind = error ? failureKindOf(error.type) : '';
+  ordersTotal.inc({ outcome: status, kind });
+  log.info({ status, kind }, 'order ended');
 }
 
 export function createStorageActivities({ db, clock }: StorageDeps) {
@@ -58,15 +70,15 @@ export function createStorageActivities({ db, clock }: StorageDeps) {
       error?: StoredFailure;
     }): Promise<void> {
       await setOrderStatus(db, input.orderId, input.status, { error: input.error ?? null, actor: 'workflow' });
+      orderEnded(input.status, input.error ?? null);
     },
 
     /** The 25-day timer fired before every FQDN was validated (CP 3.2.2.4). */
     async expireOrder({ orderId }: { orderId: string }): Promise<void> {
       await expireOrderAuthorizations(db, orderId);
-      await setOrderStatus(db, orderId, 'expired', {
-        error: storedFailure('orderExpired', 'the random values expired (25 days, CP 3.2.2.4) before every FQDN was validated'),
-        actor: 'workflow',
-      });
+      const error = storedFailure('orderExpired', 'the random values expired (25 days, CP 3.2.2.4) before every FQDN was validated');
+      await setOrderStatus(db, orderId, 'expired', { error, actor: 'workflow' });
+      orderEnded('expired', error);
     },
 
     /**
@@ -98,6 +110,7 @@ export function createStorageActivities({ db, clock }: StorageDeps) {
 
     async completeOrder({ orderId }: { orderId: string; serial: string }): Promise<void> {
       await setOrderStatus(db, orderId, 'valid', { error: null, actor: 'workflow' });
+      orderEnded('valid', null);
     },
 
     /**

@@ -5,6 +5,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { CaError, isCaError } from '../domain/errors';
+import { metricsRoute, observeRequests } from '../observability/http';
+import { log } from '../observability/log';
 import { applicationsApp } from './applications';
 import { emailValidationApp } from './email-validation';
 import type { ApiDeps, ApiEnv } from './context';
@@ -23,14 +25,18 @@ export function createApp(deps: ApiDeps) {
       if (!result.success) throw new CaError('malformed', result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     },
   });
+  // First: every request gets its id and log context, and ends with one log event and one observation.
+  app.use('*', observeRequests('api'));
   app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new CaError('payloadTooLarge', `the body exceeds ${maxBodyBytes} bytes`); } }));
   app.onError((err, c) => {
-    if (!isCaError(err)) console.error('unhandled API error', err);
+    if (!isCaError(err)) log.error({ err }, 'unhandled API error');
     return problemResponse(c, err);
   });
   app.notFound((c) => problemResponse(c, new CaError('notFound', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // Prometheus (observability/metrics.ts): the default registry of this process.
+  app.get('/metrics', metricsRoute);
   // The `type` of every problem document resolves here: each kind of the failure table (domain/errors.ts).
   app.get('/problems/:kind', (c) => {
     const doc = problemDocumentation(c.req.param('kind'));

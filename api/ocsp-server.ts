@@ -10,6 +10,8 @@ import http from 'node:http';
 import type { CaConfig } from '../config';
 import { closableServer, closeInOrder, runMain } from '../config/main';
 import { createDb } from '../db/client';
+import { log } from '../observability/log';
+import { answerMetrics } from '../observability/metrics-server';
 import { answerOcspHttp, createOcspResponder } from './ocsp';
 
 /** RFC 6960 A.1: requests are small (one CertID: ~100 bytes); anything large is refused unread. */
@@ -17,6 +19,8 @@ const MAX_REQUEST_BYTES = 16 * 1024;
 
 export function ocspRequestListener(responder: ReturnType<typeof createOcspResponder>): http.RequestListener {
   return (req, res) => {
+    // Prometheus's /metrics beside the OCSP paths (observability/metrics.ts).
+    if (answerMetrics(req, res)) return;
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -47,7 +51,7 @@ export function ocspRequestListener(responder: ReturnType<typeof createOcspRespo
           res.end(a.status === 304 ? undefined : a.body);
         },
         (e: unknown) => {
-          console.error('OCSP server error', e);
+          log.error({ err: e }, 'OCSP server error');
           res.writeHead(500).end();
         },
       );
@@ -72,6 +76,6 @@ export async function startOcspServer(config: CaConfig, opts: { port?: number; h
 
 await runMain(import.meta.url, async (config) => {
   const s = await startOcspServer(config);
-  console.log(`OCSP responder listening on ${s.url}/ocsp/<issuer id>`);
+  log.info({ url: `${s.url}/ocsp/<issuer id>`, metrics: `${s.url}/metrics` }, 'OCSP responder listening');
   return s;
-});
+}, { service: 'ocsp' });

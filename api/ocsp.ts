@@ -20,6 +20,8 @@ import type { Db } from '../db/client';
 import { getIssuer } from '../db/repositories/issuers';
 import { getOcspResponse, OCSP_NOTIFY_CHANNEL } from '../db/repositories/ocsp';
 import { isCaError } from '../domain/errors';
+import { log } from '../observability/log';
+import { ocspRequests } from '../observability/metrics';
 import { certificateFields } from '../pki/ca-hierarchy';
 import { bytesEqual } from '../pki/der';
 import { certIdIssuerHashes, ocspErrorResponse, parseOcspRequest, type OcspErrorStatus, type OcspHashAlgorithm } from '../pki/ocsp';
@@ -32,6 +34,8 @@ export interface OcspResponderDeps {
 
 export interface OcspAnswer {
   readonly status: 200 | 304;
+  /** The OCSPResponseStatus of the body (RFC 6960 4.2.1): what `ca_ocsp_requests_total` counts. */
+  readonly responseStatus: 'successful' | OcspErrorStatus;
   readonly body: Uint8Array;
   readonly headers: Record<string, string>;
 }
@@ -52,7 +56,7 @@ interface CacheEntry {
 
 /** An OCSPResponse with an error status; not cached by intermediaries (the serial may be answered a moment later). */
 function errorAnswer(status: OcspErrorStatus): OcspAnswer {
-  return { status: 200, body: ocspErrorResponse(status), headers: { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' } };
+  return { status: 200, responseStatus: status, body: ocspErrorResponse(status), headers: { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' } };
 }
 
 type IssuerHashes = Record<OcspHashAlgorithm, { issuerNameHash: Uint8Array; issuerKeyHash: Uint8Array }>;
@@ -102,7 +106,7 @@ export function createOcspResponder({ db, config, clock }: OcspResponderDeps) {
             cache.clear();
           },
         )
-        .catch((e: unknown) => console.error('OCSP: LISTEN failed; serving with the cache TTL only', e))
+        .catch((err: unknown) => log.error({ err }, 'OCSP: LISTEN failed; serving with the cache TTL only'))
     : Promise.resolve();
 
   async function issuerHashes(id: string): Promise<IssuerHashes | null> {
@@ -182,7 +186,7 @@ export function createOcspResponder({ db, config, clock }: OcspResponderDeps) {
         response = await lookup(request.serialHex);
       } catch (e) {
         // The database is unreachable: RFC 6960 4.2.1 tryLater, never a guess.
-        console.error('OCSP: lookup failed', e);
+        log.error({ err: e }, 'OCSP: lookup failed');
         return error('tryLater');
       }
       const now = clock().getTime();
@@ -196,9 +200,9 @@ export function createOcspResponder({ db, config, clock }: OcspResponderDeps) {
         etag: response.etag,
       };
       if (opts.ifNoneMatch && opts.ifNoneMatch.split(',').some((t) => t.trim() === response.etag)) {
-        return { status: 304, body: new Uint8Array(), headers };
+        return { status: 304, responseStatus: 'successful', body: new Uint8Array(), headers };
       }
-      return { status: 200, body: response.der, headers };
+      return { status: 200, responseStatus: 'successful', body: response.der, headers };
     },
     /** Drops every cached response (tests; an operator tool could call it after a bulk change). */
     clear(): void {
@@ -234,6 +238,15 @@ export function decodeGetRequest(encoded: string): Uint8Array | null {
  * POST /ocsp/<id> with the DER request as body, GET /ocsp/<id>/<url-encoded base64>. null: not an OCSP path.
  */
 export async function answerOcspHttp(
+  responder: OcspResponder,
+  req: { method: string; pathname: string; body?: Uint8Array; ifNoneMatch?: string | undefined },
+): Promise<OcspAnswer | null> {
+  const answer = await answerOcspPath(responder, req);
+  if (answer) ocspRequests.inc({ method: req.method, status: answer.status === 304 ? 'not_modified' : answer.responseStatus });
+  return answer;
+}
+
+async function answerOcspPath(
   responder: OcspResponder,
   req: { method: string; pathname: string; body?: Uint8Array; ifNoneMatch?: string | undefined },
 ): Promise<OcspAnswer | null> {

@@ -4,6 +4,7 @@
  */
 import type { CaConfig } from '../config';
 import { runMain } from '../config/main';
+import { log } from '../observability/log';
 import { createApp } from './app';
 import { serveDoor } from './serve';
 
@@ -16,6 +17,6 @@ export async function startApiServer(config: CaConfig, opts: { port?: number } =
 
 await runMain(import.meta.url, async (config) => {
   const api = await startApiServer(config);
-  console.log(`API listening on ${api.url} (OpenAPI: ${api.url}/openapi.json)`);
+  log.info({ url: api.url, openapi: `${api.url}/openapi.json`, metrics: `${api.url}/metrics` }, 'API listening');
   return api;
-});
+}, { service: 'api' });

@@ -21,6 +21,19 @@ const settingsShape = z.object({
   environment: setting('CA_ENV', z.enum(['development', 'production']).default('development')),
   /** All local state of `npm start` (PostgreSQL cluster, token, secrets, logs); the default paths below live here. */
   dataDir: setting('CA_DATA_DIR', z.string().default(path.join(repoRoot, 'data'))),
+  /** Structured JSON logs of every process (observability/log.ts) and of the Temporal SDK in the workers. */
+  log: z.object({
+    level: setting('CA_LOG_LEVEL', z.string().default('INFO').transform((v) => v.toUpperCase()).pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']))),
+  }),
+  /** Prometheus metrics (observability/metrics.ts); the doors also serve /metrics on their own port. */
+  metrics: z.object({
+    /** Address of the metrics listeners below; loopback by default (Prometheus runs beside the processes). */
+    host: setting('CA_METRICS_HOST', z.string().default('127.0.0.1')),
+    /** This process's /metrics listener (the workers have no other HTTP port); 0 = none. */
+    port: setting('CA_METRICS_PORT', int().min(0).max(65_535).default(0)),
+    /** A worker's Temporal SDK metrics (`ca_temporal_*`, its runtime's own Prometheus exporter); 0 = none. */
+    temporalPort: setting('CA_TEMPORAL_METRICS_PORT', int().min(0).max(65_535).default(0)),
+  }),
   database: z.object({
     /** An existing PostgreSQL; unset: the private cluster `npm start` runs on `port`. */
     url: setting('DATABASE_URL', z.string().optional()),

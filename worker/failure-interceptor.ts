@@ -10,6 +10,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, WorkerInterceptors } from '@temporalio/worker';
 import { failureKinds, isCaError } from '../domain/errors';
+import { observeActivities } from './activity-observability';
 
 /** The ApplicationFailure of a CaError; any other value is returned unchanged. */
 export function toActivityFailure(err: unknown): unknown {
@@ -35,5 +36,8 @@ const inbound: ActivityInboundCallsInterceptor = {
 
 const failureInterceptor: ActivityInterceptorsFactory = () => ({ inbound });
 
-/** `interceptors` of Worker.create for every worker of the CA that runs activities. */
-export const caWorkerInterceptors: WorkerInterceptors = { activity: [failureInterceptor] };
+/**
+ * `interceptors` of Worker.create for every worker of the CA that runs activities; the logs and metrics of each
+ * attempt (worker/activity-observability.ts) come first, so they see the attempt as Temporal will.
+ */
+export const caWorkerInterceptors: WorkerInterceptors = { activity: [observeActivities, failureInterceptor] };

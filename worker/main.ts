@@ -25,12 +25,13 @@ import { connectCaClient, connectionOptions } from '../temporal/connection';
 import { ensureCrlSchedules } from './crl-schedule';
 import { caWorkerInterceptors } from './failure-interceptor';
 import { ensureOcspRefreshSchedule } from './ocsp-schedule';
-import { installRuntimeLogging } from './runtime';
+import { log } from '../observability/log';
+import { installWorkerRuntime } from './runtime';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export async function createMainWorker(config: CaConfig) {
-  installRuntimeLogging();
+  installWorkerRuntime(config);
   const handle = createDb(config.database.url);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const clock = () => new Date();
@@ -100,6 +101,6 @@ export async function createMainWorker(config: CaConfig) {
 
 await runMain(import.meta.url, async (config) => {
   const { worker, close } = await createMainWorker(config);
-  console.log(`main worker polling ${config.temporal.taskQueue} at ${config.temporal.address}`);
+  log.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'main worker polling');
   return { stopped: worker.run(), close };
-});
+}, { service: 'worker-main' });

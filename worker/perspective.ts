@@ -13,13 +13,16 @@ import { createPerspectiveActivities } from '../activities/perspective';
 import type { CaConfig, PerspectiveConfig } from '../config';
 import { runMain } from '../config/main';
 import { connectionOptions } from '../temporal/connection';
+import { log } from '../observability/log';
 import { caWorkerInterceptors } from './failure-interceptor';
+import { installWorkerRuntime } from './runtime';
 
 export async function createPerspectiveWorker(
   config: CaConfig,
   perspective: PerspectiveConfig,
   opts: { connection?: NativeConnection } = {},
 ): Promise<{ worker: Worker; close(): Promise<void> }> {
+  installWorkerRuntime(config);
   const ownConnection = !opts.connection;
   const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config)));
   const worker = await Worker.create({
@@ -55,12 +58,14 @@ export function perspectivesToRun(config: CaConfig): PerspectiveConfig[] {
 await runMain(import.meta.url, async (config) => {
   const list = perspectivesToRun(config);
   if (list.length === 0) {
-    console.error('no perspectives configured (CA_PERSPECTIVES); nothing to run');
-    process.exit(1);
+    throw new Error('no perspectives configured (CA_PERSPECTIVES); nothing to run');
   }
+  installWorkerRuntime(config);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const created = await Promise.all(list.map((p) => createPerspectiveWorker(config, p, { connection })));
-  for (const p of list) console.log(`perspective ${p.id} (${p.region}) polling ${p.taskQueue}, resolver ${p.resolver.host}:${p.resolver.port}`);
+  for (const p of list) {
+    log.info({ perspective: p.id, region: p.region, taskQueue: p.taskQueue, resolver: `${p.resolver.host}:${p.resolver.port}` }, 'perspective polling');
+  }
   // SIGINT/SIGTERM shut every worker down gracefully (the SDK handles the signals).
   return { stopped: Promise.all(created.map((c) => c.worker.run())), close: () => connection.close() };
-});
+}, { service: 'perspective' });

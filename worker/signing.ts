@@ -14,10 +14,21 @@ import { openHsm } from '../pki/hsm';
 import { readHsmPin } from '../pki/hsm-pin';
 import { connectionOptions } from '../temporal/connection';
 import { caWorkerInterceptors } from './failure-interceptor';
-import { installRuntimeLogging } from './runtime';
+import { log } from '../observability/log';
+import { hsmSignSeconds, observeDuration } from '../observability/metrics';
+import type { Signer } from '../pki/signer';
+import { installWorkerRuntime } from './runtime';
+
+/** The HSM behind the signer port, every signature observed in `ca_hsm_sign_duration_seconds` by key label. */
+export function timedSigner(signer: Signer): Signer {
+  return {
+    signSha256Rsa: (label, data) => observeDuration(hsmSignSeconds, { key: label }, () => signer.signSha256Rsa(label, data)),
+    publicKeySpki: (label) => signer.publicKeySpki(label),
+  };
+}
 
 export async function createSigningWorker(config: CaConfig) {
-  installRuntimeLogging();
+  installWorkerRuntime(config);
   const handle = createDb(config.database.url);
   process.env.SOFTHSM2_CONF ??= config.hsm.softhsmConf;
   const hsm = await openHsm({
@@ -26,6 +37,7 @@ export async function createSigningWorker(config: CaConfig) {
     pin: readHsmPin(config.hsm),
     sessions: config.hsm.sessions,
   });
+  const signer = timedSigner(hsm);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await Worker.create({
     connection,
@@ -33,11 +45,11 @@ export async function createSigningWorker(config: CaConfig) {
     taskQueue: config.temporal.signingTaskQueue,
     interceptors: caWorkerInterceptors,
     activities: {
-      ...createSigningActivities({ db: handle.db, signer: hsm, config }),
+      ...createSigningActivities({ db: handle.db, signer, config }),
       // OCSP responses and the delegated responder certificates (CP 7.3), signed in the HSM.
-      ...createOcspActivities({ db: handle.db, signer: hsm, keys: hsm, config, clock: () => new Date() }),
+      ...createOcspActivities({ db: handle.db, signer, keys: hsm, config, clock: () => new Date() }),
       // CRLs (CP 4.9.7), generated from PostgreSQL and signed in the HSM.
-      ...createCrlSigningActivities({ db: handle.db, signer: hsm, config, clock: () => new Date() }),
+      ...createCrlSigningActivities({ db: handle.db, signer, config, clock: () => new Date() }),
     },
     // One concurrent signature per HSM session (a PKCS#11 session runs one operation at a time).
     maxConcurrentActivityTaskExecutions: config.hsm.sessions,
@@ -47,6 +59,6 @@ export async function createSigningWorker(config: CaConfig) {
 
 await runMain(import.meta.url, async (config) => {
   const { worker, close } = await createSigningWorker(config);
-  console.log(`signing worker polling ${config.temporal.signingTaskQueue} at ${config.temporal.address}`);
+  log.info({ taskQueue: config.temporal.signingTaskQueue, temporal: config.temporal.address }, 'signing worker polling');
   return { stopped: worker.run(), close };
-});
+}, { service: 'worker-signing' });

@@ -17,6 +17,7 @@ import { getIssuer } from '../../db/repositories/issuers';
 import { ctRequirement, lifetimeDays, type CtPlan } from '../../domain/ct-policy';
 import { CaError } from '../../domain/errors';
 import { policyAt } from '../../domain/policy';
+import { ctSubmissionErrors, ctSubmissionSeconds } from '../../observability/metrics';
 import { tbsWithoutCtExtensions } from '../../pki/certificate';
 import { encodeSct, verifyPrecertSct } from '../../pki/sct';
 import { addPreChain, CtLogHttpError } from './client';
@@ -41,7 +42,8 @@ export function createCtActivities({ db, config, clock = () => new Date(), fetch
       if (!config.ct.submission) return { enabled: false, logs: [], requirement: null, ...base };
       const cert = await getCertificateBySerial(db, serial);
       if (!cert) throw new CaError('invariantViolated', `certificate ${serial} not found`);
-      const logs = submittable(loadCtLogList(config.ct.logListFile));
+      // Usable or qualified logs whose temporal interval holds this certificate's notAfter (Chrome/Apple CT policy).
+      const logs = submittable(loadCtLogList(config.ct.logListFile), cert.notAfter);
       return {
         enabled: true,
         logs: logs.map((l) => ({ id: l.id, operator: l.operator, api: l.api })),
@@ -58,10 +60,14 @@ export function createCtActivities({ db, config, clock = () => new Date(), fetch
     async submitToCtLog({ orderId, serial, logId }: { orderId: string; serial: string; logId: string }): Promise<{ logId: string; timestamp: number }> {
       const stored = await listScts(db, serial, [logId]);
       if (stored[0]) return { logId, timestamp: stored[0].sctTimestamp.getTime() };
-      const log = loadCtLogList(config.ct.logListFile).find((l) => l.id === logId);
-      if (!log) throw new CaError('ctLogRejected', `CT log ${logId} is not in the log list`);
       const cert = await getCertificateBySerial(db, serial);
       if (!cert?.precertDer) throw new CaError('invariantViolated', `no precertificate stored for ${serial}`);
+      const log = loadCtLogList(config.ct.logListFile).find((l) => l.id === logId);
+      if (!log) throw new CaError('ctLogRejected', `CT log ${logId} is not in the log list`);
+      // The list may have changed since the plan: a log no longer usable, or whose shard does not take this notAfter.
+      if (submittable([log], cert.notAfter).length === 0) {
+        throw new CaError('ctLogRejected', `CT log ${logId} is ${log.state} or does not take certificates expiring ${cert.notAfter.toISOString()}`);
+      }
       const issuer = await getIssuer(db, cert.issuerId);
       if (!issuer?.certDer) throw new CaError('invariantViolated', `issuing CA ${cert.issuerId} has no certificate`);
       const parent = issuer.parentId ? await getIssuer(db, issuer.parentId) : null;
@@ -69,13 +75,20 @@ export function createCtActivities({ db, config, clock = () => new Date(), fetch
       const chain = [cert.precertDer, issuer.certDer, ...(parent?.certDer ? [parent.certDer] : [])];
 
       const askedAt = clock().getTime();
+      const timer = ctSubmissionSeconds.startTimer({ log: logId });
+      const failed = (reason: 'refused' | 'unavailable' | 'invalid_sct') => {
+        timer({ outcome: reason });
+        ctSubmissionErrors.inc({ log: logId, reason });
+      };
       let sct;
       try {
         sct = await addPreChain(log.url, chain, { timeoutMs: config.ct.attemptTimeoutSeconds * 1000, ...(fetchImpl ? { fetchImpl } : {}) });
       } catch (e) {
         if (e instanceof CtLogHttpError && e.permanent) {
+          failed('refused');
           throw new CaError('ctLogRejected', `CT log ${logId} refused the precertificate: ${e.message}`);
         }
+        failed('unavailable');
         throw new Error(`CT log ${logId}: ${(e as Error).message}`);
       }
       const answeredAt = clock().getTime();
@@ -91,6 +104,7 @@ export function createCtActivities({ db, config, clock = () => new Date(), fetch
           `${new Date(askedAt).toISOString()}..${new Date(answeredAt).toISOString()} (± ${SCT_CLOCK_SKEW_MS / 1000} s)`;
       }
       if (problem) {
+        failed('invalid_sct');
         await db.transaction((tx) => appendAudit(tx, {
           actor: 'workflow',
           event: 'certificate.sct_rejected',
@@ -100,6 +114,7 @@ export function createCtActivities({ db, config, clock = () => new Date(), fetch
         }));
         throw new CaError('ctSctInvalid', `CT log ${logId}: ${problem}`, { rule: 'RFC 6962 §3.2' });
       }
+      timer({ outcome: 'ok' });
       await storeSct(db, {
         serial,
         orderId,

@@ -12,6 +12,7 @@ import type { Db } from '../../db/client';
 import { getAcmeAccount, type AcmeAccount } from '../../db/repositories/acme';
 import { getOrderDetail, type OrderDetail } from '../../db/repositories/orders';
 import { CaError, isCaError } from '../../domain/errors';
+import { log } from '../../observability/log';
 import type { CaWorkflows } from '../../temporal/client';
 import { verifyAcmeJws, type VerifiedJws } from './jws';
 import type { NonceStore } from './nonces';
@@ -110,7 +111,7 @@ export function installProblemHandling(app: Hono<AcmeEnv>, kit: AcmeKit): void {
     return c.body(JSON.stringify(p.document), p.status as 400, { 'content-type': 'application/problem+json' });
   };
   app.onError((err, c) => {
-    if (!isCaError(err)) console.error('unhandled ACME error', err);
+    if (!isCaError(err)) log.error({ err }, 'unhandled ACME error');
     return problemResponse(c, err);
   });
   app.notFound((c) => problemResponse(c, new CaError('notFound', `no ACME resource at ${c.req.method} ${c.req.path}`)));

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { CaConfig } from '../../config';
 import { runMain } from '../../config/main';
+import { observeRequests, metricsRoute } from '../../observability/http';
+import { log } from '../../observability/log';
 import { serveDoor } from '../serve';
 import { createAcmeApp } from './app';
 import { createNonceStore } from './nonces';
@@ -32,7 +34,11 @@ export async function startAcmeServer(config: CaConfig, opts: { port?: number } 
     },
     ({ db, workflows, port }) => {
       const app = createAcmeApp({ db, workflows, config, clock: () => new Date(), nonces: createNonceStore(), baseUrl: baseUrlOf(config, port) });
-      return new Hono().route('/', app);
+      // Outside the ACME base path: the request log and metrics of every request, and Prometheus's /metrics.
+      const root = new Hono();
+      root.use('*', observeRequests('acme'));
+      root.get('/metrics', metricsRoute);
+      return root.route('/', app);
     },
   );
   const baseUrl = baseUrlOf(config, door.port);
@@ -41,6 +47,6 @@ export async function startAcmeServer(config: CaConfig, opts: { port?: number } 
 
 await runMain(import.meta.url, async (config) => {
   const acme = await startAcmeServer(config);
-  console.log(`ACME directory ${acme.directoryUrl}`);
+  log.info({ directory: acme.directoryUrl }, 'ACME server listening');
   return acme;
-});
+}, { service: 'acme' });

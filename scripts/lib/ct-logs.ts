@@ -3,12 +3,13 @@
  * (`go install github.com/transparency-dev/tesseract/cmd/tesseract/posix@v0.1.1` — v0.1.2, named in TOOLCHAIN.md,
  * does not build from the Go module proxy: two of its dependencies' pseudo-versions are not served), run as three
  * instances of two log operators, each with its own P-256 key and file storage under <dataDir>/ct/, and
- * accepting as roots our stand-in root and the issuing CAs. Their entries are written to the log list file
- * (config.ct.logListFile) the CT activities read.
+ * accepting as roots our stand-in root and the issuing CAs. They are written into a log list in the browsers' v3
+ * schema (activities/ct/log-list.ts) at config.ct.logListFile, which the CT activities read like a real CA's list.
  *
- * "local-a1" is listed as an RFC 6962 log, the others as static-CT logs: TesseraCT takes submissions with RFC
- * 6962's add-pre-chain (which is all this CA uses) and serves the static-ct-api tiles for reading, so either label
- * is true of it; the mix lets the development CA exercise Apple's "at least one RFC 6962 log".
+ * "local-a1" is listed as an RFC 6962 log (`logs`), the others as static-CT logs (`tiled_logs`, their monitoring URL
+ * the tile storage directory): TesseraCT takes submissions with RFC 6962's add-pre-chain (which is all this CA uses)
+ * and writes the static-ct-api tiles for reading, so either label is true of it; the mix lets the development CA
+ * exercise Apple's "at least one RFC 6962 log".
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
@@ -17,7 +18,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { CaConfig } from '../../config';
-import type { CtLogEntry } from '../../activities/ct/log-list';
+import { ctLogListV3, type CtLogEntry } from '../../activities/ct/log-list';
 import type { Db } from '../../db/client';
 import { listIssuers } from '../../db/repositories/issuers';
 import { pemEncode } from '../../pki/pem';
@@ -135,7 +136,8 @@ export async function startLocalCtLogs(config: CaConfig, opts: { db: Db; log: Lo
       const child = spawn(binary, args, { stdio: ['ignore', logFd, logFd] });
       closeSync(logFd);
       children.push(child);
-      logs.push({ id: inst.id, url, publicKey, operator: inst.operator, api: inst.api, state: 'usable' });
+      const monitoring = inst.api === 'static-ct' ? { monitoringUrl: `file://${path.join(home, 'storage')}` } : {};
+      logs.push({ id: inst.id, url, ...monitoring, publicKey, operator: inst.operator, api: inst.api, state: 'usable', mmd: 60 });
     }
     // Ready when get-roots answers (RFC 6962 4.3).
     const deadline = Date.now() + 30_000;
@@ -151,7 +153,7 @@ export async function startLocalCtLogs(config: CaConfig, opts: { db: Db; log: Lo
     }
     const logListFile = opts.logListFile ?? config.ct.logListFile;
     await mkdir(path.dirname(logListFile), { recursive: true });
-    writeFileSync(logListFile, `${JSON.stringify({ logs }, null, 2)}\n`);
+    writeFileSync(logListFile, `${JSON.stringify(ctLogListV3(logs), null, 2)}\n`);
     opts.log(`CT logs (TesseraCT): ${logs.map((l) => `${l.id} ${l.url}`).join(', ')}; log list ${logListFile}`);
     return { logs, logListFile, stop };
   } catch (e) {

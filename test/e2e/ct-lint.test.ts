@@ -14,7 +14,7 @@ import { eq } from 'drizzle-orm';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config';
-import type { CtLogEntry } from '../../activities/ct/log-list';
+import { ctLogListV3, parseCtLogList, type CtLogEntry } from '../../activities/ct/log-list';
 import { listLintReports } from '../../db/repositories/ct-lint';
 import { certificates, issuers } from '../../db/schema';
 import { oids } from '../../pki/extensions';
@@ -37,12 +37,12 @@ let realLogs: CtLogEntry[];
 let fake: FakeCtLog;
 
 function useLogs(logs: CtLogEntry[]): void {
-  writeFileSync(logListFile, JSON.stringify({ logs }));
+  writeFileSync(logListFile, JSON.stringify(ctLogListV3(logs)));
 }
 
 beforeAll(async () => {
   // The two TesseraCT instances the global setup started (scripts/lib/ct-logs.ts), from the default log list.
-  realLogs = (JSON.parse(readFileSync(loadConfig().ct.logListFile, 'utf8')) as { logs: CtLogEntry[] }).logs;
+  realLogs = parseCtLogList(JSON.parse(readFileSync(loadConfig().ct.logListFile, 'utf8')));
   expect(realLogs.map((l) => l.id)).toEqual(['local-a1', 'local-a2', 'local-b']);
   useLogs(realLogs);
   fake = await startFakeCtLog();

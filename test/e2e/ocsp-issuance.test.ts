@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
+import { ctLogListV3 } from '../../activities/ct/log-list';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getOcspResponse } from '../../db/repositories/ocsp';
 import { auditLog, certificates } from '../../db/schema';
@@ -64,13 +65,11 @@ describe('step 7: a precertificate whose final certificate never issues', () => 
     const port = (silentLogs.address() as { port: number }).port;
     const key = () => Buffer.from(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' })).toString('base64');
     const logList = path.join(work, 'silent-logs.json');
-    writeFileSync(logList, JSON.stringify({
-      logs: [
-        { id: 'silent-a', url: `http://127.0.0.1:${port}/a`, publicKey: key(), operator: 'Silent Operator A', api: 'rfc6962', state: 'usable' },
-        { id: 'silent-b', url: `http://127.0.0.1:${port}/b`, publicKey: key(), operator: 'Silent Operator B', api: 'rfc6962', state: 'usable' },
-        { id: 'silent-c', url: `http://127.0.0.1:${port}/c`, publicKey: key(), operator: 'Silent Operator C', api: 'rfc6962', state: 'usable' },
-      ],
-    }));
+    writeFileSync(logList, JSON.stringify(ctLogListV3([
+      { id: 'silent-a', url: `http://127.0.0.1:${port}/a`, publicKey: key(), operator: 'Silent Operator A', api: 'rfc6962', state: 'usable' },
+      { id: 'silent-b', url: `http://127.0.0.1:${port}/b`, publicKey: key(), operator: 'Silent Operator B', api: 'rfc6962', state: 'usable' },
+      { id: 'silent-c', url: `http://127.0.0.1:${port}/c`, publicKey: key(), operator: 'Silent Operator C', api: 'rfc6962', state: 'usable' },
+    ])));
     h = await startHarness({ env: { CA_CT_LOG_LIST: logList, CA_CT_DEADLINE_SECONDS: '40', CA_CT_ATTEMPT_TIMEOUT_SECONDS: '10' } });
   });
   afterAll(async () => {

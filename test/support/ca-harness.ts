@@ -10,7 +10,7 @@ import { createAccount } from '../../db/repositories/accounts';
 import { startApiServer } from '../../api/server';
 import { startDevDnsServer, type DevDns } from '../../scripts/lib/dev-dns';
 import { createMainWorker } from '../../worker/main';
-import { installRuntimeLogging } from '../../worker/runtime';
+import { installTemporalRuntime } from '../../worker/runtime';
 import { createSigningWorker } from '../../worker/signing';
 import { createPerspectiveWorker } from '../../worker/perspective';
 
@@ -53,7 +53,7 @@ export interface Harness {
  * activities that fetch from the API, e.g. the CRL publication check (CP 4.9.8).
  */
 export async function startHarness(opts: { workers?: boolean; perspectives?: boolean; env?: Record<string, string>; apiOnConfiguredPort?: boolean } = {}): Promise<Harness> {
-  installRuntimeLogging((process.env.CA_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
+  installTemporalRuntime({ level: (process.env.CA_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN' });
   const config = loadConfig({ ...process.env, ...opts.env });
   const db = createDb(config.database.url, { max: 4 });
   const primaryDns = await startDevDnsServer({ host: '127.0.0.1', port: config.dns.devPort, adminPort: 0, zone: config.dns.devZone });

@@ -30,6 +30,8 @@ describe('forbidden imports fail lint', () => {
     ['workflows → a value import of activities', 'workflows/example.ts', "import { createStorageActivities } from '../activities/storage';", 'workflows/ import activities by type only'],
     ['domain → node:crypto', 'domain/example.ts', "import { createHash } from 'node:crypto';", 'run in the Temporal sandbox: no Node built-ins'],
     ['workflows → crypto (bare built-in)', 'workflows/example.ts', "import crypto from 'crypto';", 'run in the Temporal sandbox: no Node built-ins'],
+    ['workflows → observability (the sandbox logs through the SDK)', 'workflows/example.ts', "import { log } from '../observability/log';", 'workflows/ may not import observability/'],
+    ['observability → config', 'observability/example.ts', "import { loadConfig } from '../config';", 'observability/ may not import config/'],
   ])('%s', async (_name, file, code, message) => {
     const messages = await lint(file, code);
     expect(messages).toHaveLength(1);
@@ -49,6 +51,7 @@ describe('allowed imports pass', () => {
     ['workflows → import type of activities', 'workflows/example.ts', "import type { createStorageActivities } from '../activities/storage';\nexport type S = typeof createStorageActivities;"],
     ['workflows → domain', 'workflows/example.ts', "import { orderWorkflowId } from '../domain/workflow-ids';\nexport const id = orderWorkflowId;"],
     ['activities → db, pki, domain, config', 'activities/example.ts', "import { auditLog } from '../db/schema';\nimport { pemEncode } from '../pki/pem';\nimport { allFailureKinds } from '../domain/errors';\nimport { loadConfig } from '../config';\nexport const all = [auditLog, pemEncode, allFailureKinds, loadConfig];"],
+    ['activities → observability', 'activities/example.ts', "import { log } from '../observability/log';\nexport const l = log;"],
     ['api → temporal', 'api/example.ts', "import { connectCaClient } from '../temporal/connection';\nexport const c = connectCaClient;"],
     ['a test beside a layer may reach across (tests are not a layer)', 'domain/example.test.ts', "import { createHash } from 'node:crypto';\nexport const h = createHash;"],
   ])('%s', async (_name, file, code) => {
