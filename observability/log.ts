@@ -68,7 +68,14 @@ export function createLogger(opts: { level?: string; service?: string } = {}, de
  * The process's logger. Until the process configures it (configureLogging, called by config/main.ts `runMain`) it
  * writes warnings and errors only: code used as a library (tests, scripts) is not flooded with request lines.
  */
-export const log: Logger = createLogger({ level: 'warn' });
+const stdout = pino.destination({ dest: 1, sync: true });
+let destination: { write(line: string): unknown } = stdout;
+export const log: Logger = createLogger({ level: 'warn' }, { write: (line: string) => destination.write(line) });
+
+/** Sends the process's log elsewhere (tests read it; `null`: back to stdout). */
+export function redirectLog(to: { write(line: string): unknown } | null): void {
+  destination = to ?? stdout;
+}
 
 /** Names the process in every event and sets the level (CA_LOG_LEVEL). */
 export function configureLogging(opts: { service: string; level: LogLevelName }): void {
