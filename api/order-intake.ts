@@ -12,6 +12,8 @@ import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { createOrder, deleteOrder, type NewOrder, type OrderDetail } from '../db/repositories/orders';
 import { CaError } from '../domain/errors';
+import { orderWorkflowId } from '../domain/workflow-ids';
+import { addLogContext, log } from '../observability/log';
 import type { CaWorkflows } from '../temporal/client';
 import type { IssueCertificateInput } from '../workflows/contracts';
 
@@ -64,13 +66,17 @@ export function issuanceInputFor(
 /** Stores the order and starts its workflow, or stores nothing (see the module comment). */
 export async function submitOrder(deps: OrderIntakeDeps, order: NewOrder, opts: OrderIntakeOptions): Promise<OrderDetail> {
   const created = await createOrder(deps.db, { ...order, actor: opts.actor });
+  // The rest of the request's events (and its closing one) name the order.
+  addLogContext({ orderId: created.id, workflowId: orderWorkflowId(created.id) });
   try {
     await deps.workflows.startIssuance(issuanceInputFor(created, { config: deps.config, accountUri: opts.accountUri }));
   } catch (err) {
+    log.warn({ err }, 'the issuance workflow did not start; the order is removed');
     await deleteOrder(deps.db, created.id, { actor: opts.actor, reason: String(err) });
     throw new CaError('serviceUnavailable', 'the workflow service is unavailable; the order was not stored, retry later', {
       retryAfterSeconds: workflowUnavailableRetryAfterSeconds,
     });
   }
+  log.info({ names: created.dnsNames.length, acme: Boolean(created.acme) }, 'order accepted');
   return created;
 }

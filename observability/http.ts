@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { log, withLogContext, type LogContext } from './log';
+import { currentLogContext, log, withLogContext, type LogContext } from './log';
 import { httpRequestSeconds, metricsExposition } from './metrics';
 
 /** A client's own request id is kept only when it is a short token (it is echoed into logs and a header). */
@@ -28,13 +28,18 @@ export function observeRequests(door: string): MiddlewareHandler {
     const offered = c.req.header('x-request-id');
     const reqId = offered && clientRequestId.test(offered) ? offered : randomUUID();
     const startedAt = performance.now();
-    await withLogContext({ reqId }, () => next());
+    // What the request added to its context (e.g. the id of the order it created) goes into its closing event too.
+    let context: LogContext = { reqId };
+    await withLogContext({ reqId }, async () => {
+      await next();
+      context = currentLogContext();
+    });
     const route = routePath(c);
     const status = c.res.status;
     const seconds = (performance.now() - startedAt) / 1000;
     c.header('x-request-id', reqId);
     httpRequestSeconds.observe({ door, method: c.req.method, route, status: String(status) }, seconds);
-    withLogContext({ reqId, ...routeFields(c, route) }, () =>
+    withLogContext({ ...context, ...routeFields(c, route) }, () =>
       log.info({ door, method: c.req.method, route, status, durationMs: Math.round(seconds * 1000) }, 'request'),
     );
   };

@@ -94,6 +94,11 @@ export function addLogContext(fields: LogContext): void {
   if (store) Object.assign(store, definedOnly(fields));
 }
 
+/** A copy of the current context's fields (empty outside a context). */
+export function currentLogContext(): LogContext {
+  return { ...contexts.getStore() };
+}
+
 function definedOnly(fields: LogContext): LogContext {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }

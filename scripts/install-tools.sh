@@ -13,6 +13,8 @@ command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v dig >/dev/null || need_apt+=(dnsutils)
 command -v jq >/dev/null || need_apt+=(jq)
+# promtool (Debian's prometheus): the tests check the metrics exposition and the generated scrape configuration with it.
+command -v promtool >/dev/null || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[install-tools] apt-get install ${need_apt[*]}"
   apt-get update -q

@@ -159,6 +159,11 @@ describe('the logs of every process', () => {
       expect(p.events().every((e) => e.service === p.name && typeof e.level === 'string' && typeof e.time === 'string'), p.name).toBe(true);
     }
     expect(processes.main.events()).toContainEqual(expect.objectContaining({ msg: 'order ended', status: 'valid', orderId: order.id, workflowId: order.workflowId }));
+    // The application: the order it created is named by its events, the closing one included, with one request id.
+    const accepted = processes.api.events().find((e) => e.msg === 'order accepted');
+    expect(accepted).toMatchObject({ orderId: order.id, workflowId: order.workflowId });
+    expect(processes.api.events().find((e) => e.msg === 'request' && e.route === '/v1/orders' && e.method === 'POST'))
+      .toMatchObject({ status: 201, orderId: order.id, reqId: accepted!.reqId });
     const reads = processes.api.events().filter((e) => e.msg === 'request' && e.route === '/v1/orders/:id');
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.every((e) => e.orderId === order.id && typeof e.reqId === 'string')).toBe(true);

@@ -47,9 +47,9 @@ describe('events', () => {
   });
 
   it('render an error as its class, failure kind, message, stack and causes — not its details', () => {
-    const err = new CaError('caaForbidden', 'CAA forbids issuance', { rule: 'BR 3.2.2.8', records: ['0 issue "other.example"'] }, );
+    const err = new CaError('caa', 'CAA forbids issuance', { rule: 'BR 3.2.2.8', records: ['0 issue "other.example"'] });
     const record = serializeError(new Error('activity failed', { cause: err }));
-    expect(record).toMatchObject({ type: 'Error', message: 'activity failed', cause: { kind: 'caaForbidden', message: 'CAA forbids issuance' } });
+    expect(record).toMatchObject({ type: 'Error', message: 'activity failed', cause: { kind: 'caa', message: 'CAA forbids issuance' } });
     expect(JSON.stringify(record)).not.toContain('other.example');
     expect(serializeError({ some: 'object' })).toEqual({ message: 'non-error thrown (object)' });
   });

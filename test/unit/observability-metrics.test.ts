@@ -19,7 +19,7 @@ import {
   ocspRequests,
   ordersTotal,
 } from '../../observability/metrics';
-import { prometheusScrapeConfig, scrapeConfigDocument } from '../../observability/scrape-config';
+import { prometheusScrapeConfig, scrapeConfigDocument, type ScrapeTarget } from '../../observability/scrape-config';
 import { issuanceStepOf } from '../../worker/activity-observability';
 
 const promtool = (args: string[], input?: string) => spawnSync('promtool', args, { input, encoding: 'utf8' });
@@ -52,9 +52,9 @@ describe('the scrape configuration', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'scrape-'));
   const caFile = path.join(dir, 'ca.pem');
   writeFileSync(caFile, '');
-  const targets = [
+  const targets: ScrapeTarget[] = [
     { job: 'api', address: '127.0.0.1:8080' },
-    { job: 'acme', address: '127.0.0.1:8443', scheme: 'https' as const, caFile, serverName: 'localhost' },
+    { job: 'acme', address: '127.0.0.1:8443', scheme: 'https', caFile, serverName: 'localhost' },
     { job: 'worker-main', address: '127.0.0.1:9101' },
     { job: 'temporal-sdk', address: '127.0.0.1:9201', labels: { process: 'worker-main' } },
     { job: 'temporal-sdk', address: '127.0.0.1:9202', labels: { process: 'worker-signing' } },
