@@ -20,7 +20,11 @@ export function temporalLogFields(meta: LogMetadata | undefined): Record<string,
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(meta ?? {})) {
     if (key === 'taskToken') continue;
-    if (value instanceof Error) fields[key === 'error' || key === 'failure' ? 'err' : key] = serializeError(value);
+    // `err` is rendered by the logger's serializer (serializeError); an error under another name is rendered here.
+    if (value instanceof Error) {
+      if (key === 'error' || key === 'failure') fields.err = value;
+      else fields[key] = serializeError(value);
+    }
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = value;
     else if (typeof value === 'bigint') fields[key] = value.toString();
   }
