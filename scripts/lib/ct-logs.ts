@@ -50,7 +50,8 @@ export async function ensureTesseractBinary(log: Log): Promise<string> {
   return built;
 }
 
-async function freePort(): Promise<number> {
+/** A port nobody listens on right now on 127.0.0.1 (the OS picks it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

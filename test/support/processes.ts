@@ -4,9 +4,9 @@
  * and its stdout and stderr are kept line by line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { repoRoot } from '../../config';
+import { freePort } from '../../scripts/lib/ct-logs';
 import { eventually } from './ca-harness';
 
 export interface CaProcess {
@@ -21,16 +21,7 @@ export interface CaProcess {
   stop(): Promise<number | null>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export function startCaProcess(name: string, entry: string, env: Record<string, string>): CaProcess {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], {
