@@ -171,6 +171,17 @@ describe('issuance with pre-issuance linting and CT (real TesseraCT logs)', () =
     expect(scts).toHaveLength(3);
   });
 
+  it('a log whose temporal interval does not hold the notAfter is not used: the plan fails the order before any signature', async () => {
+    const expiredShard = { ...realLogs[2]!, temporalInterval: { startInclusive: '2020-01-01T00:00:00Z', endExclusive: '2021-01-01T00:00:00Z' } };
+    useLogs([realLogs[0]!, realLogs[1]!, expiredShard]);
+    const { order } = await issue();
+    expect(order.status).toBe('invalid');
+    expect(order.error?.type).toBe('ctPolicyNotMet');
+    const row = await certRow(order.id);
+    expect(row.precertDer).toBeNull();
+    expect(row.certDer).toBeNull();
+  });
+
   // Each CT failure mode of the second operator's log: the policy (3 SCTs, ≤ 2 per operator, ≥ 2 operators) cannot
   // be met by operator A's two logs alone, so the order fails
   // with the reason, no final certificate is signed, and the presumed certificate (the precertificate) is revoked.
