@@ -7,11 +7,10 @@
  * `malformed`. Policy on the contents (key size, names) is the caller's (domain/).
  */
 import { createHash } from 'node:crypto';
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CaError } from '../domain/errors';
 import { ensureCryptoEngine } from './engine';
-import { children, readTlv } from './der';
+import { children, decodeDer, decodeSchema, readTlv, readUntrusted } from './der';
 import { attributeValues } from './names';
 import { toDer } from './pem';
 
@@ -72,14 +71,7 @@ export function rsaPublicKeyFromSpki(spki: pkijs.PublicKeyInfo): { modulus: bigi
 }
 
 function parseSan(extnValue: Uint8Array): { dnsNames: string[]; other: Set<string> } {
-  const asn = asn1js.fromBER(extnValue);
-  if (asn.offset === -1 || asn.offset !== extnValue.byteLength) throw new CaError('malformed', 'subjectAltName is not valid DER');
-  let alt: pkijs.AltName;
-  try {
-    alt = new pkijs.AltName({ schema: asn.result });
-  } catch {
-    throw new CaError('malformed', 'subjectAltName does not have the GeneralNames structure');
-  }
+  const alt = decodeDer(extnValue, 'subjectAltName', pkijs.AltName);
   const dnsNames: string[] = [];
   const other = new Set<string>();
   for (const gn of alt.altNames) {
@@ -93,19 +85,18 @@ function parseSan(extnValue: Uint8Array): { dnsNames: string[]; other: Set<strin
   return { dnsNames, other };
 }
 
-/** Parses a CSR given as DER, PEM bytes, a PEM string or base64(url) DER. Throws CaError('malformed'). */
+/**
+ * Parses a CSR given as DER, PEM bytes, a PEM string or base64(url) DER — untrusted input, through the guarded DER
+ * reader (pki/der.ts): anything that does not decode is CaError('malformed') naming the CSR, never another error.
+ */
 export function parseCsr(input: Uint8Array | string): ParsedCsr {
   ensureCryptoEngine();
-  const der = new Uint8Array(toDer(input, CSR_PEM_LABELS));
-  const asn = asn1js.fromBER(der);
-  if (asn.offset === -1) throw new CaError('malformed', `CSR is not valid DER: ${asn.result.error || 'decode error'}`);
-  if (asn.offset !== der.byteLength) throw new CaError('malformed', `CSR has ${der.byteLength - asn.offset} trailing bytes`);
-  let request: pkijs.CertificationRequest;
-  try {
-    request = new pkijs.CertificationRequest({ schema: asn.result });
-  } catch (e) {
-    throw new CaError('malformed', `not a PKCS#10 CertificationRequest: ${(e as Error).message}`);
-  }
+  const der = readUntrusted('CSR', () => new Uint8Array(toDer(input, CSR_PEM_LABELS)));
+  const request = decodeDer(der, 'CSR', pkijs.CertificationRequest);
+  return readUntrusted('CSR', () => csrContents(der, request));
+}
+
+function csrContents(der: Uint8Array, request: pkijs.CertificationRequest): ParsedCsr {
   if (request.version !== 0) throw new CaError('malformed', `CSR version ${request.version} (RFC 2986 4.1 requires v1 = 0)`);
 
   let dnsNames: string[] = [];
@@ -114,12 +105,7 @@ export function parseCsr(input: Uint8Array | string): ParsedCsr {
   for (const attr of request.attributes ?? []) {
     if (attr.type !== id_pkcs9_at_extensionRequest) continue;
     for (const value of attr.values) {
-      let exts: pkijs.Extensions;
-      try {
-        exts = new pkijs.Extensions({ schema: value });
-      } catch {
-        throw new CaError('malformed', 'extensionRequest does not hold Extensions');
-      }
+      const exts = decodeSchema(value, 'extensionRequest', pkijs.Extensions);
       for (const ext of exts.extensions) {
         if (ext.extnID !== id_ce_subjectAltName) continue;
         if (sanSeen) throw new CaError('malformed', 'more than one subjectAltName in the extensionRequest (RFC 5280 4.2)');
