@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { CaError } from '../domain/errors';
 import { ensureCryptoEngine } from './engine';
-import { children, decodeDer, decodeSchema, readTlv, readUntrusted } from './der';
+import { bytesEqual, children, decodeDer, decodeSchema, encodeOid, readTlv, readUntrusted, slice, tlv, type Tlv } from './der';
 import { attributeValues } from './names';
 import { toDer } from './pem';
 
@@ -93,11 +93,42 @@ export function parseCsr(input: Uint8Array | string): ParsedCsr {
   ensureCryptoEngine();
   const der = readUntrusted('CSR', () => new Uint8Array(toDer(input, CSR_PEM_LABELS)));
   const request = decodeDer(der, 'CSR', pkijs.CertificationRequest);
-  return readUntrusted('CSR', () => csrContents(der, request));
+  return readUntrusted('CSR', () => {
+    checkCsrShape(der);
+    return csrContents(der, request);
+  });
+}
+
+const id_RSASSA_PSS = '1.2.840.113549.1.1.10';
+
+/**
+ * RFC 2986 4 element counts, which pkijs's schema check does not enforce (it ignores trailing elements, so
+ * `SEQUENCE { OID, OID, NULL }` would pass as an AlgorithmIdentifier where OpenSSL refuses it), and the signature
+ * algorithm's parameters: absent or NULL (RFC 4055 3, RFC 5758 3.2), a SEQUENCE only for RSASSA-PSS.
+ */
+function checkCsrShape(der: Uint8Array): void {
+  const counted = (t: Tlv, min: number, max: number, what: string) => {
+    const c = children(der, t);
+    if (c.length < min || c.length > max) throw new CaError('malformed', `${what} has ${c.length} elements (RFC 2986 4)`);
+    return c;
+  };
+  const [info, signatureAlgorithm] = counted(readTlv(der), 3, 3, 'CertificationRequest');
+  const [, , spki] = counted(info!, 4, 4, 'CertificationRequestInfo');
+  const [spkiAlgorithm] = counted(spki!, 2, 2, 'SubjectPublicKeyInfo');
+  counted(spkiAlgorithm!, 1, 2, 'the key AlgorithmIdentifier');
+  const [, params] = counted(signatureAlgorithm!, 1, 2, 'the signature AlgorithmIdentifier');
+  if (params && params.tag !== 0x05 && !(params.tag === 0x30 && bytesEqual(slice(der, children(der, signatureAlgorithm!)[0]!), tlv(0x06, encodeOid(id_RSASSA_PSS))))) {
+    throw new CaError('malformed', 'the signature algorithm parameters are neither absent nor NULL (RFC 4055 3, RFC 5758 3.2)');
+  }
 }
 
 function csrContents(der: Uint8Array, request: pkijs.CertificationRequest): ParsedCsr {
   if (request.version !== 0) throw new CaError('malformed', `CSR version ${request.version} (RFC 2986 4.1 requires v1 = 0)`);
+  // A signature or a key is a whole number of octets: a BIT STRING with unused bits is read differently by
+  // different verifiers (OpenSSL refuses it), so it is refused here.
+  if (request.signatureValue.valueBlock.unusedBits !== 0 || request.subjectPublicKeyInfo.subjectPublicKey.valueBlock.unusedBits !== 0) {
+    throw new CaError('malformed', 'the signature or the public key BIT STRING has unused bits');
+  }
 
   let dnsNames: string[] = [];
   const otherSan = new Set<string>();

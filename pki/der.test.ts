@@ -32,6 +32,21 @@ describe('the one way in for untrusted DER: every failure is CaError(malformed) 
     ['a child running past its parent', Uint8Array.of(0x30, 0x03, 0x04, 0x05, 0x00, 0x00, 0x00)],
     ['a length of more than 4 octets', Uint8Array.of(0x04, 0x85, 0, 0, 0, 0, 1, 0)],
     ['nesting deeper than the limit', nested(untrustedDerLimits.maxDepth + 1)],
+    // X.690 DER rules where lenient readers differ (OpenSSL refuses each of these).
+    ['a NULL with contents', Uint8Array.of(0x30, 0x03, 0x05, 0x01, 0x00)],
+    ['an INTEGER with a redundant leading zero', Uint8Array.of(0x02, 0x02, 0x00, 0x01)],
+    ['an empty INTEGER', Uint8Array.of(0x02, 0x00)],
+    ['a BOOLEAN that is neither 00 nor FF', Uint8Array.of(0x01, 0x01, 0x01)],
+    ['a length in the long form below 128', Uint8Array.of(0x04, 0x81, 0x01, 0x00)],
+    ['a length with a leading zero octet', Uint8Array.of(0x04, 0x82, 0x00, 0x81, ...new Uint8Array(0x81))],
+    ['a constructed OCTET STRING', Uint8Array.of(0x24, 0x03, 0x04, 0x01, 0x00)],
+    ['a BIT STRING with non-zero unused bits', Uint8Array.of(0x03, 0x02, 0x01, 0x01)],
+    ['a BIT STRING claiming 8 unused bits', Uint8Array.of(0x03, 0x02, 0x08, 0x00)],
+    ['an OBJECT IDENTIFIER arc with a leading 0x80', Uint8Array.of(0x06, 0x03, 0x2a, 0x80, 0x01)],
+    ['a truncated OBJECT IDENTIFIER', Uint8Array.of(0x06, 0x02, 0x2a, 0x86)],
+    ['a UTCTime without seconds', new Uint8Array([0x17, 0x0b, ...new TextEncoder().encode('2601010000Z')])],
+    ['a GeneralizedTime with a zone offset', new Uint8Array([0x18, 0x13, ...new TextEncoder().encode('20260101000000+0900')])],
+    ['an end-of-contents pair inside a SEQUENCE', Uint8Array.of(0x30, 0x02, 0x00, 0x00)],
   ])('%s', (_name, bytes) => {
     const e = refusal(() => parseDer(bytes, 'test input'));
     expect(e.kind).toBe('malformed');
@@ -49,9 +64,16 @@ describe('the one way in for untrusted DER: every failure is CaError(malformed) 
     expect(refusal(() => checkDerStructure(many, 'x', { ...untrustedDerLimits, maxNodes: 50 })).message).toContain('more than 50 elements');
   });
 
-  it('accepts nesting up to the limit, and high tag numbers', () => {
+  it('accepts nesting up to the limit, high tag numbers, and the DER forms of the checked types', () => {
     expect(() => parseDer(nested(untrustedDerLimits.maxDepth - 1), 'x')).not.toThrow();
     expect(() => checkDerStructure(Uint8Array.of(0x30, 0x04, 0x9f, 0x81, 0x00, 0x00), 'x')).not.toThrow();
+    const utc = new TextEncoder().encode('260101000000Z');
+    const generalized = new TextEncoder().encode('20500101000000.5Z');
+    const fields = [
+      [0x01, 0x01, 0xff], [0x02, 0x02, 0x00, 0x80], [0x02, 0x01, 0x00], [0x05, 0x00], [0x06, 0x03, 0x2a, 0x86, 0x48],
+      [0x03, 0x02, 0x04, 0xf0], [0x03, 0x01, 0x00], [0x17, utc.length, ...utc], [0x18, generalized.length, ...generalized],
+    ].flat();
+    expect(() => parseDer(Uint8Array.of(0x30, fields.length, ...fields), 'x')).not.toThrow();
   });
 
   it('checks the schema: valid DER of another structure is malformed', () => {

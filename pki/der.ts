@@ -63,8 +63,8 @@ function asMalformed(what: string, e: unknown): CaError {
   return malformed(what, `does not decode (${text.slice(0, 160)})`);
 }
 
-/** One TLV header, with high tag numbers (X.690 8.1.2.4); lengths definite only (X.690 10.1: DER). */
-function header(bytes: Uint8Array, offset: number, limit: number): { constructed: boolean; contentStart: number; end: number } {
+/** One TLV header, with high tag numbers (X.690 8.1.2.4); lengths definite and minimal (X.690 10.1: DER). */
+function header(bytes: Uint8Array, offset: number, limit: number): { tag: number; constructed: boolean; contentStart: number; end: number } {
   const first = bytes[offset]!;
   let p = offset + 1;
   if ((first & 0x1f) === 0x1f) {
@@ -79,17 +79,62 @@ function header(bytes: Uint8Array, offset: number, limit: number): { constructed
   if (len > 0x80) {
     const n = len - 0x80;
     if (n > 4 || p + n > limit) throw new CaError('malformed', 'truncated or oversized length');
+    if (bytes[p] === 0) throw new CaError('malformed', 'a length with leading zero octets (not DER)');
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + bytes[p + i]!;
+    if (len < 0x80) throw new CaError('malformed', 'a short length in the long form (not DER)');
     p += n;
   }
   if (p + len > limit) throw new CaError('malformed', `a length runs ${p + len - limit} bytes past its container`);
-  return { constructed: (first & 0x20) !== 0, contentStart: p, end: p + len };
+  return { tag: first, constructed: (first & 0x20) !== 0, contentStart: p, end: p + len };
+}
+
+const universal = { boolean: 0x01, integer: 0x02, bitString: 0x03, null: 0x05, oid: 0x06, enumerated: 0x0a, utcTime: 0x17, generalizedTime: 0x18 };
+
+/**
+ * The DER rules on the contents of the universal primitive types a certificate, CSR or OCSP request uses (X.690
+ * 8.2, 8.3, 8.6, 8.8, 8.19, 10, 11; RFC 5280 4.1.2.5 for the times): what a lenient library would read one way and
+ * OpenSSL or Go another. Other contents are the schema's business.
+ */
+function checkUniversalPrimitive(bytes: Uint8Array, tag: number, start: number, end: number): void {
+  const len = end - start;
+  const b0 = bytes[start]!;
+  const fail = (what: string) => {
+    throw new CaError('malformed', `${what} (X.690 DER)`);
+  };
+  switch (tag) {
+    case universal.boolean:
+      if (len !== 1 || (b0 !== 0 && b0 !== 0xff)) fail('a BOOLEAN is one octet, 00 or FF');
+      break;
+    case universal.integer:
+    case universal.enumerated:
+      if (len === 0) fail('an empty INTEGER');
+      if (len > 1 && ((b0 === 0 && bytes[start + 1]! < 0x80) || (b0 === 0xff && bytes[start + 1]! >= 0x80))) fail('an INTEGER with a redundant leading octet');
+      break;
+    case universal.null:
+      if (len !== 0) fail('a NULL with contents');
+      break;
+    case universal.oid:
+      if (len === 0 || bytes[end - 1]! & 0x80) fail('an OBJECT IDENTIFIER is empty or truncated');
+      for (let i = start; i < end; i++) if (bytes[i] === 0x80 && (i === start || !(bytes[i - 1]! & 0x80))) fail('an OBJECT IDENTIFIER arc with a leading 0x80');
+      break;
+    case universal.bitString:
+      if (len === 0 || b0 > 7 || (len === 1 && b0 !== 0)) fail('a BIT STRING with a bad unused-bits count');
+      if (len > 1 && bytes[end - 1]! & ((1 << b0) - 1)) fail('a BIT STRING whose unused bits are not zero');
+      break;
+    case universal.utcTime:
+    case universal.generalizedTime: {
+      const text = String.fromCharCode(...bytes.subarray(start, end));
+      if (!(tag === universal.utcTime ? /^\d{12}Z$/ : /^\d{14}(\.\d*[1-9])?Z$/).test(text)) fail(`a ${tag === universal.utcTime ? 'UTCTime' : 'GeneralizedTime'} not in the form YY(YY)MMDDHHMMSSZ`);
+      break;
+    }
+  }
 }
 
 /**
- * The structure of untrusted DER, without a library: one TLV filling the input exactly, definite lengths, each
- * constructed TLV filled exactly by its children, at most `maxDepth` deep and `maxNodes` in all. Primitive contents
+ * The structure of untrusted DER, without a library: one TLV filling the input exactly, definite minimal lengths,
+ * each constructed TLV filled exactly by its children, at most `maxDepth` deep and `maxNodes` in all; universal types
+ * constructed only for SEQUENCE and SET, and the DER rules on the primitive contents above. Other primitive contents
  * (e.g. an OCTET STRING that holds an extension) are the schema's business.
  */
 export function checkDerStructure(bytes: Uint8Array, what: string, limits: DerLimits = untrustedDerLimits): void {
@@ -111,6 +156,12 @@ export function checkDerStructure(bytes: Uint8Array, what: string, limits: DerLi
       }
       const h = header(bytes, p, end);
       if (++nodes > limits.maxNodes) throw new CaError('malformed', `more than ${limits.maxNodes} elements`);
+      if (h.tag < 0x40 && (h.tag & 0x1f) !== 0x1f) {
+        // Universal class (X.690 10.2: string types primitive in DER; tag 0 is end-of-contents, BER only).
+        if ((h.tag & 0x1f) === 0) throw new CaError('malformed', 'an end-of-contents octet pair (not DER)');
+        if (h.constructed && h.tag !== 0x30 && h.tag !== 0x31) throw new CaError('malformed', `a constructed universal type ${h.tag & 0x1f} (not DER)`);
+        if (!h.constructed) checkUniversalPrimitive(bytes, h.tag, h.contentStart, h.end);
+      }
       if (h.constructed) {
         open.push(end);
         if (open.length > limits.maxDepth) throw new CaError('malformed', `nested more than ${limits.maxDepth} deep`);

@@ -10,7 +10,7 @@ import { createPrivateKey, createPublicKey, sign as cryptoSign, verify as crypto
 import { CaError } from '../domain/errors';
 import { statesKeyCompromise } from '../domain/revocation';
 import { parseCsr, verifyCsrSignature, type CsrPublicKey } from './csr';
-import { bytesEqual, parseDer, readUntrusted } from './der';
+import { bytesEqual, parseDer, readUntrusted, readUntrustedAsync } from './der';
 import { pemDecode } from './pem';
 
 /** The statement the API signs with a submitted private key; it names the report so it cannot be replayed. */
@@ -84,9 +84,10 @@ export async function proofFromPrivateKey(pem: string, reportId: string): Promis
     createPrivateKey({ key: Buffer.from(block.der), format: 'der', type: privateKeyTypes[block.label as PrivateKeyLabel] }),
   );
   checkProofKey(key);
-  const spkiDer = new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' }));
+  const spkiDer = readUntrusted('private key', () => new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' })));
   const statement = new TextEncoder().encode(keyCompromiseStatement(reportId));
-  const signature = await signOffLoop(digestFor(key), statement, key);
+  // A key that loads may still be inconsistent (its primes are not its modulus's): then signing fails, a bad key.
+  const signature = await readUntrustedAsync('private key', () => signOffLoop(digestFor(key), statement, key));
   return { spkiDer, statement, signature };
 }
 
