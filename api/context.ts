@@ -6,6 +6,7 @@ import { findAccountByApiKey } from '../db/repositories/accounts';
 import { CaError } from '../domain/errors';
 import type { CaWorkflows } from '../temporal/client';
 import type { RateLimits } from './rate-limit';
+import type { Logger } from './server-errors';
 
 export interface ApiDeps {
   readonly db: Db;
@@ -15,6 +16,8 @@ export interface ApiDeps {
   readonly clock: () => Date;
   /** Rate limits of the public endpoints; default: api/revocation.ts keyCompromiseRateLimits. */
   readonly limits?: { readonly keyCompromise?: RateLimits };
+  /** Where 500s are logged (api/server-errors.ts); default: JSON lines on stdout. */
+  readonly logger?: Logger;
 }
 
 export interface AuthenticatedAccount {
@@ -24,7 +27,7 @@ export interface AuthenticatedAccount {
   readonly kind: 'subscriber' | 'provider';
 }
 
-export type ApiEnv = { Variables: { account: AuthenticatedAccount } };
+export type ApiEnv = { Variables: { account: AuthenticatedAccount; requestId: string } };
 
 /** Applicants authenticate with `Authorization: Bearer <API key>`; the key is looked up by its SHA-256 only. */
 export function requireAccount(deps: Pick<ApiDeps, 'db'>): MiddlewareHandler<ApiEnv> {

@@ -6,15 +6,17 @@
  */
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
 import type { JWK } from 'jose';
 import type { CaConfig } from '../../config';
 import type { Db } from '../../db/client';
 import { getAcmeAccount, type AcmeAccount } from '../../db/repositories/acme';
 import { getOrderDetail, type OrderDetail } from '../../db/repositories/orders';
-import { CaError, isCaError } from '../../domain/errors';
+import { CaError, failureKinds, isCaError } from '../../domain/errors';
 import type { CaWorkflows } from '../../temporal/client';
 import { verifyAcmeJws, type VerifiedJws } from './jws';
 import type { NonceStore } from './nonces';
+import { createApiLogger, reportServerError, type Logger } from '../server-errors';
 import { renderAcmeProblem } from './problems';
 import { acmeUrls, type AcmeUrls } from './urls';
 
@@ -25,11 +27,15 @@ export interface AcmeDeps {
   readonly config: Pick<CaConfig, 'environment' | 'dns' | 'temporal' | 'dcvCheckWindowSeconds' | 'caaIssuerDomain' | 'acme'>;
   readonly clock: () => Date;
   readonly nonces: NonceStore;
+  /** The key EAB HMAC keys are sealed with (config acme.eabEncryptionKeyFile; db/repositories/acme-eab.ts). */
+  readonly eabEncryptionKey: Uint8Array;
   /** Absolute base URL of the ACME resources as clients see them, e.g. https://127.0.0.1:8443/acme. */
   readonly baseUrl: string;
+  /** Where 500s are logged (api/server-errors.ts); default: JSON lines on stdout. */
+  readonly logger?: Logger;
 }
 
-export type AcmeEnv = { Variables: Record<string, never> };
+export type AcmeEnv = { Variables: { requestId: string } };
 
 /** The largest JWS we read: a finalize with a 2048-bit CSR and 100 names is ~10 KiB; keyChange nests one JWS. */
 const maxAcmeBodyBytes = 64 * 1024;
@@ -109,9 +115,14 @@ export function installProblemHandling(app: Hono<AcmeEnv>, kit: AcmeKit): void {
     for (const [k, v] of Object.entries(p.headers)) c.header(k, v);
     return c.body(JSON.stringify(p.document), p.status as 400, { 'content-type': 'application/problem+json' });
   };
+  const logger = kit.deps.logger ?? createApiLogger(undefined, 'acme');
+  app.use('*', requestId());
   app.onError((err, c) => {
-    if (!isCaError(err)) console.error('unhandled ACME error', err);
-    return problemResponse(c, err);
+    if (isCaError(err) && failureKinds[err.kind].acme.status !== 500) return problemResponse(c, err);
+    // A genuine bug (or the CA's own state broken): serverInternal without an unexpected error's text, logged and
+    // counted under the request id (api/server-errors.ts).
+    const requestId = reportServerError(logger, 'acme', c, err);
+    return problemResponse(c, new CaError(isCaError(err) ? err.kind : 'internal', `${isCaError(err) ? err.message : 'internal error'} (request ${requestId})`));
   });
   app.notFound((c) => problemResponse(c, new CaError('notFound', `no ACME resource at ${c.req.method} ${c.req.path}`)));
   app.use(

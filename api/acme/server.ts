@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { CaConfig } from '../../config';
 import { runMain } from '../../config/main';
+import { readSecretKeyFile } from '../../config/secret-files';
 import { serveDoor } from '../serve';
 import { createAcmeApp } from './app';
-import { createNonceStore } from './nonces';
+import { createNonceStore, usedNoncesIn } from './nonces';
 
 export interface RunningAcmeServer {
   /** The directory URL, e.g. https://127.0.0.1:8443/acme/directory. */
@@ -26,17 +27,24 @@ const baseUrlOf = (config: CaConfig, port: number) => config.acme.publicUrl ?? `
 export async function startAcmeServer(config: CaConfig, opts: { port?: number } = {}): Promise<RunningAcmeServer> {
   const door = await serveDoor(
     config,
-    {
-      port: opts.port ?? config.acme.port,
-      tls: { key: readFileSync(config.acme.tlsKeyFile), cert: readFileSync(config.acme.tlsCertFile) },
-    },
-    ({ db, workflows, port }) => {
-      const app = createAcmeApp({ db, workflows, config, clock: () => new Date(), nonces: createNonceStore(), baseUrl: baseUrlOf(config, port) });
+    [{ port: opts.port ?? config.acme.port, tls: { key: readFileSync(config.acme.tlsKeyFile), cert: readFileSync(config.acme.tlsCertFile) } }],
+    ({ db, workflows, ports }) => {
+      const app = createAcmeApp({
+        db,
+        workflows,
+        config,
+        clock: () => new Date(),
+        // Every ACME process of the deployment reads the same key file and shares the used nonces in PostgreSQL.
+        nonces: createNonceStore({ key: readSecretKeyFile(config.acme.nonceKeyFile, 'ACME nonces'), used: usedNoncesIn(db) }),
+        eabEncryptionKey: readSecretKeyFile(config.acme.eabEncryptionKeyFile, 'EAB keys'),
+        baseUrl: baseUrlOf(config, ports[0]!),
+      });
       return new Hono().route('/', app);
     },
   );
-  const baseUrl = baseUrlOf(config, door.port);
-  return { directoryUrl: `${baseUrl}/directory`, baseUrl, port: door.port, close: door.close };
+  const port = door.ports[0]!;
+  const baseUrl = baseUrlOf(config, port);
+  return { directoryUrl: `${baseUrl}/directory`, baseUrl, port, close: door.close };
 }
 
 await runMain(import.meta.url, async (config) => {
