@@ -255,7 +255,7 @@ export function revocationApp(deps: ApiDeps) {
         retryAfterSeconds: workflowUnavailableRetryAfterSeconds,
       });
     }
-    const url = `${deps.config.api.publicBaseUrl}/key-compromise/${id}`;
+    const url = `${deps.config.api.url}/key-compromise/${id}`;
     c.header('Location', url);
     return c.json({ id, status: report.status, spkiSha256: Buffer.from(report.spkiSha256).toString('hex'), deadline: deadline.toISOString(), url }, 202);
   });

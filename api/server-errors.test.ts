@@ -1,0 +1,23 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createApiLogger } from './server-errors';
+
+function captured() {
+  const lines: string[] = [];
+  const logger = createApiLogger(new Writable({ write: (chunk: Buffer, _e, done) => { lines.push(chunk.toString()); done(); } }));
+  return { logger, text: () => lines.join('') };
+}
+
+describe('the doors log no credential, whatever an error drags along', () => {
+  it.each([
+    ['an Authorization header on an error', { err: Object.assign(new Error('boom'), { headers: { authorization: 'Bearer ca_secret-key' } }) }],
+    ['a request object with headers', { req: { headers: { authorization: 'Bearer ca_secret-key' } } }],
+    ['an API key member', { account: { apiKey: 'ca_secret-key' } }],
+    ['a private key member of a body', { body: { privateKey: '-----BEGIN PRIVATE KEY----- ca_secret-key' } }],
+  ])('%s', (_name, fields) => {
+    const { logger, text } = captured();
+    logger.error(fields, 'unhandled error');
+    expect(text()).toContain('[redacted]');
+    expect(text()).not.toContain('ca_secret-key');
+  });
+});
