@@ -238,7 +238,7 @@ export async function fetchValidationResource(
       if (!res.location) return fail('connectionFailed', `redirect ${res.status} without a Location`);
       if (hop + 1 > MAX_REDIRECTS) return fail('connectionFailed', `more than ${MAX_REDIRECTS} redirects`);
       // The Location is the applicant's server's text: one that is not a URL is a failed check, not an exception.
-      const next = URL.canParse(res.location, url) ? new URL(res.location, url) : null;
+      const next = URL.canParse(res.location, url.href) ? new URL(res.location, url) : null;
       if (!next) return fail('connectionFailed', `redirect ${res.status} to a Location that is not a URL: ${JSON.stringify(res.location.slice(0, 200))}`);
       current = next.href;
       continue;
