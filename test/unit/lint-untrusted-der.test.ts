@@ -2,20 +2,8 @@
  * Untrusted DER has one way in, pki/der.ts: `npm run lint` refuses asn1js's and pkijs's fromBER anywhere else
  * (eslint.config.js), in whatever form it is reached.
  */
-import path from 'node:path';
-import { ESLint } from 'eslint';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../config';
-
-let eslint: ESLint;
-beforeAll(() => {
-  eslint = new ESLint({ cwd: repoRoot });
-});
-
-async function lint(file: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(`${code}\n`, { filePath: path.join(repoRoot, file) });
-  return result!.messages.map((m) => `${m.ruleId}: ${m.message}`);
-}
+import { describe, expect, it } from 'vitest';
+import { lintAs as lint } from '../support/eslint';
 
 const refusal = 'no-restricted-syntax: Untrusted DER goes through pki/der.ts (decodeDer, parseDer): no fromBER elsewhere.';
 
