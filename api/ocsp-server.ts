@@ -11,11 +11,12 @@ import type { CaConfig } from '../config';
 import { closableServer, closeInOrder, runMain } from '../config/main';
 import { createDb } from '../db/client';
 import { answerOcspHttp, createOcspResponder } from './ocsp';
+import { createApiLogger, serverErrors, type Logger } from './server-errors';
 
 /** RFC 6960 A.1: requests are small (one CertID: ~100 bytes); anything large is refused unread. */
 const MAX_REQUEST_BYTES = 16 * 1024;
 
-export function ocspRequestListener(responder: ReturnType<typeof createOcspResponder>): http.RequestListener {
+export function ocspRequestListener(responder: ReturnType<typeof createOcspResponder>, logger: Logger = createApiLogger(undefined, 'ocsp')): http.RequestListener {
   return (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -47,7 +48,11 @@ export function ocspRequestListener(responder: ReturnType<typeof createOcspRespo
           res.end(a.status === 304 ? undefined : a.body);
         },
         (e: unknown) => {
-          console.error('OCSP server error', e);
+          // A bug (the responder answers tryLater itself when the database is down): logged and counted like the
+          // other doors' 500s (api/server-errors.ts).
+          const route = `${req.method ?? 'GET'} /ocsp/:id`;
+          serverErrors.inc({ door: 'ocsp', route });
+          logger.error({ route, err: e }, 'unhandled error: answered 500');
           res.writeHead(500).end();
         },
       );

@@ -14,9 +14,9 @@ import { getAcmeAccount, type AcmeAccount } from '../../db/repositories/acme';
 import { getOrderDetail, type OrderDetail } from '../../db/repositories/orders';
 import { CaError, failureKinds, isCaError } from '../../domain/errors';
 import type { CaWorkflows } from '../../temporal/client';
+import { createApiLogger, reportServerError, type Logger } from '../server-errors';
 import { verifyAcmeJws, type VerifiedJws } from './jws';
 import type { NonceStore } from './nonces';
-import { createApiLogger, reportServerError, type Logger } from '../server-errors';
 import { renderAcmeProblem } from './problems';
 import { acmeUrls, type AcmeUrls } from './urls';
 
