@@ -1,6 +1,8 @@
 // Layers (docs/ARCHITECTURE.md): each top-level folder may import only the folders below it, and workflows/ and
 // domain/ run in the Temporal sandbox, so they import no Node built-ins. `npm run lint` enforces both;
 // test/unit/lint-layers.test.ts proves that a forbidden import fails and an allowed one passes.
+// Untrusted DER has one way in, pki/der.ts (size, depth and schema checks around asn1js, which throws on some
+// malformed input): no other file calls asn1js's or pkijs's fromBER (test/unit/lint-untrusted-der.test.ts).
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
@@ -57,6 +59,16 @@ export default tseslint.config(
       }],
     },
   })),
+  {
+    files: ['**/*.ts'],
+    ignores: ['pki/der.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "Identifier[name='fromBER']",
+        message: 'Untrusted DER goes through pki/der.ts (decodeDer, parseDer): no fromBER elsewhere.',
+      }],
+    },
+  },
   {
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     ignores: ['**/*.test.ts'],

@@ -4,9 +4,8 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { CaError, isCaError } from '../domain/errors';
+import { CaError, failureKinds, isCaError } from '../domain/errors';
 import { metricsRoute, observeRequests } from '../observability/http';
-import { log } from '../observability/log';
 import { applicationsApp } from './applications';
 import { emailValidationApp } from './email-validation';
 import type { ApiDeps, ApiEnv } from './context';
@@ -14,6 +13,7 @@ import { problemDocumentation, problemResponse } from './problems';
 import { ocspApp } from './ocsp';
 import { repositoryApp } from './repository';
 import { revocationApp } from './revocation';
+import { reportServerError } from './server-errors';
 
 /** A CSR with a 2048-bit key and 100 SANs stays far below this; anything larger is refused before parsing. */
 export const maxBodyBytes = 64 * 1024;
@@ -25,12 +25,15 @@ export function createApp(deps: ApiDeps) {
       if (!result.success) throw new CaError('malformed', result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     },
   });
-  // First: every request gets its id and log context, and ends with one log event and one observation.
+  // First: every request gets its id (X-Request-Id) and log context, and ends with one log event and one observation.
   app.use('*', observeRequests('api'));
   app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new CaError('payloadTooLarge', `the body exceeds ${maxBodyBytes} bytes`); } }));
   app.onError((err, c) => {
-    if (!isCaError(err)) log.error({ err }, 'unhandled API error');
-    return problemResponse(c, err);
+    if (isCaError(err) && failureKinds[err.kind].problem.status !== 500) return problemResponse(c, err);
+    // A genuine bug (or a CaError saying the CA's own state is broken): 500 without an unexpected error's text,
+    // logged and counted; the request id lets the applicant name this request.
+    const requestId = reportServerError('api', c, err);
+    return problemResponse(c, isCaError(err) ? new CaError(err.kind, err.message, { ...err.details, requestId }) : new CaError('internal', 'internal error', { requestId }));
   });
   app.notFound((c) => problemResponse(c, new CaError('notFound', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

@@ -138,12 +138,13 @@ export function applicationsApp(deps: ApiDeps) {
         registrarDomains: deps.config.registrar.domains,
       });
       const order = await submitOrder(deps, { ...accepted, ...applicant }, {
-        // The order's account (the subscriber, when a provider relays): the applicant CAA accounturi names.
+        // The order's account (the subscriber, when a provider relays): the applicant CAA accounturi names. An
+        // identifier applicants write into CAA records, not a link: it keeps the public base, not the https one.
         accountUri: accountUri(deps.config.api.publicBaseUrl, applicant.accountId),
         actor: `account:${account.id}`,
       });
-      c.header('Location', `${deps.config.api.publicBaseUrl}/v1/orders/${order.id}`);
-      return c.json(presentOrder(order, deps.config.api.publicBaseUrl), 201);
+      c.header('Location', `${deps.config.api.url}/v1/orders/${order.id}`);
+      return c.json(presentOrder(order, deps.config.api.url), 201);
   });
 
   app.openapi(
@@ -173,7 +174,7 @@ export function applicationsApp(deps: ApiDeps) {
       const { id } = c.req.valid('param');
       const o = await getOrderDetail(deps.db, id, c.get('account').id);
       if (!o) throw new CaError('notFound', `no order ${id} for this account`);
-      return c.json(presentOrder(o, deps.config.api.publicBaseUrl), 200) as never;
+      return c.json(presentOrder(o, deps.config.api.url), 200) as never;
     },
   );
 

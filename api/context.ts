@@ -5,6 +5,7 @@ import type { Db } from '../db/client';
 import { findAccountByApiKey } from '../db/repositories/accounts';
 import { CaError } from '../domain/errors';
 import type { CaWorkflows } from '../temporal/client';
+import type { RateLimits } from './rate-limit';
 
 export interface ApiDeps {
   readonly db: Db;
@@ -12,6 +13,9 @@ export interface ApiDeps {
   readonly workflows: CaWorkflows;
   readonly config: Pick<CaConfig, 'environment' | 'dns' | 'api' | 'temporal' | 'dcvCheckWindowSeconds' | 'urls' | 'ocsp' | 'smtp' | 'registrar'>;
   readonly clock: () => Date;
+  /** Rate limits of the public endpoints; default: api/revocation.ts keyCompromiseRateLimits. */
+  readonly limits?: { readonly keyCompromise?: RateLimits };
+  /** Where 500s are logged (api/server-errors.ts); default: JSON lines on stdout. */
 }
 
 export interface AuthenticatedAccount {

@@ -13,6 +13,7 @@ import { createDb } from '../db/client';
 import { log } from '../observability/log';
 import { answerMetrics } from '../observability/metrics-server';
 import { answerOcspHttp, createOcspResponder } from './ocsp';
+import { serverErrors } from './server-errors';
 
 /** RFC 6960 A.1: requests are small (one CertID: ~100 bytes); anything large is refused unread. */
 const MAX_REQUEST_BYTES = 16 * 1024;
@@ -51,7 +52,11 @@ export function ocspRequestListener(responder: ReturnType<typeof createOcspRespo
           res.end(a.status === 304 ? undefined : a.body);
         },
         (e: unknown) => {
-          log.error({ err: e }, 'OCSP server error');
+          // A bug (the responder answers tryLater itself when the database is down): logged and counted like the
+          // other doors' 500s (api/server-errors.ts).
+          const route = `${req.method ?? 'GET'} /ocsp/:id`;
+          serverErrors.inc({ door: 'ocsp', route });
+          log.error({ route, err: e }, 'unhandled error: answered 500');
           res.writeHead(500).end();
         },
       );

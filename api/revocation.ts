@@ -30,6 +30,7 @@ import { proofFromCsr, proofFromPrivateKey } from '../pki/key-compromise';
 import type { ApiDeps, ApiEnv } from './context';
 import { workflowUnavailableRetryAfterSeconds } from './order-intake';
 import { problemResponses } from './problems';
+import { rateLimited, type RateLimits } from './rate-limit';
 import { submitRevocation } from './revocation-requests';
 
 const security = [{ bearer: [] }];
@@ -59,6 +60,12 @@ const CertificateStatus = z.object({
   reason: z.string().nullable(),
   crl: z.string().nullable(),
 }).openapi('CertificateStatus');
+
+/**
+ * POST /key-compromise is public and each report costs a signature check and a workflow: a few reports per client
+ * and minute, and a ceiling for everyone (CP 4.9.12 needs reports to be possible, not unlimited).
+ */
+export const keyCompromiseRateLimits: RateLimits = { perClient: { burst: 5, perMinute: 2 }, global: { burst: 100, perMinute: 120 } };
 
 /** Who is asking, from the authenticated account: its own certificate, or one it relayed as a provider. */
 async function requesterFor(db: Db, accountId: string, certAccountId: string): Promise<Requester> {
@@ -171,6 +178,7 @@ export function revocationApp(deps: ApiDeps) {
   );
 
   // --- CP 4.9.12: the public key-compromise report (no account needed: anyone holding the key may report it) ---
+  const limitReports = rateLimited(deps.limits?.keyCompromise ?? keyCompromiseRateLimits, 'key-compromise', () => deps.clock().getTime());
   const KeyCompromiseBody = z.object({
     privateKey: z.string().optional().openapi({ description: 'The compromised private key, PEM. Used once to prove control, never stored.' }),
     csr: z.string().optional().openapi({ description: 'A CSR signed by the compromised key whose CN states it, e.g. CN=This key is compromised' }),
@@ -198,9 +206,10 @@ export function revocationApp(deps: ApiDeps) {
           required: true,
         },
       },
-      responses: { 202: { description: 'Report accepted; the key is blocked and its certificates revoked within 24 hours', content: { 'application/json': { schema: KeyCompromiseAccepted } } }, ...problemResponses(400, 503) },
+      responses: { 202: { description: 'Report accepted; the key is blocked and its certificates revoked within 24 hours', content: { 'application/json': { schema: KeyCompromiseAccepted } } }, ...problemResponses(400, 429, 503) },
     }),
   );
+  app.use('/key-compromise', async (c, next) => (c.req.method === 'POST' ? limitReports(c, next) : next()));
   app.post('/key-compromise', async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     let body: z.infer<typeof KeyCompromiseBody>;
@@ -229,7 +238,7 @@ export function revocationApp(deps: ApiDeps) {
     let proof: { spkiDer: Uint8Array; proofKind: 'privateKey' | 'csr'; proof: Uint8Array; proofSignature: Uint8Array | null };
     if (body.privateKey) {
       // The key is used right here to sign a statement naming this report, then dropped (it leaves this scope).
-      const p = proofFromPrivateKey(body.privateKey, id);
+      const p = await proofFromPrivateKey(body.privateKey, id);
       proof = { spkiDer: p.spkiDer, proofKind: 'privateKey', proof: p.statement, proofSignature: p.signature };
     } else {
       const p = await proofFromCsr(csrDer ?? body.csr!);
@@ -246,7 +255,7 @@ export function revocationApp(deps: ApiDeps) {
         retryAfterSeconds: workflowUnavailableRetryAfterSeconds,
       });
     }
-    const url = `${deps.config.api.publicBaseUrl}/key-compromise/${id}`;
+    const url = `${deps.config.api.url}/key-compromise/${id}`;
     c.header('Location', url);
     return c.json({ id, status: report.status, spkiSha256: Buffer.from(report.spkiSha256).toString('hex'), deadline: deadline.toISOString(), url }, 202);
   });

@@ -59,6 +59,13 @@ const settingsShape = z.object({
     port: setting('CA_API_PORT', int().default(8080)),
     /** Base of the URLs put into certificates (CRL DP, OCSP, caIssuers): BR 7.1.2.7.7/7.1.2.7.8 want plain http. */
     publicBaseUrl: setting('CA_PUBLIC_BASE_URL', z.string().url().optional()),
+    /** The applicant API also listens on HTTPS on this port (API keys travel in headers); 0 = a free port (tests). */
+    tlsPort: setting('CA_API_TLS_PORT', int().min(0).default(8444)),
+    /** The API's own base URL, for Location headers and links to its resources: https. Default https://<host>:<tlsPort>. */
+    url: setting('CA_API_URL', z.string().url().optional()),
+    /** TLS key and certificate (PEM) of the HTTPS listener; default: the ACME listener's (development: scripts/lib/acme-tls.ts). */
+    tlsKeyFile: setting('CA_API_TLS_KEY', z.string().optional()),
+    tlsCertFile: setting('CA_API_TLS_CERT', z.string().optional()),
   }),
   dns: z.object({
     /** Resolver used for DCV and CAA lookups (host:port). Development: the local authoritative dev DNS server. */
@@ -176,6 +183,13 @@ const settingsShape = z.object({
     tlsCertFile: setting('CA_ACME_TLS_CERT', z.string().optional()),
     termsOfService: setting('CA_ACME_TERMS_URL', z.string().url().default('https://jprs.jp/pubcert/info/repository/')),
     website: setting('CA_ACME_WEBSITE', z.string().url().default('https://jprs.jp/pubcert/')),
+    /**
+     * RFC 8555 §6.5: the HMAC key that makes nonces unforgeable, shared by every ACME process of the deployment (a
+     * nonce issued by one is accepted by another; used ones are kept in PostgreSQL). Default <data>/secrets/acme-nonce-key.
+     */
+    nonceKeyFile: setting('CA_ACME_NONCE_KEY_FILE', z.string().optional()),
+    /** RFC 8555 §7.3.4: the key that encrypts EAB HMAC keys at rest (AES-256-GCM). Default <data>/secrets/eab-encryption-key. */
+    eabEncryptionKeyFile: setting('CA_EAB_ENCRYPTION_KEY_FILE', z.string().optional()),
   }),
 });
 
@@ -194,6 +208,10 @@ const devPerspectives = 'dev-arin:ARIN,dev-ripe:RIPE,dev-apnic:APNIC,dev-lacnic:
 function derived(s: z.output<typeof settingsShape>) {
   const development = s.environment === 'development';
   const secrets = path.join(s.dataDir, 'secrets');
+  const acmeTls = {
+    keyFile: s.acme.tlsKeyFile ?? path.join(s.dataDir, 'acme-tls', 'key.pem'),
+    certFile: s.acme.tlsCertFile ?? path.join(s.dataDir, 'acme-tls', 'cert.pem'),
+  };
   // The URLs put into certificates. Without CA_PUBLIC_BASE_URL (development, tests) they use JPRS's documentation
   // domain example.jp, not 127.0.0.1: the pre-issuance linters (step 6) rightly refuse internal names in the CRL DP
   // and AIA (pkilint cabf.internal_domain_name, BR 7.1.2.7.7/7.1.2.7.8), and a lint error is never accepted.
@@ -215,7 +233,14 @@ function derived(s: z.output<typeof settingsShape>) {
       soPinFile: path.join(secrets, 'hsm-so-pin'),
       softhsmConf: path.join(s.dataDir, 'softhsm', 'softhsm2.conf'),
     },
-    api: { ...s.api, publicBaseUrl: (s.api.publicBaseUrl ?? `http://${s.api.host}:${s.api.port}`).replace(/\/$/, '') },
+    api: {
+      ...s.api,
+      publicBaseUrl: (s.api.publicBaseUrl ?? `http://${s.api.host}:${s.api.port}`).replace(/\/$/, ''),
+      url: (s.api.url ?? `https://${s.api.host}:${s.api.tlsPort}`).replace(/\/$/, ''),
+      // Development: the same certificate as the ACME listener (names localhost, 127.0.0.1, ::1).
+      tlsKeyFile: s.api.tlsKeyFile ?? acmeTls.keyFile,
+      tlsCertFile: s.api.tlsCertFile ?? acmeTls.certFile,
+    },
     dns: { ...s.dns, devRecordsFile: path.join(s.dataDir, 'dns', 'records.json') },
     /** URLs that go into certificates, per issuing CA and for the (stand-in) root. */
     urls: { dv: urlsFor('dv'), ov: urlsFor('ov'), root: urlsFor('root') } as Record<IssuingCaId | 'root', CaUrls>,
@@ -233,8 +258,10 @@ function derived(s: z.output<typeof settingsShape>) {
     acme: {
       ...s.acme,
       eabRequired: (s.acme.eabRequired ?? (development ? 'off' : 'on')) === 'on',
-      tlsKeyFile: s.acme.tlsKeyFile ?? path.join(s.dataDir, 'acme-tls', 'key.pem'),
-      tlsCertFile: s.acme.tlsCertFile ?? path.join(s.dataDir, 'acme-tls', 'cert.pem'),
+      tlsKeyFile: acmeTls.keyFile,
+      tlsCertFile: acmeTls.certFile,
+      nonceKeyFile: s.acme.nonceKeyFile ?? path.join(secrets, 'acme-nonce-key'),
+      eabEncryptionKeyFile: s.acme.eabEncryptionKeyFile ?? path.join(secrets, 'eab-encryption-key'),
     },
   };
 }

@@ -27,7 +27,7 @@ describe('fixtures are what the cases claim', () => {
 describe('checkSubscriberKey', () => {
   it.each([
     ['CP 6.1.5 / BR 6.1.6: an openssl RSA-2048 key with e = 65537 is accepted', rsa(N)],
-    ['BR 6.1.6: e = 3 is the smallest allowed exponent', rsa(N, 3n)],
+    ['BR 6.1.6: e = 2^16 + 1 is the smallest allowed exponent', rsa(N, 65537n)],
     ['BR 6.1.6: e = 2^256 - 1 is the largest allowed exponent', rsa(N, (1n << 256n) - 1n)],
     ['BR 6.1.6: a factor just above the bound (757 ≥ 752) is not this rule', rsa(757n * P2038)],
   ])('%s', (_rule, key) => {
@@ -42,6 +42,8 @@ describe('checkSubscriberKey', () => {
     ['CP 6.1.5: declared size must match the modulus', rsa(N, 65537n, 4096), 'CP 6.1.5'],
     ['BR 6.1.6: even modulus', rsa(N - 1n), 'BR 6.1.6'],
     ['BR 6.1.6: exponent 1', rsa(N, 1n), 'BR 6.1.6'],
+    ['BR 6.1.6: e = 3 is below 2^16 + 1', rsa(N, 3n), 'BR 6.1.6'],
+    ['BR 6.1.6: e = 2^16 - 1 (odd) is below 2^16 + 1', rsa(N, 65535n), 'BR 6.1.6'],
     ['BR 6.1.6: even exponent', rsa(N, 65536n), 'BR 6.1.6'],
     ['BR 6.1.6: exponent above 2^256 - 1', rsa(N, 1n << 256n | 1n), 'BR 6.1.6'],
     ['BR 6.1.6: small factor 3', rsa(3n * ((N / 3n) | 1n)), 'BR 6.1.6'],

@@ -24,7 +24,9 @@ export interface SubscriberKeyCheckOptions {
 
 /** CP 6.1.5: subscriber keys are RSA 2048, and nothing else. */
 export const SUBSCRIBER_RSA_BITS = 2048;
-const MAX_EXPONENT = (1n << 256n) - 1n; // BR 6.1.6: e ≤ 2^256 - 1
+/** BR 6.1.6: 2^16 + 1 ≤ e ≤ 2^256 - 1 (the BR say SHOULD; this CA makes it a rule, as Boulder accepts only 65537). */
+const MIN_EXPONENT = (1n << 16n) + 1n;
+const MAX_EXPONENT = (1n << 256n) - 1n;
 const SMALL_FACTOR_BOUND = 752; // BR 6.1.6: no factors smaller than 752
 
 function primesBelow(limit: number): number[] {
@@ -87,8 +89,8 @@ export function checkSubscriberKey(key: SubscriberKey, opts: SubscriberKeyCheckO
     return { ok: false, reason: `declared key size ${key.bits} does not match the modulus (${bits} bits)`, rule: 'CP 6.1.5' };
   }
   if (modulus % 2n === 0n) return { ok: false, reason: 'RSA modulus is even', rule: 'BR 6.1.6' };
-  if (exponent < 3n) return { ok: false, reason: 'RSA public exponent is smaller than 3', rule: 'BR 6.1.6' };
   if (exponent % 2n === 0n) return { ok: false, reason: 'RSA public exponent is even', rule: 'BR 6.1.6' };
+  if (exponent < MIN_EXPONENT) return { ok: false, reason: `RSA public exponent ${exponent} is smaller than 2^16+1 (65537)`, rule: 'BR 6.1.6' };
   if (exponent > MAX_EXPONENT) return { ok: false, reason: 'RSA public exponent is larger than 2^256-1', rule: 'BR 6.1.6' };
   for (const p of smallPrimes) {
     if (modulus % p === 0n) {

@@ -5,7 +5,7 @@
  * interceptor (worker/activity-observability.ts) open around their work, so code in between logs them without
  * passing them along. Events carry named fields, never whole objects: an error is its type, kind, message, stack and
  * causes (serializeError), and secrets (API keys, PINs, EAB keys, Temporal task tokens) are removed by name wherever
- * they appear in the first two levels of an event (CP 6.2 / 6.4: activation data is never written out).
+ * they appear in the first three levels of an event (CP 6.2 / 6.4: activation data is never written out).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Logger } from 'pino';
@@ -26,12 +26,12 @@ export interface LogContext {
 
 const contexts = new AsyncLocalStorage<LogContext>();
 
-/** Field names whose values are secrets: removed from every event, at the top level and one level down. */
+/** Field names whose values are secrets: removed from every event, at the top level and two levels down. */
 export const secretFields = [
   'apiKey', 'authorization', 'cookie', 'pin', 'soPin', 'userPin', 'hsmPin', 'hmacKey', 'eabKey', 'eabHmacKey',
   'password', 'secret', 'privateKey', 'taskToken', 'token',
 ] as const;
-const redactPaths = secretFields.flatMap((k) => [k, `*.${k}`]);
+const redactPaths = secretFields.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 /** An error as a bounded record: its class, failure kind (CaError) or type (Temporal failure), message, stack, causes. */
 export function serializeError(err: unknown, depth = 0): Record<string, unknown> {

@@ -17,7 +17,7 @@ import {
   signCertificate,
   type SigningCa,
 } from './certificate';
-import { bytesEqual, children, readTlv, slice } from './der';
+import { bytesEqual, children, readTlv, readUntrustedAsync, slice } from './der';
 import {
   authorityInfoAccess,
   basicConstraints,
@@ -156,41 +156,44 @@ export async function checkImportedCaCertificate(
   expectedSpkiDer: Uint8Array,
   opts: { issuerCertDer?: Uint8Array; now?: Date } = {},
 ): Promise<pkijs.Certificate> {
-  const cert = parseCertificate(certDer);
-  const f = certificateFields(certDer);
-  if (!bytesEqual(f.subjectDer, expectedSubjectDer)) {
-    throw new CaError('conflict', 'the imported certificate subject differs from the issuing CA subject', { rule: 'CP 7.1.2' });
-  }
-  if (!bytesEqual(f.spkiDer, expectedSpkiDer)) {
-    throw new CaError('conflict', 'the imported certificate does not carry the issuing CA key held in the HSM', { rule: 'CP 6.1.1' });
-  }
-  if (cert.version !== 2) throw new CaError('unsupportedProfile', 'CA certificate must be X.509 v3', { rule: 'CP 7.1.2' });
-  const exts = cert.extensions ?? [];
-  const bc = exts.find((e) => e.extnID === oids.id_ce_basicConstraints);
-  const bcValue = bc?.parsedValue as pkijs.BasicConstraints | undefined;
-  if (!bc || !bc.critical || !bcValue?.cA) {
-    throw new CaError('unsupportedProfile', 'CA certificate must have a critical basicConstraints with cA=TRUE', { rule: 'CP 7.1.2' });
-  }
-  const ku = exts.find((e) => e.extnID === oids.id_ce_keyUsage);
-  if (!ku || !ku.critical) throw new CaError('unsupportedProfile', 'CA certificate must have a critical keyUsage', { rule: 'CP 7.1.2' });
-  const kuBits = (ku.parsedValue as asn1js.BitString).valueBlock.valueHexView;
-  const has = (bit: number) => ((kuBits[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0;
-  if (!has(keyUsageBits.keyCertSign) || !has(keyUsageBits.cRLSign)) {
-    throw new CaError('unsupportedProfile', 'CA certificate keyUsage must include keyCertSign and cRLSign', { rule: 'CP 6.1.7' });
-  }
-  const now = opts.now ?? new Date();
-  if (cert.notAfter.value.getTime() <= now.getTime() || cert.notBefore.value.getTime() > now.getTime() + 48 * 3600_000) {
-    throw new CaError('conflict', 'the imported CA certificate is not within its validity period');
-  }
-  if (opts.issuerCertDer) {
-    const issuer = parseCertificate(opts.issuerCertDer);
-    let ok = false;
-    try {
-      ok = await cert.verify(issuer);
-    } catch {
-      ok = false;
+  // The file comes from outside (the external root's answer): everything read from it goes through the guard.
+  return readUntrustedAsync('imported CA certificate', async () => {
+    const cert = parseCertificate(certDer);
+    const f = certificateFields(certDer);
+    if (!bytesEqual(f.subjectDer, expectedSubjectDer)) {
+      throw new CaError('conflict', 'the imported certificate subject differs from the issuing CA subject', { rule: 'CP 7.1.2' });
     }
-    if (!ok) throw new CaError('conflict', 'the imported CA certificate signature does not verify with the issuer certificate');
-  }
-  return cert;
+    if (!bytesEqual(f.spkiDer, expectedSpkiDer)) {
+      throw new CaError('conflict', 'the imported certificate does not carry the issuing CA key held in the HSM', { rule: 'CP 6.1.1' });
+    }
+    if (cert.version !== 2) throw new CaError('unsupportedProfile', 'CA certificate must be X.509 v3', { rule: 'CP 7.1.2' });
+    const exts = cert.extensions ?? [];
+    const bc = exts.find((e) => e.extnID === oids.id_ce_basicConstraints);
+    const bcValue = bc?.parsedValue as pkijs.BasicConstraints | undefined;
+    if (!bc || !bc.critical || !bcValue?.cA) {
+      throw new CaError('unsupportedProfile', 'CA certificate must have a critical basicConstraints with cA=TRUE', { rule: 'CP 7.1.2' });
+    }
+    const ku = exts.find((e) => e.extnID === oids.id_ce_keyUsage);
+    if (!ku || !ku.critical) throw new CaError('unsupportedProfile', 'CA certificate must have a critical keyUsage', { rule: 'CP 7.1.2' });
+    const kuBits = (ku.parsedValue as asn1js.BitString).valueBlock.valueHexView;
+    const has = (bit: number) => ((kuBits[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0;
+    if (!has(keyUsageBits.keyCertSign) || !has(keyUsageBits.cRLSign)) {
+      throw new CaError('unsupportedProfile', 'CA certificate keyUsage must include keyCertSign and cRLSign', { rule: 'CP 6.1.7' });
+    }
+    const now = opts.now ?? new Date();
+    if (cert.notAfter.value.getTime() <= now.getTime() || cert.notBefore.value.getTime() > now.getTime() + 48 * 3600_000) {
+      throw new CaError('conflict', 'the imported CA certificate is not within its validity period');
+    }
+    if (opts.issuerCertDer) {
+      const issuer = parseCertificate(opts.issuerCertDer);
+      let ok = false;
+      try {
+        ok = await cert.verify(issuer);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new CaError('conflict', 'the imported CA certificate signature does not verify with the issuer certificate');
+    }
+    return cert;
+  });
 }

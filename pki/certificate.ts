@@ -8,7 +8,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CaError } from '../domain/errors';
 import type { Signer } from './signer';
-import { bytesEqual, children, concat, encodeOid, readTlv, slice, tlv } from './der';
+import { bytesEqual, children, concat, decodeDer, encodeOid, readTlv, slice, tlv } from './der';
 import './engine';
 import {
   authorityInfoAccess,
@@ -76,9 +76,7 @@ export function keyIdentifierOf(spkiDer: Uint8Array): Uint8Array {
 }
 
 export function publicKeyInfoFromDer(spkiDer: Uint8Array): pkijs.PublicKeyInfo {
-  const asn = asn1js.fromBER(spkiDer);
-  if (asn.offset === -1 || asn.offset !== spkiDer.byteLength) throw new CaError('malformed', 'SubjectPublicKeyInfo is not valid DER');
-  return new pkijs.PublicKeyInfo({ schema: asn.result });
+  return decodeDer(spkiDer, 'SubjectPublicKeyInfo', pkijs.PublicKeyInfo);
 }
 
 export interface TbsCommon {
@@ -203,14 +201,9 @@ export async function signCertificate(tbs: pkijs.Certificate, signer: Signer, ke
   return new Uint8Array(tbs.toSchema(false).toBER(false));
 }
 
+/** An X.509 certificate (RFC 5280 4.1) through the guarded DER reader: CaError('malformed') if it does not decode. */
 export function parseCertificate(der: Uint8Array): pkijs.Certificate {
-  const asn = asn1js.fromBER(der);
-  if (asn.offset === -1 || asn.offset !== der.byteLength) throw new CaError('malformed', 'certificate is not valid DER');
-  try {
-    return new pkijs.Certificate({ schema: asn.result });
-  } catch (e) {
-    throw new CaError('malformed', `not an X.509 certificate: ${(e as Error).message}`);
-  }
+  return decodeDer(der, 'certificate', pkijs.Certificate);
 }
 
 /** The TBSCertificate DER exactly as it appears inside `certDer`. */

@@ -8,6 +8,7 @@ import * as pkijs from 'pkijs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildIssuingCaTbs, buildStandInRootTbs, issuingCaSubject } from './ca-hierarchy';
 import { keyIdentifierOf, signCertificate } from './certificate';
+import { decodeDer, parseDer } from './der';
 import { encodeTime, readCrl, signCrl, verifyCrlSignature, type CrlEntry } from './crl';
 import { InMemorySigner } from './memory-signer';
 import { buildNameDer } from './names';
@@ -88,12 +89,12 @@ describe('CRL v2 (CP 7.2, BR 7.2)', () => {
 
   it('parses with pkijs as a second reader, serials and reasons intact', async () => {
     const der = await crlWith(entries);
-    const crl = new pkijs.CertificateRevocationList({ schema: asn1js.fromBER(der).result });
+    const crl = decodeDer(der, 'CRL', pkijs.CertificateRevocationList);
     expect(crl.version).toBe(1);
     const got = crl.revokedCertificates!.map((r) => {
       const ext = r.crlEntryExtensions?.extensions.find((e) => e.extnID === '2.5.29.21');
       const hex = Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex').replace(/^00/, '');
-      return [hex, ext ? (asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result as asn1js.Enumerated).valueBlock.valueDec : 0];
+      return [hex, ext ? (parseDer(ext.extnValue.valueBlock.valueHexView, 'CRLReason') as asn1js.Enumerated).valueBlock.valueDec : 0];
     });
     expect(got).toEqual(entries.map((e) => [e.serialHex, e.reason]));
   });

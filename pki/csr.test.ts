@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaError } from '../domain/errors';
 import { parseAndVerifyCsr, parseCsr, verifyCsrSignature } from './csr';
+import { children, concat, readTlv, slice, tlv } from './der';
 import { pemEncode } from './pem';
 import { openssl, opensslOk, tempDir, writeTemp } from './test-support';
 
@@ -22,6 +23,28 @@ function opensslCsr(keyFile: string, subj: string, san?: string): Uint8Array {
 }
 
 let plain: Uint8Array;
+
+/** The CSR with its CertificationRequestInfo replaced by `edit(fields)` (the signature no longer matters: parsing comes first). */
+function withInfo(der: Uint8Array, edit: (info: Uint8Array, fields: ReturnType<typeof children>) => Uint8Array[]): Uint8Array {
+  const outer = readTlv(der);
+  const [info, alg, sig] = children(der, outer);
+  const infoDer = slice(der, info!);
+  return tlv(0x30, concat([tlv(0x30, concat(edit(infoDer, children(infoDer, readTlv(infoDer))))), slice(der, alg!), slice(der, sig!)]));
+}
+
+/** An extra attribute (RFC 2986 4.1) of type 1.2.3.4 whose one value is `value`. */
+function withAttribute(der: Uint8Array, value: Uint8Array): Uint8Array {
+  const attribute = tlv(0x30, concat([Uint8Array.of(0x06, 0x03, 0x2a, 0x03, 0x04), tlv(0x31, value)]));
+  return withInfo(der, (info, fields) =>
+    fields.map((f) => (f.tag === 0xa0 ? tlv(0xa0, concat([info.subarray(f.contentStart, f.end), attribute])) : slice(info, f))),
+  );
+}
+
+/** The subject replaced by one RDN whose commonName value is `value`. */
+function withSubjectValue(der: Uint8Array, value: Uint8Array): Uint8Array {
+  const cn = tlv(0x30, tlv(0x31, tlv(0x30, concat([Uint8Array.of(0x06, 0x03, 0x55, 0x04, 0x03), value]))));
+  return withInfo(der, (info, fields) => fields.map((f, i) => (i === 1 ? cn : slice(info, f))));
+}
 
 beforeAll(() => {
   dir = tempDir('csr-test-');
@@ -70,6 +93,10 @@ describe('parseCsr: input forms (RFC 2986, RFC 7468)', () => {
     ['PEM with the wrong label (a certificate is not a CSR)', () => pemEncode('CERTIFICATE', plain)],
     ['PEM with mismatched BEGIN/END labels', () => pemEncode('CERTIFICATE REQUEST', plain).replace('END CERTIFICATE REQUEST', 'END X509 CRL')],
     ['a DER SEQUENCE that is not a CertificationRequest', () => new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01])],
+    // asn1js throws on these instead of returning its error result.
+    ['a malformed GeneralizedTime instead of a CSR', () => Uint8Array.of(0x18, 0x03, 0x61, 0x62, 0x63)],
+    ['a CSR carrying a malformed GeneralizedTime in an attribute', () => withAttribute(plain, tlv(0x18, new TextEncoder().encode('abc')))],
+    ['a CSR carrying a malformed GeneralizedTime in its subject', () => withSubjectValue(plain, tlv(0x18, new TextEncoder().encode('20xx')))],
   ])('refuses %s as malformed', (_name, input) => {
     expectMalformed(() => parseCsr(input()));
   });

@@ -7,11 +7,10 @@
  * `malformed`. Policy on the contents (key size, names) is the caller's (domain/).
  */
 import { createHash } from 'node:crypto';
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CaError } from '../domain/errors';
 import { ensureCryptoEngine } from './engine';
-import { children, readTlv } from './der';
+import { bytesEqual, children, decodeDer, decodeSchema, encodeOid, readTlv, readUntrusted, slice, tlv, type Tlv } from './der';
 import { attributeValues } from './names';
 import { toDer } from './pem';
 
@@ -72,14 +71,7 @@ export function rsaPublicKeyFromSpki(spki: pkijs.PublicKeyInfo): { modulus: bigi
 }
 
 function parseSan(extnValue: Uint8Array): { dnsNames: string[]; other: Set<string> } {
-  const asn = asn1js.fromBER(extnValue);
-  if (asn.offset === -1 || asn.offset !== extnValue.byteLength) throw new CaError('malformed', 'subjectAltName is not valid DER');
-  let alt: pkijs.AltName;
-  try {
-    alt = new pkijs.AltName({ schema: asn.result });
-  } catch {
-    throw new CaError('malformed', 'subjectAltName does not have the GeneralNames structure');
-  }
+  const alt = decodeDer(extnValue, 'subjectAltName', pkijs.AltName);
   const dnsNames: string[] = [];
   const other = new Set<string>();
   for (const gn of alt.altNames) {
@@ -93,20 +85,50 @@ function parseSan(extnValue: Uint8Array): { dnsNames: string[]; other: Set<strin
   return { dnsNames, other };
 }
 
-/** Parses a CSR given as DER, PEM bytes, a PEM string or base64(url) DER. Throws CaError('malformed'). */
+/**
+ * Parses a CSR given as DER, PEM bytes, a PEM string or base64(url) DER — untrusted input, through the guarded DER
+ * reader (pki/der.ts): anything that does not decode is CaError('malformed') naming the CSR, never another error.
+ */
 export function parseCsr(input: Uint8Array | string): ParsedCsr {
   ensureCryptoEngine();
-  const der = new Uint8Array(toDer(input, CSR_PEM_LABELS));
-  const asn = asn1js.fromBER(der);
-  if (asn.offset === -1) throw new CaError('malformed', `CSR is not valid DER: ${asn.result.error || 'decode error'}`);
-  if (asn.offset !== der.byteLength) throw new CaError('malformed', `CSR has ${der.byteLength - asn.offset} trailing bytes`);
-  let request: pkijs.CertificationRequest;
-  try {
-    request = new pkijs.CertificationRequest({ schema: asn.result });
-  } catch (e) {
-    throw new CaError('malformed', `not a PKCS#10 CertificationRequest: ${(e as Error).message}`);
+  const der = readUntrusted('CSR', () => new Uint8Array(toDer(input, CSR_PEM_LABELS)));
+  const request = decodeDer(der, 'CSR', pkijs.CertificationRequest);
+  return readUntrusted('CSR', () => {
+    checkCsrShape(der);
+    return csrContents(der, request);
+  });
+}
+
+const id_RSASSA_PSS = '1.2.840.113549.1.1.10';
+
+/**
+ * RFC 2986 4 element counts, which pkijs's schema check does not enforce (it ignores trailing elements, so
+ * `SEQUENCE { OID, OID, NULL }` would pass as an AlgorithmIdentifier where OpenSSL refuses it), and the signature
+ * algorithm's parameters: absent or NULL (RFC 4055 3, RFC 5758 3.2), a SEQUENCE only for RSASSA-PSS.
+ */
+function checkCsrShape(der: Uint8Array): void {
+  const counted = (t: Tlv, min: number, max: number, what: string) => {
+    const c = children(der, t);
+    if (c.length < min || c.length > max) throw new CaError('malformed', `${what} has ${c.length} elements (RFC 2986 4)`);
+    return c;
+  };
+  const [info, signatureAlgorithm] = counted(readTlv(der), 3, 3, 'CertificationRequest');
+  const [, , spki] = counted(info!, 4, 4, 'CertificationRequestInfo');
+  const [spkiAlgorithm] = counted(spki!, 2, 2, 'SubjectPublicKeyInfo');
+  counted(spkiAlgorithm!, 1, 2, 'the key AlgorithmIdentifier');
+  const [, params] = counted(signatureAlgorithm!, 1, 2, 'the signature AlgorithmIdentifier');
+  if (params && params.tag !== 0x05 && !(params.tag === 0x30 && bytesEqual(slice(der, children(der, signatureAlgorithm!)[0]!), tlv(0x06, encodeOid(id_RSASSA_PSS))))) {
+    throw new CaError('malformed', 'the signature algorithm parameters are neither absent nor NULL (RFC 4055 3, RFC 5758 3.2)');
   }
+}
+
+function csrContents(der: Uint8Array, request: pkijs.CertificationRequest): ParsedCsr {
   if (request.version !== 0) throw new CaError('malformed', `CSR version ${request.version} (RFC 2986 4.1 requires v1 = 0)`);
+  // A signature or a key is a whole number of octets: a BIT STRING with unused bits is read differently by
+  // different verifiers (OpenSSL refuses it), so it is refused here.
+  if (request.signatureValue.valueBlock.unusedBits !== 0 || request.subjectPublicKeyInfo.subjectPublicKey.valueBlock.unusedBits !== 0) {
+    throw new CaError('malformed', 'the signature or the public key BIT STRING has unused bits');
+  }
 
   let dnsNames: string[] = [];
   const otherSan = new Set<string>();
@@ -114,12 +136,7 @@ export function parseCsr(input: Uint8Array | string): ParsedCsr {
   for (const attr of request.attributes ?? []) {
     if (attr.type !== id_pkcs9_at_extensionRequest) continue;
     for (const value of attr.values) {
-      let exts: pkijs.Extensions;
-      try {
-        exts = new pkijs.Extensions({ schema: value });
-      } catch {
-        throw new CaError('malformed', 'extensionRequest does not hold Extensions');
-      }
+      const exts = decodeSchema(value, 'extensionRequest', pkijs.Extensions);
       for (const ext of exts.extensions) {
         if (ext.extnID !== id_ce_subjectAltName) continue;
         if (sanSeen) throw new CaError('malformed', 'more than one subjectAltName in the extensionRequest (RFC 5280 4.2)');

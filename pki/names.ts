@@ -7,6 +7,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CaError } from '../domain/errors';
+import { decodeDer } from './der';
 
 export const id_at = {
   commonName: '2.5.4.3',
@@ -74,9 +75,7 @@ export function buildNameDer(attributes: readonly NameAttribute[]): Uint8Array {
 
 /** Parses a Name from its DER, keeping the original bytes (pkijs re-encodes from valueBeforeDecode). */
 export function nameFromDer(der: Uint8Array): pkijs.RelativeDistinguishedNames {
-  const asn = asn1js.fromBER(der);
-  if (asn.offset === -1 || asn.offset !== der.byteLength) throw new CaError('malformed', 'Name is not valid DER');
-  return new pkijs.RelativeDistinguishedNames({ schema: asn.result });
+  return decodeDer(der, 'Name', pkijs.RelativeDistinguishedNames);
 }
 
 /** "C=JP, O=..., CN=..." for logs and the CLI (not an RFC 4514 string: no escaping, natural order). */

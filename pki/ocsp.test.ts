@@ -11,6 +11,7 @@ import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaError } from '../domain/errors';
 import { keyIdentifierOf, signCertificate } from './certificate';
+import { decodeDer } from './der';
 import { InMemorySigner } from './memory-signer';
 import {
   buildOcspRequest,
@@ -136,8 +137,10 @@ describe('pre-signed responses (RFC 6960 4.2, RFC 5019 2.2, CP 7.3), read by ope
     const thisUpdate = Date.parse(/This Update: (.+)/.exec(out)![1]!);
     const nextUpdate = Date.parse(/Next Update: (.+)/.exec(out)![1]!);
     expect(nextUpdate - thisUpdate).toBe(48 * 3600_000);
-    const basic = pkijs.BasicOCSPResponse.fromBER(
-      (pkijs.OCSPResponse.fromBER(der).responseBytes!.response as asn1js.OctetString).valueBlock.valueHexView,
+    const basic = decodeDer(
+      (decodeDer(der, 'OCSP response', pkijs.OCSPResponse).responseBytes!.response as asn1js.OctetString).valueBlock.valueHexView,
+      'BasicOCSPResponse',
+      pkijs.BasicOCSPResponse,
     );
     expect(basic.tbsResponseData.producedAt.getUTCMilliseconds()).toBe(0);
   });

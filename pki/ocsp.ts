@@ -8,7 +8,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CaError } from '../domain/errors';
 import { buildSignedByCaTbs, keyIdentifierOf, serialToIntegerBytes, type SigningCa } from './certificate';
-import { children, concat, encodeOid, readTlv, slice, tlv, toHex, type Tlv } from './der';
+import { checkDerStructure, children, concat, encodeOid, readTlv, readUntrusted, slice, tlv, toHex, untrustedDerLimits, type Tlv } from './der';
 import { extKeyUsage, keyUsage, ocspNoCheck, oids, sha256WithRsa } from './extensions';
 import { buildName, type NameAttribute } from './names';
 import type { Signer } from './signer';
@@ -73,8 +73,11 @@ export interface ParsedOcspRequest {
   readonly serialHex: string | null;
 }
 
+/** RFC 6960 A.1: one CertID is ~100 bytes; a signed request with its certificates stays far below this. */
+const ocspRequestLimits = { ...untrustedDerLimits, maxBytes: 16 * 1024 };
+
 function expectTag(t: Tlv | undefined, tag: number, what: string): Tlv {
-  if (!t || t.tag !== tag) throw new CaError('malformed', `OCSP request: ${what} expected`);
+  if (!t || t.tag !== tag) throw new CaError('malformed', `${what} expected`);
   return t;
 }
 
@@ -86,7 +89,7 @@ function hashAlgorithmOf(der: Uint8Array, alg: Tlv): OcspHashAlgorithm | null {
   expectTag(oid, 0x06, 'hash algorithm OID');
   // AlgorithmIdentifier parameters: absent or NULL for SHA-1/SHA-256 (RFC 5754 2).
   if (extra || (params && !(params.tag === 0x05 && params.end === params.contentStart))) {
-    throw new CaError('malformed', 'OCSP request: unexpected hash algorithm parameters');
+    throw new CaError('malformed', 'unexpected hash algorithm parameters');
   }
   const o = slice(der, oid!);
   if (o.length === sha1Oid.length && o.every((v, i) => v === sha1Oid[i])) return 'sha1';
@@ -100,30 +103,35 @@ function hashAlgorithmOf(der: Uint8Array, alg: Tlv): OcspHashAlgorithm | null {
  * ignored (CP 7.3: no OCSP extensions; pre-signed responses cannot echo a nonce).
  */
 export function parseOcspRequest(der: Uint8Array): ParsedOcspRequest {
+  // Untrusted (an unauthenticated door): the guarded structural check first (pki/der.ts), then this walk of the TLVs.
+  checkDerStructure(der, 'OCSP request', ocspRequestLimits);
+  return readUntrusted('OCSP request', () => ocspRequestFields(der));
+}
+
+function ocspRequestFields(der: Uint8Array): ParsedOcspRequest {
   const outer = expectTag(readTlv(der), 0x30, 'OCSPRequest SEQUENCE');
-  if (outer.end !== der.length) throw new CaError('malformed', 'OCSP request: trailing bytes');
   const [tbs, signature, extra] = children(der, outer);
   expectTag(tbs, 0x30, 'TBSRequest');
-  if (extra || (signature && signature.tag !== 0xa0)) throw new CaError('malformed', 'OCSP request: unexpected field after TBSRequest');
+  if (extra || (signature && signature.tag !== 0xa0)) throw new CaError('malformed', 'unexpected field after TBSRequest');
   const fields = children(der, tbs!);
   let i = 0;
   if (fields[i]?.tag === 0xa0) {
     const [v] = children(der, fields[i]!);
     const value = expectTag(v, 0x02, 'version INTEGER');
-    if (value.end - value.contentStart !== 1 || der[value.contentStart] !== 0) throw new CaError('malformed', 'OCSP request: only v1 is defined');
+    if (value.end - value.contentStart !== 1 || der[value.contentStart] !== 0) throw new CaError('malformed', 'only v1 is defined');
     i++;
   }
   if (fields[i]?.tag === 0xa1) i++; // requestorName
   const list = expectTag(fields[i], 0x30, 'requestList');
   i++;
   if (fields[i]?.tag === 0xa2) i++; // requestExtensions (nonce, ...): ignored
-  if (i !== fields.length) throw new CaError('malformed', 'OCSP request: unexpected field in TBSRequest');
+  if (i !== fields.length) throw new CaError('malformed', 'unexpected field in TBSRequest');
   const requests = children(der, list);
-  if (requests.length !== 1) throw new CaError('malformed', `OCSP request: ${requests.length} requests (RFC 5019 2.1.1: exactly one)`);
+  if (requests.length !== 1) throw new CaError('malformed', `${requests.length} requests (RFC 5019 2.1.1: exactly one)`);
   const [certId, singleExts, more] = children(der, expectTag(requests[0], 0x30, 'Request'));
-  if (more || (singleExts && singleExts.tag !== 0xa0)) throw new CaError('malformed', 'OCSP request: unexpected field in Request');
+  if (more || (singleExts && singleExts.tag !== 0xa0)) throw new CaError('malformed', 'unexpected field in Request');
   const [alg, nameHash, keyHash, serial, trailing] = children(der, expectTag(certId, 0x30, 'CertID'));
-  if (trailing) throw new CaError('malformed', 'OCSP request: unexpected field in CertID');
+  if (trailing) throw new CaError('malformed', 'unexpected field in CertID');
   const hashAlgorithm = hashAlgorithmOf(der, expectTag(alg, 0x30, 'hashAlgorithm'));
   const n = expectTag(nameHash, 0x04, 'issuerNameHash');
   const k = expectTag(keyHash, 0x04, 'issuerKeyHash');
@@ -132,10 +140,10 @@ export function parseOcspRequest(der: Uint8Array): ParsedOcspRequest {
   const issuerKeyHash = der.slice(k.contentStart, k.end);
   const expectedLength = hashAlgorithm === 'sha1' ? 20 : hashAlgorithm === 'sha256' ? 32 : null;
   if (expectedLength !== null && (issuerNameHash.length !== expectedLength || issuerKeyHash.length !== expectedLength)) {
-    throw new CaError('malformed', 'OCSP request: hash length does not match the hash algorithm');
+    throw new CaError('malformed', 'hash length does not match the hash algorithm');
   }
   const serialBytes = der.subarray(s.contentStart, s.end);
-  if (serialBytes.length === 0 || serialBytes.length > 21) throw new CaError('malformed', 'OCSP request: bad serialNumber length');
+  if (serialBytes.length === 0 || serialBytes.length > 21) throw new CaError('malformed', 'bad serialNumber length');
   let serialHex: string | null = null;
   if ((serialBytes[0]! & 0x80) === 0) {
     const hex = toHex(serialBytes).replace(/^0+/, '');

@@ -11,7 +11,7 @@
  */
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { CaError } from '../domain/errors';
-import { concat, readTlv, tlv } from './der';
+import { concat, readTlv, readUntrusted, tlv } from './der';
 
 /** RFC 5246 7.4.1.4.1 HashAlgorithm / SignatureAlgorithm numbers used by CT logs (RFC 6962 2.1.4). */
 export const tlsHash = { sha256: 4 } as const;
@@ -109,8 +109,12 @@ class Reader {
   }
 }
 
+/** One SCT (RFC 6962 3.2) from a log or the database; CaError('malformed') if it does not decode. */
 export function decodeSct(bytes: Uint8Array): Sct {
-  const r = new Reader(bytes);
+  return readUntrusted('SCT', () => sctFrom(new Reader(bytes)));
+}
+
+function sctFrom(r: Reader): Sct {
   const version = r.u8();
   const logId = r.take(32).slice();
   const timestamp = r.u64();
@@ -124,19 +128,21 @@ export function decodeSct(bytes: Uint8Array): Sct {
 
 /** Decodes the TLS SCT list (without the OCTET STRING wrapper). */
 export function decodeSctList(bytes: Uint8Array): Sct[] {
-  const r = new Reader(bytes);
-  const total = r.u16();
-  if (total !== bytes.length - 2) throw new CaError('malformed', 'SCT list length does not match its content');
-  const out: Sct[] = [];
-  while (!r.done()) out.push(decodeSct(r.take(r.u16())));
-  if (out.length === 0) throw new CaError('malformed', 'empty SCT list');
-  return out;
+  return readUntrusted('SCT list', () => {
+    const r = new Reader(bytes);
+    const total = r.u16();
+    if (total !== bytes.length - 2) throw new CaError('malformed', 'SCT list length does not match its content');
+    const out: Sct[] = [];
+    while (!r.done()) out.push(sctFrom(new Reader(r.take(r.u16()))));
+    if (out.length === 0) throw new CaError('malformed', 'empty SCT list');
+    return out;
+  });
 }
 
 /** Decodes the extnValue content (OCTET STRING ‖ TLS list) of the SCT list extension. */
 export function decodeSctListExtensionValue(value: Uint8Array): Sct[] {
-  const os = readTlv(value);
-  if (os.tag !== 0x04 || os.end !== value.length) throw new CaError('malformed', 'SCT list extension is not an OCTET STRING');
+  const os = readUntrusted('SCT list extension', () => readTlv(value));
+  if (os.tag !== 0x04 || os.end !== value.length) throw new CaError('malformed', 'SCT list extension: not an OCTET STRING');
   return decodeSctList(value.subarray(os.contentStart, os.end));
 }
 
@@ -145,19 +151,23 @@ export function decodeSctListExtensionValue(value: Uint8Array): Sct[] {
  * (base64) and `signature` (base64 of the TLS DigitallySigned: hashAlg ‖ sigAlg ‖ u16 len ‖ sig).
  */
 export function sctFromAddChainResponse(json: unknown): Sct {
-  if (typeof json !== 'object' || json === null) throw new CaError('malformed', 'add-pre-chain answer is not a JSON object');
+  return readUntrusted('add-pre-chain answer', () => sctOfAnswer(json));
+}
+
+function sctOfAnswer(json: unknown): Sct {
+  if (typeof json !== 'object' || json === null) throw new CaError('malformed', 'not a JSON object');
   const o = json as Record<string, unknown>;
   if (typeof o.sct_version !== 'number' || typeof o.id !== 'string' || typeof o.timestamp !== 'number'
     || typeof o.signature !== 'string' || (o.extensions !== undefined && typeof o.extensions !== 'string')) {
-    throw new CaError('malformed', 'add-pre-chain answer lacks sct_version/id/timestamp/signature');
+    throw new CaError('malformed', 'lacks sct_version/id/timestamp/signature');
   }
   const logId = new Uint8Array(Buffer.from(o.id, 'base64'));
-  if (logId.length !== 32) throw new CaError('malformed', 'add-pre-chain answer: id is not 32 bytes');
+  if (logId.length !== 32) throw new CaError('malformed', 'id is not 32 bytes');
   const ds = new Reader(new Uint8Array(Buffer.from(o.signature, 'base64')));
   const hashAlgorithm = ds.u8();
   const signatureAlgorithm = ds.u8();
   const signature = ds.take(ds.u16()).slice();
-  if (!ds.done()) throw new CaError('malformed', 'add-pre-chain answer: trailing bytes after the signature');
+  if (!ds.done()) throw new CaError('malformed', 'trailing bytes after the signature');
   return {
     version: o.sct_version,
     logId,

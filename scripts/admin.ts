@@ -17,7 +17,9 @@ import { createDb } from '../db/client';
 import { createAccount, setAccountStatus } from '../db/repositories/accounts';
 import { verifyAuditChain } from '../db/repositories/audit';
 import { importBlockedKeys, parseBlocklist } from '../db/repositories/blocklist';
-import { createEabKey, listEabKeys, revokeAcmeAccount, revokeEabKey } from '../db/repositories/acme';
+import { revokeAcmeAccount } from '../db/repositories/acme';
+import { createEabKey, listEabKeys, revokeEabKey } from '../db/repositories/acme-eab';
+import { readSecretKeyFile } from '../config/secret-files';
 import { adminRevoke } from './lib/revoke';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,7 +51,8 @@ try {
   } else if (group === 'eab' && action === 'create') {
     // An EAB key (RFC 8555 §7.3.4) for a CA account (a designated provider, CP 1.3): its ACME accounts are bound to it.
     if (!values.account) throw new Error('--account <account-id> is required');
-    const key = await createEabKey(handle.db, { accountId: values.account, actor: 'admin-cli' });
+    const encryptionKey = readSecretKeyFile(config.acme.eabEncryptionKeyFile, 'EAB keys');
+    const key = await createEabKey(handle.db, { accountId: values.account, actor: 'admin-cli', encryptionKey });
     console.log(JSON.stringify({ accountId: values.account, keyId: key.keyId, hmacKey: key.hmacKey }, null, 2));
     console.error('The HMAC key is shown once: certbot --eab-kid/--eab-hmac-key, lego --eab --kid/--hmac. It binds one ACME account.');
   } else if (group === 'eab' && action === 'list') {

@@ -1,7 +1,10 @@
-/** `npm run db:migrate`: apply the committed migrations (db/migrations) to DATABASE_URL (or the dev cluster's URL). */
+/**
+ * `npm run db:migrate`: apply the committed migrations (db/migrations) to DATABASE_URL (or the dev cluster's URL),
+ * create the secret key files if missing and seal EAB HMAC keys stored before they were encrypted at rest.
+ */
 import { loadConfig } from '../config';
-import { migrateDatabase } from '../db/migrate';
+import { migrateAndSeal } from './lib/services';
 
 const config = loadConfig();
-await migrateDatabase(config.database.url);
+await migrateAndSeal(config, config.database.url);
 console.log(`migrations applied to ${config.database.url.replace(/:[^:@/]+@/, ':***@')}`);

@@ -122,7 +122,7 @@ run('api', 'api/server.ts');
 run('acme', 'api/acme/server.ts');
 
 log(`the CA is up:
-  API            ${config.api.publicBaseUrl}   (OpenAPI: ${config.api.publicBaseUrl}/openapi.json)
+  API            ${config.api.url}   (OpenAPI: ${config.api.url}/openapi.json; trust ${path.join(path.dirname(config.api.tlsCertFile), 'ca.pem')}; plain HTTP: ${config.api.publicBaseUrl})
   ACME           ${config.acme.publicUrl ?? `https://${config.api.host}:${config.acme.port}/acme`}/directory   (trust ${path.join(path.dirname(config.acme.tlsCertFile), 'ca.pem')}; docs/ACME.md)
   Temporal UI    http://127.0.0.1:${config.temporal.uiPort}
   dev DNS        127.0.0.1:${config.dns.devPort} (zone ${config.dns.devZone}; add records with: npm run dns -- add TXT <name> <value>)

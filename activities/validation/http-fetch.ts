@@ -64,6 +64,9 @@ export type HttpFetchResult =
     };
 
 // Special-purpose ranges (IANA IPv4/IPv6 Special-Purpose Address Registries, RFC 6890): never validation targets.
+// Besides: ::/96 (IPv4-compatible, deprecated by RFC 4291 §2.5.5.1), 64:ff9b::/96 (the NAT64 well-known prefix,
+// RFC 6052: it reaches whatever IPv4 address it embeds, private ones included, through the resolver's network) and
+// fec0::/10 (site-local, deprecated by RFC 3879, still routed inside some networks).
 const nonPublic = new net.BlockList();
 for (const [net4, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
@@ -71,8 +74,8 @@ for (const [net4, prefix] of [
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) nonPublic.addSubnet(net4, prefix, 'ipv4');
 for (const [net6, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32],
-  ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+  ['::', 96], ['::1', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32],
+  ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) nonPublic.addSubnet(net6, prefix, 'ipv6');
 const loopback = new net.BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -234,7 +237,10 @@ export async function fetchValidationResource(
       if (!ALLOWED_REDIRECT_STATUSES.includes(res.status)) return fail('connectionFailed', `redirect status ${res.status} is not 301, 302, 307 or 308`);
       if (!res.location) return fail('connectionFailed', `redirect ${res.status} without a Location`);
       if (hop + 1 > MAX_REDIRECTS) return fail('connectionFailed', `more than ${MAX_REDIRECTS} redirects`);
-      current = new URL(res.location, url).href;
+      // The Location is the applicant's server's text: one that is not a URL is a failed check, not an exception.
+      const next = URL.canParse(res.location, url.href) ? new URL(res.location, url) : null;
+      if (!next) return fail('connectionFailed', `redirect ${res.status} to a Location that is not a URL: ${JSON.stringify(res.location.slice(0, 200))}`);
+      current = next.href;
       continue;
     }
     if (res.tooLarge) {

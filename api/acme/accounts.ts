@@ -4,14 +4,8 @@
  */
 import { Hono } from 'hono';
 import { base64url, decodeProtectedHeader, flattenedVerify, importJWK, type JWK } from 'jose';
-import {
-  changeAcmeAccountKey,
-  createAcmeAccount,
-  findAcmeAccountByThumbprint,
-  listAcmeOrderIds,
-  updateAcmeAccount,
-  usableEabKey,
-} from '../../db/repositories/acme';
+import { changeAcmeAccountKey, createAcmeAccount, findAcmeAccountByThumbprint, listAcmeOrderIds, updateAcmeAccount } from '../../db/repositories/acme';
+import { usableEabHmacKey } from '../../db/repositories/acme-eab';
 import { CaError } from '../../domain/errors';
 import { allowedAlgorithms, checkAccountJwk, jsonPayload, jwkThumbprint, parseFlattenedJws, verifyExternalAccountBinding } from './jws';
 import { presentAccount } from './presenters';
@@ -42,7 +36,7 @@ export function accountsApp({ deps, urls, verified, reply }: AcmeKit) {
         await verifyExternalAccountBinding(p.externalAccountBinding, {
           outerJwk: v.jwk,
           newAccountUrl: urls.newAccount,
-          lookupKey: async (keyId) => (await usableEabKey(deps.db, keyId))?.hmacKey ?? null,
+          lookupKey: (keyId) => usableEabHmacKey(deps.db, keyId, deps.eabEncryptionKey),
         })
       ).keyId;
     } else if (deps.config.acme.eabRequired) {

@@ -105,7 +105,26 @@ function decodeHeader(jws: FlattenedJws): ProtectedHeaderParameters {
   }
 }
 
-/** Only public members, of a key type and size we accept (§6.2: the key is the account's identity). */
+/** Curve → the octets of one coordinate (RFC 7518 §6.2.1.2, RFC 8037 §2): x and y are exactly this long. */
+const coordinateOctets: Record<string, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, Ed25519: 32 };
+
+/**
+ * A JWK member that must be base64url of an octet string, spelled canonically (no padding, no stray bits in the last
+ * character): otherwise two spellings of one key would have two RFC 7638 thumbprints, i.e. two accounts.
+ */
+function octets(k: JWK, member: 'n' | 'e' | 'x' | 'y'): Uint8Array {
+  const v = k[member];
+  if (typeof v !== 'string' || v === '' || !b64urlRe.test(v)) throw new CaError('malformed', `the jwk member "${member}" is not base64url`);
+  const bytes = base64url.decode(v);
+  if (base64url.encode(bytes) !== v) throw new CaError('badPublicKey', `the jwk member "${member}" is not canonical base64url (RFC 7515 §2)`);
+  return bytes;
+}
+
+/**
+ * Only public members, of a key type and size we accept (§6.2: the key is the account's identity), in its one
+ * canonical form: RSA n and e without leading zero octets (RFC 7518 §6.3.1.1–2), EC and OKP coordinates of exactly
+ * the curve's size (RFC 7518 §6.2.1.2, RFC 8037 §2) — so one public key has one thumbprint, hence one account.
+ */
 export async function checkAccountJwk(jwk: unknown, alg: string): Promise<JWK> {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new CaError('malformed', 'jwk is not a JSON object');
   const k = jwk as JWK;
@@ -113,14 +132,20 @@ export async function checkAccountJwk(jwk: unknown, alg: string): Promise<JWK> {
     if (priv in k) throw new CaError('malformed', `the jwk carries the private or secret member "${priv}"`);
   }
   if (k.kty === 'RSA') {
-    const bits = typeof k.n === 'string' ? base64url.decode(k.n).length * 8 : 0;
+    const [n, e] = [octets(k, 'n'), octets(k, 'e')];
+    if (n[0] === 0 || e[0] === 0) throw new CaError('badPublicKey', 'the RSA modulus or exponent has leading zero octets (RFC 7518 §6.3.1)', { rule: 'RFC 7518 §6.3.1' });
+    const bits = n.length * 8 - Math.clz32(n[0]!) + 24;
     if (bits < MIN_RSA_ACCOUNT_KEY_BITS || bits > MAX_RSA_ACCOUNT_KEY_BITS) {
       throw new CaError('badPublicKey', `RSA account keys must be ${MIN_RSA_ACCOUNT_KEY_BITS}..${MAX_RSA_ACCOUNT_KEY_BITS} bits, this one has ${bits}`);
     }
-  } else if (k.kty === 'EC') {
-    if (!['P-256', 'P-384', 'P-521'].includes(String(k.crv))) throw new CaError('badPublicKey', `EC curve ${String(k.crv)} is not accepted`);
-  } else if (k.kty === 'OKP') {
-    if (k.crv !== 'Ed25519') throw new CaError('badPublicKey', `OKP curve ${String(k.crv)} is not accepted`);
+  } else if (k.kty === 'EC' || k.kty === 'OKP') {
+    const accepted = k.kty === 'EC' ? ['P-256', 'P-384', 'P-521'] : ['Ed25519'];
+    if (!accepted.includes(String(k.crv))) throw new CaError('badPublicKey', `${k.kty} curve ${String(k.crv)} is not accepted`);
+    for (const member of k.kty === 'EC' ? (['x', 'y'] as const) : (['x'] as const)) {
+      if (octets(k, member).length !== coordinateOctets[k.crv!]) {
+        throw new CaError('badPublicKey', `the jwk member "${member}" is not the ${coordinateOctets[k.crv!]} octets of a ${k.crv} coordinate (RFC 7518 §6.2.1.2)`);
+      }
+    }
   } else {
     throw new CaError('badPublicKey', `key type ${String(k.kty)} is not accepted for account keys`);
   }
@@ -193,7 +218,7 @@ export async function verifyAcmeJws<A>(body: string, opts: VerifyOptions<A>): Pr
     throw new CaError('malformed', 'the JWS payload is not base64url-encoded UTF-8');
   }
   // Last: the nonce. Only a request that passed every other check may use it up (§6.5: exactly once).
-  if (!opts.nonces.consume(h.nonce)) throw new CaError('badNonce', 'the nonce is unknown, expired or already used (RFC 8555 §6.5)');
+  if (!(await opts.nonces.consume(h.nonce))) throw new CaError('badNonce', 'the nonce is unknown, expired or already used (RFC 8555 §6.5)');
   return {
     header: { alg: h.alg as AllowedAlgorithm, nonce: h.nonce, url: h.url, ...(hasJwk ? { jwk } : { kid: h.kid as string }) },
     payloadText,

@@ -1,48 +1,68 @@
 /**
- * Anti-replay nonces (RFC 8555 §6.5): the server hands out a fresh nonce in every response's Replay-Nonce header;
- * each nonce is accepted in exactly one JWS, and only until it expires. Kept in the API process's memory: a nonce
- * has to survive nothing longer than the process (a restart invalidates them all, and clients recover from the
- * badNonce error by retrying with the fresh nonce it carries, §6.5). With several API processes behind one name,
- * nonces must be routed back to their issuer (Boulder embeds a prefix) or stored centrally — not needed here.
+ * Anti-replay nonces (RFC 8555 §6.5) that several ACME processes share. A nonce is
+ *   base64url( issuedAt (u48, ms) ‖ random (16) ‖ HMAC-SHA256(key, issuedAt ‖ random)[0..16] )
+ * with the key every ACME process of the deployment reads from the same secret file: issuing stores nothing (so no
+ * client, however many nonces it asks for, can push legitimate ones out), and any process can tell its own nonces
+ * from forgeries and expired ones without a lookup. Only a use is stored — in PostgreSQL, as the SHA-256 of the nonce
+ * until it would have expired (db/repositories/acme-nonces.ts) — so a nonce is accepted once across all processes.
+ * jws.ts consumes a nonce last, after the signature verified: an unauthenticated request stores nothing either.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../db/client';
+import { markNonceUsed, pruneUsedNonces } from '../../db/repositories/acme-nonces';
 
 export interface NonceStore {
-  /** A new nonce (base64url, 128 bits from the CSPRNG, §6.5.1), valid once. */
+  /** A new nonce (base64url, 128 random bits and a MAC, §6.5.1), valid once and for `ttlMs`. */
   issue(): string;
-  /** True exactly once for a nonce this store issued and that has not expired; false otherwise. */
-  consume(nonce: string): boolean;
-  readonly size: number;
+  /** True exactly once for a nonce of this deployment that has not expired; false otherwise. */
+  consume(nonce: string): Promise<boolean>;
 }
 
-export function createNonceStore(opts: { ttlMs?: number; maxEntries?: number; clock?: () => number } = {}): NonceStore {
+/** Where uses are recorded: PostgreSQL (usedNoncesIn), or memory in unit tests. */
+export interface UsedNonces {
+  /** True the first time `id` is marked, false after. */
+  markUsed(id: Uint8Array, expiresAt: Date): Promise<boolean>;
+  prune(now: Date): Promise<unknown>;
+}
+
+export function usedNoncesIn(db: Db): UsedNonces {
+  return { markUsed: (id, expiresAt) => markNonceUsed(db, id, expiresAt), prune: (now) => pruneUsedNonces(db, now) };
+}
+
+const TIME_BYTES = 6;
+const RANDOM_BYTES = 16;
+const MAC_BYTES = 16;
+const NONCE_BYTES = TIME_BYTES + RANDOM_BYTES + MAC_BYTES;
+/** A nonce from slightly in the future is another process's clock running ahead, not a forgery. */
+const CLOCK_SKEW_MS = 60_000;
+const PRUNE_EVERY_MS = 60_000;
+
+export function createNonceStore(opts: { key: Uint8Array; used: UsedNonces; ttlMs?: number; clock?: () => number }): NonceStore {
+  if (opts.key.length < 32) throw new Error('the ACME nonce key must have at least 256 bits');
   const ttlMs = opts.ttlMs ?? 60 * 60 * 1000;
-  const maxEntries = opts.maxEntries ?? 100_000;
   const now = opts.clock ?? (() => Date.now());
-  // Insertion order = issue order, so the oldest entries are evicted first when the store is full.
-  const live = new Map<string, number>();
-  const sweep = (t: number) => {
-    for (const [n, exp] of live) {
-      if (exp > t && live.size <= maxEntries) break;
-      live.delete(n);
-    }
-  };
+  const mac = (body: Uint8Array) => createHmac('sha256', opts.key).update(body).digest().subarray(0, MAC_BYTES);
+  let prunedAt = 0;
   return {
     issue() {
+      const body = Buffer.alloc(TIME_BYTES + RANDOM_BYTES);
+      body.writeUIntBE(now(), 0, TIME_BYTES);
+      randomBytes(RANDOM_BYTES).copy(body, TIME_BYTES);
+      return Buffer.concat([body, mac(body)]).toString('base64url');
+    },
+    async consume(nonce) {
+      const raw = Buffer.from(nonce, 'base64url');
+      if (raw.length !== NONCE_BYTES || raw.toString('base64url') !== nonce) return false;
+      const body = raw.subarray(0, TIME_BYTES + RANDOM_BYTES);
+      if (!timingSafeEqual(raw.subarray(TIME_BYTES + RANDOM_BYTES), mac(body))) return false;
+      const issuedAt = body.readUIntBE(0, TIME_BYTES);
       const t = now();
-      const nonce = randomBytes(16).toString('base64url');
-      live.set(nonce, t + ttlMs);
-      sweep(t);
-      return nonce;
-    },
-    consume(nonce) {
-      const exp = live.get(nonce);
-      if (exp === undefined) return false;
-      live.delete(nonce);
-      return exp > now();
-    },
-    get size() {
-      return live.size;
+      if (issuedAt > t + CLOCK_SKEW_MS || issuedAt + ttlMs <= t) return false;
+      if (t - prunedAt > PRUNE_EVERY_MS) {
+        prunedAt = t;
+        await opts.used.prune(new Date(t));
+      }
+      return opts.used.markUsed(new Uint8Array(createHash('sha256').update(raw).digest()), new Date(issuedAt + ttlMs));
     },
   };
 }

@@ -3,12 +3,14 @@
  * an order (POST-as-GET; Retry-After while it is moving) and finalize, which hands the accepted CSR to the order's
  * waiting workflow (issuance cycle step 4a). The order is read once per request.
  */
+import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { Hono } from 'hono';
 import { findBlockedKey } from '../../db/repositories/blocklist';
 import { activeReplacementOrder, finalizeAcmeOrder, unfinalizeAcmeOrder, type AcmeAccount } from '../../db/repositories/acme';
 import { challengeExpiry, checkDcvMethod, dnsChangeRecordName, type DcvMethodId } from '../../domain/dcv';
 import { CaError } from '../../domain/errors';
 import { maxValidity, policyAt } from '../../domain/policy';
+import { bytesEqual } from '../../pki/der';
 import { acceptApplication, acceptNames, newRandomValue } from '../accept';
 import { submitOrder, workflowUnavailableRetryAfterSeconds } from '../order-intake';
 import { certIdOf } from './ari';
@@ -17,6 +19,12 @@ import { jsonPayload } from './jws';
 import type { AcmeSubproblem } from './problems';
 import { orderStatus, presentOrder } from './presenters';
 import { RETRY_AFTER_SECONDS, requireAccount, requirePostAsGet, type AcmeEnv, type AcmeKit } from './requests';
+
+/** SHA-256 of the SubjectPublicKeyInfo of a (stored, already checked) account JWK. */
+function spkiSha256OfJwk(jwk: Record<string, unknown>): Uint8Array {
+  const spki = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'der' });
+  return new Uint8Array(createHash('sha256').update(spki).digest());
+}
 
 /** The DCV methods offered as ACME challenges; the first is the authorization's primary challenge. */
 const offeredMethods: readonly DcvMethodId[] = ['3.2.2.4.7', '3.2.2.4.19'];
@@ -104,6 +112,11 @@ export function ordersApp(kit: AcmeKit) {
       }
       throw e;
     });
+    // RFC 8555 §11.1: the certificate's key must not be the account key (its holder would be both the subscriber and
+    // whoever controls the account, and revoking one would revoke the other).
+    if (bytesEqual(accepted.spkiSha256, spkiSha256OfJwk(account.jwk))) {
+      throw new CaError('badCsr', 'the CSR carries the ACME account key; use another key for the certificate (RFC 8555 §11.1)', { rule: 'RFC 8555 §11.1' });
+    }
     const wanted = [...o.dnsNames].map((n) => n.toLowerCase()).sort();
     const got = [...accepted.dnsNames].map((n) => n.toLowerCase()).sort();
     if (wanted.length !== got.length || wanted.some((n, i) => n !== got[i])) {

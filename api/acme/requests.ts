@@ -11,9 +11,10 @@ import type { CaConfig } from '../../config';
 import type { Db } from '../../db/client';
 import { getAcmeAccount, type AcmeAccount } from '../../db/repositories/acme';
 import { getOrderDetail, type OrderDetail } from '../../db/repositories/orders';
-import { CaError, isCaError } from '../../domain/errors';
-import { log } from '../../observability/log';
+import { CaError, failureKinds, isCaError } from '../../domain/errors';
 import type { CaWorkflows } from '../../temporal/client';
+import { observeRequests } from '../../observability/http';
+import { reportServerError } from '../server-errors';
 import { verifyAcmeJws, type VerifiedJws } from './jws';
 import type { NonceStore } from './nonces';
 import { renderAcmeProblem } from './problems';
@@ -26,8 +27,11 @@ export interface AcmeDeps {
   readonly config: Pick<CaConfig, 'environment' | 'dns' | 'temporal' | 'dcvCheckWindowSeconds' | 'caaIssuerDomain' | 'acme'>;
   readonly clock: () => Date;
   readonly nonces: NonceStore;
+  /** The key EAB HMAC keys are sealed with (config acme.eabEncryptionKeyFile; db/repositories/acme-eab.ts). */
+  readonly eabEncryptionKey: Uint8Array;
   /** Absolute base URL of the ACME resources as clients see them, e.g. https://127.0.0.1:8443/acme. */
   readonly baseUrl: string;
+  /** Where 500s are logged (api/server-errors.ts); default: JSON lines on stdout. */
 }
 
 export type AcmeEnv = { Variables: Record<string, never> };
@@ -110,9 +114,14 @@ export function installProblemHandling(app: Hono<AcmeEnv>, kit: AcmeKit): void {
     for (const [k, v] of Object.entries(p.headers)) c.header(k, v);
     return c.body(JSON.stringify(p.document), p.status as 400, { 'content-type': 'application/problem+json' });
   };
+  // Every request gets its id (X-Request-Id) and log context, and ends with one log event and one observation.
+  app.use('*', observeRequests('acme'));
   app.onError((err, c) => {
-    if (!isCaError(err)) log.error({ err }, 'unhandled ACME error');
-    return problemResponse(c, err);
+    if (isCaError(err) && failureKinds[err.kind].acme.status !== 500) return problemResponse(c, err);
+    // A genuine bug (or the CA's own state broken): serverInternal without an unexpected error's text, logged and
+    // counted under the request id (api/server-errors.ts).
+    const requestId = reportServerError('acme', c, err);
+    return problemResponse(c, new CaError(isCaError(err) ? err.kind : 'internal', `${isCaError(err) ? err.message : 'internal error'} (request ${requestId})`));
   });
   app.notFound((c) => problemResponse(c, new CaError('notFound', `no ACME resource at ${c.req.method} ${c.req.path}`)));
   app.use(

@@ -8,11 +8,12 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { CaConfig } from '../../config';
 import { runMain } from '../../config/main';
-import { observeRequests, metricsRoute } from '../../observability/http';
+import { readSecretKeyFile } from '../../config/secret-files';
+import { metricsRoute } from '../../observability/http';
 import { log } from '../../observability/log';
 import { serveDoor } from '../serve';
 import { createAcmeApp } from './app';
-import { createNonceStore } from './nonces';
+import { createNonceStore, usedNoncesIn } from './nonces';
 
 export interface RunningAcmeServer {
   /** The directory URL, e.g. https://127.0.0.1:8443/acme/directory. */
@@ -28,21 +29,27 @@ const baseUrlOf = (config: CaConfig, port: number) => config.acme.publicUrl ?? `
 export async function startAcmeServer(config: CaConfig, opts: { port?: number } = {}): Promise<RunningAcmeServer> {
   const door = await serveDoor(
     config,
-    {
-      port: opts.port ?? config.acme.port,
-      tls: { key: readFileSync(config.acme.tlsKeyFile), cert: readFileSync(config.acme.tlsCertFile) },
-    },
-    ({ db, workflows, port }) => {
-      const app = createAcmeApp({ db, workflows, config, clock: () => new Date(), nonces: createNonceStore(), baseUrl: baseUrlOf(config, port) });
-      // Outside the ACME base path: the request log and metrics of every request, and Prometheus's /metrics.
+    [{ port: opts.port ?? config.acme.port, tls: { key: readFileSync(config.acme.tlsKeyFile), cert: readFileSync(config.acme.tlsCertFile) } }],
+    ({ db, workflows, ports }) => {
+      const app = createAcmeApp({
+        db,
+        workflows,
+        config,
+        clock: () => new Date(),
+        // Every ACME process of the deployment reads the same key file and shares the used nonces in PostgreSQL.
+        nonces: createNonceStore({ key: readSecretKeyFile(config.acme.nonceKeyFile, 'ACME nonces'), used: usedNoncesIn(db) }),
+        eabEncryptionKey: readSecretKeyFile(config.acme.eabEncryptionKeyFile, 'EAB keys'),
+        baseUrl: baseUrlOf(config, ports[0]!),
+      });
+      // Prometheus's /metrics, outside the ACME base path (the ACME app observes its own requests).
       const root = new Hono();
-      root.use('*', observeRequests('acme'));
       root.get('/metrics', metricsRoute);
       return root.route('/', app);
     },
   );
-  const baseUrl = baseUrlOf(config, door.port);
-  return { directoryUrl: `${baseUrl}/directory`, baseUrl, port: door.port, close: door.close };
+  const port = door.ports[0]!;
+  const baseUrl = baseUrlOf(config, port);
+  return { directoryUrl: `${baseUrl}/directory`, baseUrl, port, close: door.close };
 }
 
 await runMain(import.meta.url, async (config) => {

@@ -1,10 +1,9 @@
 /**
- * ACME (RFC 8555) persistence: accounts bound to CA accounts, external account binding keys, the ACME view
- * of orders, challenge responses and finalization. Every state change appends an audit entry in its transaction
+ * ACME (RFC 8555) persistence: accounts bound to CA accounts, the ACME view of orders, challenge responses and
+ * finalization (external account binding keys: acme-eab.ts; used nonces: acme-nonces.ts). Every state change appends an audit entry in its transaction
  * (BR 5.4.1; CP 5.4.3), as the last statement where possible (see audit.ts on the chain lock).
  */
-import { randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
 import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, challenges, corroborations, orders } from '../schema';
 import { createAccount, isUuid } from './accounts';
@@ -12,60 +11,6 @@ import { appendAudit } from './audit';
 import type { DbOrTx } from './types';
 
 export type AcmeAccount = typeof acmeAccounts.$inferSelect;
-export type AcmeEabKey = typeof acmeEabKeys.$inferSelect;
-
-// --- external account binding keys (RFC 8555 §7.3.4) ---
-
-/**
- * A new EAB key for a CA account (the admin command). The HMAC key (256 bits from the CSPRNG) is shown once as
- * base64url — the form certbot (--eab-hmac-key) and lego (--hmac) take — and kept to verify the binding's MAC.
- */
-export async function createEabKey(db: DbOrTx, input: { accountId: string; actor: string }): Promise<{ keyId: string; hmacKey: string }> {
-  const keyId = `eab_${randomBytes(12).toString('base64url')}`;
-  const hmac = randomBytes(32);
-  return db.transaction(async (tx) => {
-    const [account] = await tx.select().from(accounts).where(eq(accounts.id, input.accountId)).limit(1);
-    if (!account) throw new CaError('notFound', `no account ${input.accountId}`);
-    if (account.status !== 'active') throw new CaError('conflict', `account ${input.accountId} is ${account.status}`);
-    await tx.insert(acmeEabKeys).values({ keyId, accountId: input.accountId, hmacKey: new Uint8Array(hmac) });
-    await appendAudit(tx, { actor: input.actor, event: 'acme.eab_key.created', data: { keyId, accountId: input.accountId, accountKind: account.kind } });
-    return { keyId, hmacKey: hmac.toString('base64url') };
-  });
-}
-
-/** The HMAC key of an EAB key id that may still bind an account (not revoked, not yet used; its CA account active). */
-export async function usableEabKey(db: DbOrTx, keyId: string): Promise<AcmeEabKey | null> {
-  const [row] = await db
-    .select({ key: acmeEabKeys, accountStatus: accounts.status })
-    .from(acmeEabKeys)
-    .innerJoin(accounts, eq(accounts.id, acmeEabKeys.accountId))
-    .where(eq(acmeEabKeys.keyId, keyId))
-    .limit(1);
-  if (!row || row.key.boundAt || row.key.revokedAt || row.accountStatus !== 'active') return null;
-  return row.key;
-}
-
-/** Unused EAB keys of a CA account (for the admin listing). */
-export async function listEabKeys(db: DbOrTx, accountId: string) {
-  return db
-    .select({ keyId: acmeEabKeys.keyId, createdAt: acmeEabKeys.createdAt, boundAt: acmeEabKeys.boundAt, acmeAccountId: acmeEabKeys.acmeAccountId, revokedAt: acmeEabKeys.revokedAt })
-    .from(acmeEabKeys)
-    .where(eq(acmeEabKeys.accountId, accountId))
-    .orderBy(asc(acmeEabKeys.createdAt));
-}
-
-export async function revokeEabKey(db: DbOrTx, keyId: string, opts: { actor: string; now: Date }): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(acmeEabKeys)
-      .set({ revokedAt: opts.now })
-      .where(and(eq(acmeEabKeys.keyId, keyId), isNull(acmeEabKeys.revokedAt)))
-      .returning();
-    if (!row) return false;
-    await appendAudit(tx, { actor: opts.actor, event: 'acme.eab_key.revoked', data: { keyId } });
-    return true;
-  });
-}
 
 // --- accounts (RFC 8555 §7.3) ---
 

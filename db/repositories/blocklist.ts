@@ -3,8 +3,11 @@
  * command `npm run admin -- blocklist import <file>` and by verified key-compromise reports (CP 4.9.12). Imports are
  * idempotent (a key already listed keeps its first source) and audited.
  */
-import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { and, eq, or } from 'drizzle-orm';
+import { CaError } from '../../domain/errors';
+import { pemDecode } from '../../pki/pem';
+import { spkiOfPemBlock } from '../../pki/public-key';
 import { blockedKeys } from '../schema';
 import { appendAudit } from './audit';
 import type { DbOrTx } from './types';
@@ -49,17 +52,16 @@ export async function findBlockedKey(
  *  - 20 hex digits: a Debian openssl-blacklist line (80-bit modulus fingerprint); 40 hex digits: the full SHA-1,
  *    reduced to its last 80 bits;
  *  - PEM blocks PUBLIC KEY / RSA PUBLIC KEY / CERTIFICATE: the SPKI SHA-256 of the key they carry.
- * Throws on any other line, naming its number: a half-imported list would be worse than none.
+ * Throws CaError('malformed') on any other line, naming its number, and on a PEM block that does not decode (the file
+ * comes from outside: every block goes through the guarded DER reader): a half-imported list would be worse than none.
  */
 export function parseBlocklist(text: string): BlockedKeyEntry[] {
   const out: BlockedKeyEntry[] = [];
   const pemRe = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g;
+  let n = 0;
   for (const m of text.matchAll(pemRe)) {
-    const label = m[1]!;
-    const spkiDer =
-      label === 'CERTIFICATE'
-        ? new X509Certificate(m[0]).publicKey.export({ type: 'spki', format: 'der' })
-        : createPublicKey(m[0]).export({ type: 'spki', format: 'der' });
+    const what = `PEM block ${++n}`;
+    const spkiDer = spkiOfPemBlock(pemDecode(m[0]), what);
     out.push({ kind: 'spki-sha256', hash: new Uint8Array(createHash('sha256').update(spkiDer).digest()) });
   }
   const rest = text.replace(pemRe, '');
@@ -69,7 +71,7 @@ export function parseBlocklist(text: string): BlockedKeyEntry[] {
     if (/^[0-9a-f]{64}$/.test(line)) out.push({ kind: 'spki-sha256', hash: Uint8Array.from(Buffer.from(line, 'hex')) });
     else if (/^[0-9a-f]{20}$/.test(line)) out.push({ kind: 'debian-modulus-sha1', hash: Uint8Array.from(Buffer.from(line, 'hex')) });
     else if (/^[0-9a-f]{40}$/.test(line)) out.push({ kind: 'debian-modulus-sha1', hash: Uint8Array.from(Buffer.from(line.slice(20), 'hex')) });
-    else throw new Error(`line ${i + 1}: not a SPKI SHA-256 (64 hex), a Debian fingerprint (20/40 hex) or a PEM block`);
+    else throw new CaError('malformed', `line ${i + 1}: not a SPKI SHA-256 (64 hex), a Debian fingerprint (20/40 hex) or a PEM block`);
   });
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * The ACME door (RFC 8555; CP 1.3 "two front doors", 3.4 (2)/(3), 4.9.3): ACME accounts, external account binding
- * keys and the ACME view of orders. Nonces are kept in the API process's memory (api/acme/nonces.ts): they need to
- * survive nothing longer.
+ * keys, the ACME view of orders, and the nonces already used (api/acme/nonces.ts: nonces are HMAC-bound, so only
+ * used ones need storing, and every ACME process sees them).
  */
 import { sql } from 'drizzle-orm';
 import { check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
@@ -37,13 +37,17 @@ export const acmeAccounts = pgTable('acme_accounts', {
 
 /**
  * External account binding keys (RFC 8555 §7.3.4), made by `npm run admin -- eab create --account <id>` for a CA
- * account (typically a designated provider). The HMAC key must be kept to verify the binding's MAC; a key binds
- * one ACME account only (boundAt, acmeAccountId) and may be revoked by an operator.
+ * account (typically a designated provider). The HMAC key must be kept to verify the binding's MAC: it is kept
+ * encrypted (AES-256-GCM under a key from a secret file, bound to the key id: pki/secret-box.ts), so a copy of the
+ * database does not bind accounts. `hmac_key` is the plaintext of rows written before that, sealed on the next
+ * start (sealPlaintextEabKeys); exactly one of the two is set. A key binds one ACME account only (boundAt,
+ * acmeAccountId) and may be revoked by an operator.
  */
 export const acmeEabKeys = pgTable('acme_eab_keys', {
   keyId: text('key_id').primaryKey(),
   accountId: uuid('account_id').notNull().references(() => accounts.id),
-  hmacKey: bytea('hmac_key').notNull(),
+  hmacKey: bytea('hmac_key'),
+  hmacKeySealed: bytea('hmac_key_sealed'),
   createdAt: ts('created_at').notNull().defaultNow(),
   boundAt: ts('bound_at'),
   acmeAccountId: uuid('acme_account_id'),
@@ -51,7 +55,19 @@ export const acmeEabKeys = pgTable('acme_eab_keys', {
 }, (t) => [
   index('acme_eab_keys_account_idx').on(t.accountId),
   check('acme_eab_keys_hmac_len_ck', sql`octet_length(${t.hmacKey}) >= 32`),
+  check('acme_eab_keys_sealed_ck', sql`(${t.hmacKey} is null) <> (${t.hmacKeySealed} is null)`),
 ]);
+
+/**
+ * Nonces that were used (RFC 8555 §6.5: each is accepted once). Issuing one stores nothing — it carries its time and
+ * an HMAC — so no client can flush the store by asking for nonces; a row is written only when a JWS that passed
+ * every other check uses one, and is deleted once the nonce would have expired anyway.
+ */
+export const acmeUsedNonces = pgTable('acme_used_nonces', {
+  /** SHA-256 of the nonce. */
+  nonceSha256: bytea('nonce_sha256').primaryKey(),
+  expiresAt: ts('expires_at').notNull(),
+}, (t) => [index('acme_used_nonces_expires_idx').on(t.expiresAt)]);
 
 /**
  * The ACME view of an order (RFC 8555 §7.1.3): which ACME account placed it, and the certificate it replaces

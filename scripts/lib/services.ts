@@ -5,8 +5,10 @@
  */
 import path from 'node:path';
 import type { CaConfig } from '../../config';
+import { ensureSecretKeyFile, readSecretKeyFile } from '../../config/secret-files';
 import { createDb, type Db } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
+import { sealPlaintextEabKeys } from '../../db/repositories/acme-eab';
 import { openHsm, type Hsm } from '../../pki/hsm';
 import { ensureAcmeTlsCertificate } from './acme-tls';
 import { ensureCaHierarchy } from './ca-hierarchy';
@@ -50,7 +52,7 @@ function portOf(address: string): number {
 export async function bringUpCaStore(config: CaConfig, log: (line: string) => void): Promise<{ databaseUrl: string; hsmPin: string; stop(): Promise<void> }> {
   const pg = await ensurePostgres(config, { log });
   try {
-    await migrateDatabase(pg.url);
+    await migrateAndSeal(config, pg.url);
     log(`database ready at ${pg.url}`);
     const token = await ensureSoftHsmToken(config);
     process.env.SOFTHSM2_CONF = token.conf;
@@ -60,6 +62,22 @@ export async function bringUpCaStore(config: CaConfig, log: (line: string) => vo
   } catch (err) {
     await pg.stop();
     throw err;
+  }
+}
+
+/**
+ * The migrations, then what SQL cannot do: the secret key files the doors read (ACME nonces, EAB keys; created once,
+ * mode 0600) and the EAB HMAC keys of older rows sealed under the EAB key (db/repositories/acme-eab.ts).
+ */
+export async function migrateAndSeal(config: CaConfig, databaseUrl: string): Promise<void> {
+  await migrateDatabase(databaseUrl);
+  ensureSecretKeyFile(config.acme.nonceKeyFile);
+  ensureSecretKeyFile(config.acme.eabEncryptionKeyFile);
+  const handle = createDb(databaseUrl, { max: 1 });
+  try {
+    await sealPlaintextEabKeys(handle.db, readSecretKeyFile(config.acme.eabEncryptionKeyFile, 'EAB keys'), { actor: 'migrate' });
+  } finally {
+    await handle.close();
   }
 }
 

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { CaConfig } from '../../config/index';
+import { readOrCreateSecretFile } from '../../config/secret-files';
 import { readHsmPin } from '../../pki/hsm-pin';
 
 const run = promisify(execFile);
@@ -36,18 +37,9 @@ function writeIfChanged(file: string, content: string, mode: number): void {
   fs.renameSync(tmp, file);
 }
 
-/** Reads the secret in `file`, or creates it (exclusive create, so two racing starts agree on one value). */
+/** The PIN in `file`, created once (128 bits from the CSPRNG, hex: within SoftHSM's 4..255 PIN length). */
 function readOrCreateSecret(file: string): string {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.chmodSync(path.dirname(file), 0o700);
-  try {
-    // 128 bits from the CSPRNG, hex: within SoftHSM's 4..255 PIN length.
-    fs.writeFileSync(file, randomBytes(16).toString('hex'), { mode: 0o600, flag: 'wx' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  }
-  fs.chmodSync(file, 0o600);
-  const value = fs.readFileSync(file, 'utf8').trim();
+  const value = readOrCreateSecretFile(file, () => randomBytes(16).toString('hex'));
   if (value.length < 4) throw new Error(`${file} holds no usable PIN`);
   return value;
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../support/csr';
 import { startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
 import { createOrder, sayReady, waitForOrder } from '../support/orders';
-import { serve, startWebServers, type WebServers } from '../support/web-server';
+import { redirect, serve, startWebServers, type WebServers } from '../support/web-server';
 
 let h: Harness;
 let web: WebServers;
@@ -71,5 +71,21 @@ describe('CP 3.2.2.4.18 web file, chosen by the applicant', () => {
     const done = await waitForOrder(h, apiKey, o.id, { until: (j) => j.status === 'invalid' });
     expect(JSON.stringify(done.error)).toContain(name);
     expect(done.authorizations[0]!.challenges.find((c) => c.id === file.id)!.status).toBe('invalid');
+  });
+
+  it('a redirect whose Location is not a URL is a recorded failure: the challenge stores connectionFailed', async () => {
+    const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
+    const o = await order([name]);
+    const file = o.authorizations[0]!.challenges.find((c) => c.type === 'web-file')!;
+    h.dns.add({ name, type: 'A', value: '127.0.0.1' });
+    web.route(name, new URL(file.url!).pathname, redirect(302, 'http://exa mple.jp/x'));
+    await sayReady(h, apiKey, o.id, file.id);
+    const done = await waitForOrder(h, apiKey, o.id, { until: (j) => j.status === 'invalid' });
+    const failed = done.authorizations[0]!.challenges.find((c) => c.id === file.id)!;
+    expect(failed.status).toBe('invalid');
+    expect(failed.error).toMatchObject({ type: 'connectionFailed' });
+    const [ev] = await h.db.sql`select result, detail from validation_evidence where challenge_id = ${file.id} and perspective = 'primary' order by id desc limit 1`;
+    expect(ev).toMatchObject({ result: 'failure' });
+    expect(ev!.detail).toMatch(/not a URL/);
   });
 });

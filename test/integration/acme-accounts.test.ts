@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { base64url } from 'jose';
 import { createAccount } from '../../db/repositories/accounts';
-import { createEabKey } from '../../db/repositories/acme';
+import { createEabKey } from '../../db/repositories/acme-eab';
 import { externalAccountBinding, newAccountKey, signJws } from '../support/acme-client';
 import { BASE, client, problem, registeredClient, state, useAcmeTestServer, zone } from './acme-fixture';
 
@@ -98,7 +98,7 @@ describe('RFC 8555 §7.3.4 external account binding', () => {
   it('is required when configured, binds the ACME account to the provider account, and is single use', async () => {
     s.eabRequired = true;
     const provider = await createAccount(s.fresh.handle.db, { name: 'Designated Provider', kind: 'provider' });
-    const { keyId, hmacKey } = await createEabKey(s.fresh.handle.db, { accountId: provider.account.id, actor: 'test' });
+    const { keyId, hmacKey } = await createEabKey(s.fresh.handle.db, { accountId: provider.account.id, actor: 'test', encryptionKey: s.eabEncryptionKey });
     const c = await client(s);
     const before = await state(s);
     const without = await c.register();

@@ -9,7 +9,8 @@
  */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createAcmeApp } from '../../api/acme/app';
-import { createNonceStore } from '../../api/acme/nonces';
+import { randomBytes } from 'node:crypto';
+import { createNonceStore, usedNoncesIn } from '../../api/acme/nonces';
 import { loadConfig, type CaConfig } from '../../config';
 import { AcmeTestClient, newAccountKey } from '../support/acme-client';
 import { freshDatabase } from '../support/database';
@@ -27,11 +28,17 @@ export interface AcmeTestServer {
   readonly workflows: FakeWorkflows;
   /** CA_ACME_EAB_REQUIRED for the current test (reset after each). */
   eabRequired: boolean;
+  /** The key EAB HMAC keys are sealed with (what config acme.eabEncryptionKeyFile holds in a deployment). */
+  readonly eabEncryptionKey: Uint8Array;
+  /** The nonce key (config acme.nonceKeyFile): another app with it and the same database shares the nonces. */
+  readonly nonceKey: Uint8Array;
+  /** The app's dependencies, to build a second ACME process on the same database. */
+  readonly deps: Parameters<typeof createAcmeApp>[0];
 }
 
 /** Registers the hooks of one test file: a fresh database and ACME app before all tests, cleanup after. */
 export function useAcmeTestServer(prefix: string): AcmeTestServer {
-  const s = { workflows: fakeWorkflows(), eabRequired: false } as unknown as {
+  const s = { workflows: fakeWorkflows(), eabRequired: false, eabEncryptionKey: new Uint8Array(randomBytes(32)), nonceKey: new Uint8Array(randomBytes(32)) } as unknown as {
     -readonly [K in keyof AcmeTestServer]: AcmeTestServer[K];
   };
   beforeAll(async () => {
@@ -42,14 +49,16 @@ export function useAcmeTestServer(prefix: string): AcmeTestServer {
         return { ...baseConfig.acme, eabRequired: s.eabRequired };
       },
     };
-    s.app = createAcmeApp({
+    s.deps = {
       db: s.fresh.handle.db,
       workflows: s.workflows,
       config,
       clock: () => new Date(),
-      nonces: createNonceStore(),
+      nonces: createNonceStore({ key: s.nonceKey, used: usedNoncesIn(s.fresh.handle.db) }),
+      eabEncryptionKey: s.eabEncryptionKey,
       baseUrl: BASE,
-    });
+    };
+    s.app = createAcmeApp(s.deps);
   });
   afterAll(async () => {
     await s.fresh?.drop();

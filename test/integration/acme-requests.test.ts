@@ -26,7 +26,8 @@ describe('RFC 8555 §7.1.1 directory and §7.2 nonces', () => {
     const get = await s.app.request(`${BASE}/new-nonce`);
     expect([head.status, get.status]).toEqual([200, 204]);
     expect(head.headers.get('cache-control')).toBe('no-store');
-    expect(head.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    // 6 octets of issue time, 16 random, 16 of HMAC (api/acme/nonces.ts), base64url.
+    expect(head.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{51}$/);
     expect(head.headers.get('replay-nonce')).not.toBe(get.headers.get('replay-nonce'));
     expect(head.headers.get('link')).toContain(`<${DIRECTORY}>;rel="index"`);
   });

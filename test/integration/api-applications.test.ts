@@ -3,6 +3,7 @@
  * Real PostgreSQL (a fresh migrated database per file); the Temporal side is a recording gateway here so that a
  * failing workflow start can be injected — the real one is exercised by test/e2e.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { loadConfig } from '../../config';
@@ -89,6 +90,15 @@ describe('POST /v1/orders refuses bad input with a problem document and stores n
       expect(await counts()).toEqual(before);
     });
   }
+
+  it('BR 6.1.6: an RSA exponent below 2^16+1 (e = 3) is refused at intake, the rule in the problem document', async () => {
+    const keyPem = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const before = await counts();
+    const res = await post(json(makeCsr({ names: [`e3.${zone}`], keyPem }).pem));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ type: '/problems/badPublicKey', rule: 'BR 6.1.6', detail: 'RSA public exponent 3 is smaller than 2^16+1 (65537)' });
+    expect(await counts()).toEqual(before);
+  });
 
   it('names the rule and the FQDN it concerns', async () => {
     const res = await post(json(makeCsr({ names: [`ok.${zone}`, `a_b.${zone}`] }).pem));

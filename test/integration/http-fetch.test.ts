@@ -52,6 +52,9 @@ describe('BR 3.2.2.4.18/.19 HTTP fetch rules', () => {
     ['a redirect to port 8080 fails (authorized ports: 80, 443)', 302, `http://b.${zone}:8080${path}`, /port 8080/],
     ['a redirect to ftp fails (http/https only)', 302, `ftp://b.${zone}${path}`, /scheme ftp/],
     ['a redirect to a private address fails', 302, `http://10.1.2.3${path}`, /not a public unicast/],
+    ['a redirect to a Location that is not a URL fails (a bad host)', 302, 'http://exa mple.jp/x', /not a URL/],
+    ['a redirect to a Location that is not a URL fails (an unclosed IPv6 literal)', 301, 'https://[::1/x', /not a URL/],
+    ['a redirect to a NAT64 address of a private IPv4 address fails', 302, `http://[64:ff9b::a01:203]${path}`, /not a public unicast/],
   ])('%s', async (_rule, status, location, error) => {
     web.route(`a.${zone}`, path, redirect(status, location));
     web.route(`b.${zone}`, path, serve('value'));
@@ -140,6 +143,8 @@ describe('public unicast addresses only', () => {
     ['127.0.0.1', false], ['10.0.0.1', false], ['172.16.5.4', false], ['192.168.0.1', false], ['169.254.169.254', false],
     ['100.64.0.1', false], ['0.0.0.0', false], ['224.0.0.1', false], ['255.255.255.255', false], ['192.0.2.1', false],
     ['::1', false], ['fe80::1', false], ['fc00::1', false], ['::ffff:127.0.0.1', false], ['2001:db8::1', false],
+    // RFC 6052 NAT64 well-known prefix (any embedded IPv4 address), RFC 4291 IPv4-compatible, RFC 3879 site-local.
+    ['64:ff9b::7f00:1', false], ['64:ff9b::808:808', false], ['::7f00:1', false], ['::808:808', false], ['fec0::1', false], ['feff::1', false],
     ['8.8.8.8', true], ['203.119.1.1', true], ['2001:4860:4860::8888', true],
   ])('%s → %s', (address, ok) => {
     expect(addressAllowed(address, { allowLoopback: false })).toBe(ok);

@@ -52,7 +52,8 @@ beforeAll(async () => {
     const { account, apiKey } = await createAccount(fresh.handle.db, { name, kind });
     accounts[name] = { id: account.id, apiKey };
   }
-  app = createApp({ db: fresh.handle.db, workflows, config, clock: () => new Date() });
+  // Every report of this file comes from one in-process "client": the rate limits are key-compromise-intake.test.ts's.
+  app = createApp({ db: fresh.handle.db, workflows, config, clock: () => new Date(), limits: { keyCompromise: { perClient: { burst: 100, perMinute: 100 }, global: { burst: 100, perMinute: 100 } } } });
 });
 afterAll(async () => {
   await fresh?.drop();

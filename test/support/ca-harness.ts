@@ -77,7 +77,7 @@ export async function startHarness(opts: { workers?: boolean; perspectives?: boo
       workers.push(await runWorker(await createPerspectiveWorker(config, { ...p, resolver: { host: own.host, port: own.port } })));
     }
   }
-  const api = await startApiServer(config, { port: opts.apiOnConfiguredPort ? config.api.port : 0 });
+  const api = await startApiServer(config, { port: opts.apiOnConfiguredPort ? config.api.port : 0, tlsPort: 0 });
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   return {

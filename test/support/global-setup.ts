@@ -15,6 +15,7 @@ export const testEnv: Record<string, string> = {
   CA_TASK_QUEUE: 'ca-main-test',
   CA_SIGNING_TASK_QUEUE: 'ca-signing-test',
   CA_API_PORT: '18080',
+  CA_API_TLS_PORT: '18090',
   CA_DNS_RESOLVER: '127.0.0.1:18053',
   CA_DEV_DNS_PORT: '18053',
   CA_DEV_DNS_ADMIN_PORT: '18055',

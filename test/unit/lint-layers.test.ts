@@ -2,21 +2,8 @@
  * `npm run lint` enforces the layers of docs/ARCHITECTURE.md (eslint.config.js): this runs ESLint's Node API on
  * imports a layer must not make, and on the ones it may, at paths inside each layer.
  */
-import path from 'node:path';
-import { ESLint } from 'eslint';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../config';
-
-let eslint: ESLint;
-beforeAll(() => {
-  eslint = new ESLint({ cwd: repoRoot });
-});
-
-/** The messages ESLint reports for `code` as if it were the file `file` (relative to the repository). */
-async function lint(file: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(`${code}\n`, { filePath: path.join(repoRoot, file) });
-  return result!.messages.map((m) => `${m.ruleId}: ${m.message}`);
-}
+import { describe, expect, it } from 'vitest';
+import { lintAs as lint } from '../support/eslint';
 
 describe('forbidden imports fail lint', () => {
   it.each([
