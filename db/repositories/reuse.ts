@@ -5,7 +5,8 @@
  * that is not corroborated (3.2.2.4.4 e-mail, 3.2.2.4.12 registrant) — qualify; a failed round made the earlier
  * authorization invalid anyway.
  */
-import { and, desc, eq, gt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, ne, notInArray, sql } from 'drizzle-orm';
+import { mpicCorroboratedMethods } from '../../domain/dcv';
 import { authorizations, challenges, corroborations } from '../schema';
 import { appendAudit } from './audit';
 import type { DbOrTx } from './types';
@@ -39,7 +40,7 @@ export async function findEarlierValidations(
         eq(authorizations.status, 'valid'),
         ne(authorizations.id, input.authorizationId),
         gt(authorizations.validatedAt, input.since),
-        sql`(${challenges.method} in ('3.2.2.4.4', '3.2.2.4.12') or exists (select 1 from ${corroborations} c
+        sql`(${notInArray(challenges.method, [...mpicCorroboratedMethods])} or exists (select 1 from ${corroborations} c
               where c.authorization_id = ${authorizations.id} and c."check" = 'dcv' and c.result = 'pass'))`,
       ),
     )
