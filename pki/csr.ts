@@ -71,7 +71,8 @@ export function rsaPublicKeyFromSpki(spki: pkijs.PublicKeyInfo): { modulus: bigi
   return { modulus, exponent, bits: bitLength(modulus) };
 }
 
-function parseSan(extnValue: Uint8Array): { dnsNames: string[]; other: Set<string> } {
+/** A subjectAltName extension value (RFC 5280 4.2.1.6): its dNSNames, and the types of its other names. */
+export function parseSan(extnValue: Uint8Array): { dnsNames: string[]; other: Set<string> } {
   const asn = asn1js.fromBER(extnValue);
   if (asn.offset === -1 || asn.offset !== extnValue.byteLength) throw new CaError('malformed', 'subjectAltName is not valid DER');
   let alt: pkijs.AltName;

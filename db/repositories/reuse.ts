@@ -49,7 +49,10 @@ export async function findEarlierValidations(
   return { self, candidates: rows.map((r) => ({ ...r, validatedAt: r.validatedAt! })) };
 }
 
-/** Marks the new authorization valid by reuse (validatedAt = the original's: the reuse period counts from there). */
+/**
+ * Marks the new authorization valid by reuse (validatedAt = the original's: the reuse period counts from there) and
+ * links it to the original, whose method and DCV corroboration the signer's issuance gate checks again.
+ */
 export async function markAuthorizationReused(
   db: DbOrTx,
   input: { authorizationId: string; orderId: string; from: EarlierValidation; fqdn: string },
@@ -57,7 +60,7 @@ export async function markAuthorizationReused(
   await db.transaction(async (tx) => {
     const [row] = await tx
       .update(authorizations)
-      .set({ status: 'valid', validatedAt: input.from.validatedAt })
+      .set({ status: 'valid', validatedAt: input.from.validatedAt, reusedFromAuthorizationId: input.from.authorizationId })
       .where(and(eq(authorizations.id, input.authorizationId), eq(authorizations.status, 'pending')))
       .returning({ id: authorizations.id });
     if (!row) return;
