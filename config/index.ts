@@ -22,8 +22,13 @@ const settingsShape = z.object({
   /** All local state of `npm start` (PostgreSQL cluster, token, secrets, logs); the default paths below live here. */
   dataDir: setting('CA_DATA_DIR', z.string().default(path.join(repoRoot, 'data'))),
   database: z.object({
-    /** An existing PostgreSQL; unset: the private cluster `npm start` runs on `port`. */
+    /**
+     * What every service connects as: the RUNTIME role, a member of `ca_runtime` (db/migrations/0010_database_roles.sql:
+     * only the privileges the services use). An existing PostgreSQL; unset: the private cluster `npm start` runs on `port`.
+     */
     url: setting('DATABASE_URL', z.string().optional()),
+    /** The OWNER role, which runs the migrations (`npm run db:migrate`); never given to a service. */
+    ownerUrl: setting('DATABASE_OWNER_URL', z.string().optional()),
     port: setting('CA_PG_PORT', int().default(5433)),
   }),
   temporal: z.object({
@@ -193,7 +198,9 @@ function derived(s: z.output<typeof settingsShape>) {
   return {
     ...s,
     database: {
-      url: s.database.url ?? `postgres://ca@127.0.0.1:${s.database.port}/ca`,
+      // The private cluster's roles (scripts/lib/postgres-roles.ts); with DATABASE_URL alone, migrations use it too.
+      url: s.database.url ?? `postgres://ca_app@127.0.0.1:${s.database.port}/ca`,
+      ownerUrl: s.database.ownerUrl ?? s.database.url ?? `postgres://ca_owner@127.0.0.1:${s.database.port}/ca`,
       managedPort: s.database.url ? undefined : s.database.port,
     },
     hsm: {
