@@ -155,6 +155,11 @@ const settingsShape = z.object({
     /** Port of the standalone OCSP responder process (api/ocsp-server.ts); the API also serves /ocsp/<id>. */
     port: setting('CA_OCSP_PORT', int().default(8081)),
   }),
+  /** The audit log (CP 5.4): its signed checkpoints (workflows/auditCheckpoint.ts). */
+  audit: z.object({
+    /** Interval of the audit-checkpoint Temporal Schedule: the longest stretch of log a rewrite could hide in. */
+    checkpointIntervalSeconds: setting('CA_AUDIT_CHECKPOINT_INTERVAL_SECONDS', seconds().max(86_400).default(600)),
+  }),
   /** The ACME server (RFC 8555), served over HTTPS on its own port (api/acme/server.ts). */
   acme: z.object({
     /** 0 = a free port (tests). */

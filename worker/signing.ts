@@ -9,14 +9,17 @@ import { closeInOrder, runMain } from '../config/main';
 import { createSigningActivities } from '../activities/signing';
 import { createOcspActivities } from '../activities/ocsp';
 import { createCrlSigningActivities } from '../activities/crl';
+import { createAuditCheckpointActivities } from '../activities/audit-checkpoint';
 import { createDb } from '../db/client';
 import { openHsm } from '../pki/hsm';
 import { readHsmPin } from '../pki/hsm-pin';
+import type { Signer } from '../pki/signer';
 import { connectionOptions } from '../temporal/connection';
 import { caWorkerInterceptors } from './failure-interceptor';
 import { installRuntimeLogging } from './runtime';
 
-export async function createSigningWorker(config: CaConfig) {
+/** `wrapSigner`: tests observe every HSM signature (the issuance gate's "nothing signed") through it. */
+export async function createSigningWorker(config: CaConfig, opts: { wrapSigner?: (hsm: Signer) => Signer } = {}) {
   installRuntimeLogging();
   const handle = createDb(config.database.url);
   process.env.SOFTHSM2_CONF ??= config.hsm.softhsmConf;
@@ -26,6 +29,7 @@ export async function createSigningWorker(config: CaConfig) {
     pin: readHsmPin(config.hsm),
     sessions: config.hsm.sessions,
   });
+  const signer = opts.wrapSigner ? opts.wrapSigner(hsm) : hsm;
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await Worker.create({
     connection,
@@ -33,11 +37,13 @@ export async function createSigningWorker(config: CaConfig) {
     taskQueue: config.temporal.signingTaskQueue,
     interceptors: caWorkerInterceptors,
     activities: {
-      ...createSigningActivities({ db: handle.db, signer: hsm, config }),
+      ...createSigningActivities({ db: handle.db, signer, config }),
       // OCSP responses and the delegated responder certificates (CP 7.3), signed in the HSM.
-      ...createOcspActivities({ db: handle.db, signer: hsm, keys: hsm, config, clock: () => new Date() }),
+      ...createOcspActivities({ db: handle.db, signer, keys: hsm, config, clock: () => new Date() }),
       // CRLs (CP 4.9.7), generated from PostgreSQL and signed in the HSM.
-      ...createCrlSigningActivities({ db: handle.db, signer: hsm, config, clock: () => new Date() }),
+      ...createCrlSigningActivities({ db: handle.db, signer, config, clock: () => new Date() }),
+      // Signed checkpoints of the audit chain (CP 5.4.3), with the dedicated audit key.
+      ...createAuditCheckpointActivities({ db: handle.db, signer, keys: hsm, clock: () => new Date() }),
     },
     // One concurrent signature per HSM session (a PKCS#11 session runs one operation at a time).
     maxConcurrentActivityTaskExecutions: config.hsm.sessions,
