@@ -4,10 +4,11 @@
  * updated in place when the configuration changed — idempotent, like the CRL and OCSP schedules. Overlap SKIP: one
  * checkpoint at a time.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
 import type { CaConfig } from '../config';
 import { auditCheckpointScheduleId, auditCheckpointWorkflowId } from '../domain/workflow-ids';
 import type { CheckpointAuditInput } from '../workflows/auditCheckpoint';
+import { upsertSchedule } from './schedules';
 
 export async function ensureAuditCheckpointSchedule(config: Pick<CaConfig, 'temporal' | 'audit'>, opts: { client: Client }): Promise<void> {
   const { client } = opts;
@@ -20,15 +21,10 @@ export async function ensureAuditCheckpointSchedule(config: Pick<CaConfig, 'temp
     taskQueue: config.temporal.taskQueue,
     args: [input],
   };
-  try {
-    await client.schedule.create({
-      scheduleId: auditCheckpointScheduleId,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-    });
-  } catch (e) {
-    if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-    await client.schedule.getHandle(auditCheckpointScheduleId).update((previous) => ({ ...previous, spec, action }));
-  }
+  await upsertSchedule(client, {
+    scheduleId: auditCheckpointScheduleId,
+    spec,
+    action,
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+  });
 }

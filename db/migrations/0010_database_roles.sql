@@ -28,8 +28,9 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE ON TABLES
 --> statement-breakpoint
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO ca_runtime;
 --> statement-breakpoint
--- Signed audit checkpoints are append-only like the log they sign (migration 0001), whoever issues the statement.
-CREATE OR REPLACE FUNCTION append_only_refuse_change() RETURNS trigger
+-- Signed audit checkpoints are append-only like the log they sign, whoever issues the statement: the refusal of
+-- migration 0001 now names the table it guards, and guards both.
+CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
@@ -42,10 +43,10 @@ DROP TRIGGER IF EXISTS audit_checkpoints_append_only ON audit_checkpoints;
 --> statement-breakpoint
 CREATE TRIGGER audit_checkpoints_append_only
   BEFORE UPDATE OR DELETE ON audit_checkpoints
-  FOR EACH ROW EXECUTE FUNCTION append_only_refuse_change();
+  FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
 --> statement-breakpoint
 DROP TRIGGER IF EXISTS audit_checkpoints_no_truncate ON audit_checkpoints;
 --> statement-breakpoint
 CREATE TRIGGER audit_checkpoints_no_truncate
   BEFORE TRUNCATE ON audit_checkpoints
-  FOR EACH STATEMENT EXECUTE FUNCTION append_only_refuse_change();
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
