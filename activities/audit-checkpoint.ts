@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client';
 import { walkAuditChain } from '../db/repositories/audit';
-import { auditChainHead, checkpointSignatureValid, latestAuditCheckpoint, storeAuditCheckpoint } from '../db/repositories/audit-checkpoints';
+import { auditChainHead, auditEntryHolds, checkpointSignatureValid, latestAuditCheckpoint, storeAuditCheckpoint } from '../db/repositories/audit-checkpoints';
 import { checkpointMessage, type AuditCheckpointResult } from '../domain/audit-checkpoint';
 import { CaError } from '../domain/errors';
 import type { Hsm } from '../pki/hsm';
@@ -50,7 +50,10 @@ export function createAuditCheckpointActivities({ db, signer, keys, clock }: Aud
       if (previous && !checkpointSignatureValid(previous, spki)) {
         throw new CaError('invariantViolated', `the latest audit checkpoint (sequence ${previous.sequence}) does not verify with the audit key`, { rule: 'CP 5.4.3' });
       }
-      // From the signed head on: the entry after it must link to the signed hash, so a rewrite before it shows too.
+      // From the signed head on: the entry it signed still holds its hash, and the entries after it link to it.
+      if (previous && !(await auditEntryHolds(db, previous))) {
+        throw new CaError('invariantViolated', `audit entry ${previous.sequence} no longer holds the hash its checkpoint signed`, { rule: 'CP 5.4.3' });
+      }
       const walked = await walkAuditChain(db, previous ? { after: { id: previous.sequence, hash: previous.hash } } : {});
       if (!walked.ok) {
         throw new CaError('invariantViolated', `the audit chain is broken at entry ${walked.brokenAt}: no checkpoint is signed over it`, { rule: 'CP 5.4.3' });

@@ -22,6 +22,12 @@ export async function auditChainHead(db: DbOrTx): Promise<AuditChainHead | null>
   return row ?? null;
 }
 
+/** The entry a checkpoint signed still exists and holds the hash it signed. */
+export async function auditEntryHolds(db: DbOrTx, head: AuditChainHead): Promise<boolean> {
+  const [row] = await db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.id, head.sequence));
+  return row !== undefined && equalBytes(row.hash, head.hash);
+}
+
 export async function latestAuditCheckpoint(db: DbOrTx): Promise<AuditCheckpoint | null> {
   const [row] = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.sequence)).limit(1);
   return row ?? null;

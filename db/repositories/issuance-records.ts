@@ -20,7 +20,7 @@ export interface ValidationRecord {
 }
 
 export interface IssuanceRecords {
-  readonly order: { id: string; status: string; accountId: string; providerAccountId: string | null; dnsNames: string[]; csrDer: Uint8Array; spkiSha256: Uint8Array };
+  readonly order: { id: string; status: string; accountId: string; providerAccountId: string | null; dnsNames: string[] };
   readonly accounts: ReadonlyArray<{ id: string; status: string; kind: string }>;
   readonly acmeAccount: { id: string; status: string; accountId: string } | null;
   readonly certificate: { serial: string; orderId: string; status: string; hasPrecertificate: boolean } | null;
@@ -40,8 +40,6 @@ export async function loadIssuanceRecords(db: Db, input: { orderId: string; seri
           accountId: orders.accountId,
           providerAccountId: orders.providerAccountId,
           dnsNames: orders.dnsNames,
-          csrDer: orders.csrDer,
-          spkiSha256: orders.spkiSha256,
         })
         .from(orders)
         .where(eq(orders.id, input.orderId));
@@ -90,11 +88,8 @@ export async function loadIssuanceRecords(db: Db, input: { orderId: string; seri
           .where(and(inArray(corroborations.authorizationId, basisIds), eq(corroborations.check, 'dcv')))
           .orderBy(corroborations.authorizationId, desc(corroborations.checkedAt));
         const dcv = new Map(rounds.map((r) => [r.authorizationId, r.result]));
-        // One row per authorization: its validated challenge, if any (a second valid challenge cannot happen).
-        for (const r of rows) {
-          if (validations.has(r.authorizationId) && r.method === null) continue;
-          validations.set(r.authorizationId, { ...r, dcvCorroboration: dcv.get(r.authorizationId) ?? null });
-        }
+        // One row per authorization (left join): its validated challenge, or none (method null).
+        for (const r of rows) validations.set(r.authorizationId, { ...r, dcvCorroboration: dcv.get(r.authorizationId) ?? null });
       }
       const caa = await tx
         .selectDistinctOn([corroborations.fqdn], {
