@@ -1,18 +1,20 @@
 /**
  * Signing activities — they run only on the signing task queue, in the worker that holds the HSM session
  * (worker/signing.ts). They take an order id and a reserved serial, never bytes to sign: the TBS is rebuilt here
- * from the stored order (CSR, names, validity fixed at reservation), so nothing else can make the CA sign.
+ * from the stored order (CSR, names, validity fixed at reservation), and the issuance gate (issuance-gate.ts) checks
+ * in the database that every condition of issuance holds for exactly that TBS, now — so nothing else can make the
+ * CA sign, whatever the workflow's input says.
  * Idempotent by serial: if the precertificate or certificate is already stored, the stored one is returned and
  * the HSM is not asked again (a crash between signing and storing costs one unused signature, never two certificates).
  */
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getCertificateBySerial, storeCertificate, storePrecertificate } from '../db/repositories/certificates';
-import { lintersThatPassed } from '../db/repositories/ct-lint';
 import { CaError } from '../domain/errors';
 import { encodeTbs, finalCorrespondsToPrecert, signCertificate } from '../pki/certificate';
 import type { Signer } from '../pki/signer';
 import { verifiedSctListExtension } from './ct/scts';
+import { enforceIssuanceGate } from './issuance-gate';
 import { loadLeafTbs } from './leaf-tbs';
 
 export interface SigningDeps {
@@ -26,22 +28,13 @@ export function createSigningActivities({ db, signer, config, clock = () => new 
   const tbsFor = (orderId: string, serial: string, kind: 'precertificate' | 'final', sctListExtensionValue?: Uint8Array) =>
     loadLeafTbs(db, config, { orderId, serial, kind, ...(sctListExtensionValue ? { sctListExtensionValue } : {}) });
 
-  /** POLICY-2026.md pre-issuance linting: nothing is signed unless every configured linter passed these exact bytes. */
-  async function requireLinted(serial: string, kind: 'precertificate' | 'final', tbsDer: Uint8Array): Promise<void> {
-    const passed = await lintersThatPassed(db, serial, kind, tbsDer);
-    const missing = config.lint.linters.filter((l) => !passed.has(l));
-    if (missing.length > 0) {
-      throw new CaError('lintFailed', `the ${kind} TBS of ${serial} has no passing lint report from ${missing.join(', ')}`, { rule: 'BR 4.3.1.2' });
-    }
-  }
-
   return {
     /** Step 7: the precertificate (TBS + critical poison), signed by the issuing CA itself, stored before use. */
     async signPrecertificate({ orderId, serial }: { orderId: string; serial: string }): Promise<void> {
       const existing = await getCertificateBySerial(db, serial);
       if (existing?.precertDer) return;
       const { issuer, tbs } = await tbsFor(orderId, serial, 'precertificate');
-      await requireLinted(serial, 'precertificate', encodeTbs(tbs));
+      await enforceIssuanceGate(db, config, { orderId, serial, step: 'precertificate', tbs, now: clock() });
       const der = await signCertificate(tbs, signer, issuer.keyLabel);
       await storePrecertificate(db, serial, der);
     },
@@ -76,7 +69,7 @@ export function createSigningActivities({ db, signer, config, clock = () => new 
       if (!finalCorrespondsToPrecert(existing.precertDer, tbsDer)) {
         throw new CaError('correspondenceMismatch', `final certificate ${serial} does not correspond to its precertificate`, { rule: 'RFC 6962 §3.1' });
       }
-      await requireLinted(serial, 'final', tbsDer);
+      await enforceIssuanceGate(db, config, { orderId, serial, step: 'final', tbs, now: clock() });
       const finalDer = await signCertificate(tbs, signer, issuer.keyLabel);
       await storeCertificate(db, serial, finalDer);
     },

@@ -19,7 +19,8 @@ describe('loadConfig', () => {
     const d = loadConfig({});
     expect(d.environment).toBe('development');
     expect(d.dataDir).toBe(`${repoRoot}/data`);
-    expect(d.database).toEqual({ url: 'postgres://ca@127.0.0.1:5433/ca', managedPort: 5433 });
+    // The private cluster's two roles: the services' runtime login and the migrations' owner (docs/SECURITY.md).
+    expect(d.database).toEqual({ url: 'postgres://ca_app@127.0.0.1:5433/ca', ownerUrl: 'postgres://ca_owner@127.0.0.1:5433/ca', managedPort: 5433 });
     expect(d.hsm.pinFile).toBe(`${repoRoot}/data/secrets/hsm-user-pin`);
     expect(d.api.publicBaseUrl).toBe('http://127.0.0.1:8080');
     expect(d.urls.dv).toEqual({
@@ -40,7 +41,9 @@ describe('loadConfig', () => {
       CA_CPS_QUALIFIER: 'off',
       CA_ACME_PUBLIC_URL: 'https://acme.example/acme/',
     });
-    expect(c.database).toEqual({ url: 'postgres://x@db.example/ca', managedPort: undefined });
+    expect(c.database).toEqual({ url: 'postgres://x@db.example/ca', ownerUrl: 'postgres://x@db.example/ca', managedPort: undefined });
+    const roles = loadConfig({ DATABASE_URL: 'postgres://app@db.example/ca', DATABASE_OWNER_URL: 'postgres://owner@db.example/ca' });
+    expect(roles.database).toEqual({ url: 'postgres://app@db.example/ca', ownerUrl: 'postgres://owner@db.example/ca', managedPort: undefined });
     expect(c.urls.root.crl).toBe('http://ca.jprs.jp/repository/crl/root.crl');
     expect(c.api.publicBaseUrl).toBe('http://ca.jprs.jp');
     expect(c.mpic.perspectives).toEqual([{ id: 'eu', region: 'RIPE', taskQueue: 'perspective-eu', resolver: { host: '10.0.0.1', port: 53 } }]);

@@ -35,8 +35,13 @@ const settingsShape = z.object({
     temporalPort: setting('CA_TEMPORAL_METRICS_PORT', int().min(0).max(65_535).default(0)),
   }),
   database: z.object({
-    /** An existing PostgreSQL; unset: the private cluster `npm start` runs on `port`. */
+    /**
+     * What every service connects as: the RUNTIME role, a member of `ca_runtime` (db/migrations/0011_database_roles.sql:
+     * only the privileges the services use). An existing PostgreSQL; unset: the private cluster `npm start` runs on `port`.
+     */
     url: setting('DATABASE_URL', z.string().optional()),
+    /** The OWNER role, which runs the migrations (`npm run db:migrate`); never given to a service. */
+    ownerUrl: setting('DATABASE_OWNER_URL', z.string().optional()),
     port: setting('CA_PG_PORT', int().default(5433)),
   }),
   temporal: z.object({
@@ -170,6 +175,11 @@ const settingsShape = z.object({
     /** Port of the standalone OCSP responder process (api/ocsp-server.ts); the API also serves /ocsp/<id>. */
     port: setting('CA_OCSP_PORT', int().default(8081)),
   }),
+  /** The audit log (CP 5.4): its signed checkpoints (workflows/auditCheckpoint.ts). */
+  audit: z.object({
+    /** Interval of the audit-checkpoint Temporal Schedule: the longest stretch of log a rewrite could hide in. */
+    checkpointIntervalSeconds: setting('CA_AUDIT_CHECKPOINT_INTERVAL_SECONDS', seconds().max(86_400).default(600)),
+  }),
   /** The ACME server (RFC 8555), served over HTTPS on its own port (api/acme/server.ts). */
   acme: z.object({
     /** 0 = a free port (tests). */
@@ -224,7 +234,9 @@ function derived(s: z.output<typeof settingsShape>) {
   return {
     ...s,
     database: {
-      url: s.database.url ?? `postgres://ca@127.0.0.1:${s.database.port}/ca`,
+      // The private cluster's roles (scripts/lib/postgres-roles.ts); with DATABASE_URL alone, migrations use it too.
+      url: s.database.url ?? `postgres://ca_app@127.0.0.1:${s.database.port}/ca`,
+      ownerUrl: s.database.ownerUrl ?? s.database.url ?? `postgres://ca_owner@127.0.0.1:${s.database.port}/ca`,
       managedPort: s.database.url ? undefined : s.database.port,
     },
     hsm: {

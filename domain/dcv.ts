@@ -234,6 +234,17 @@ export type DcvCheckSpec =
     };
 
 /**
+ * The methods whose result the remote perspectives corroborate (BR 3.2.2.9): those a `DcvCheckSpec` can describe (a
+ * TXT record, a file or an http-01 response any perspective can look at). Constructed e-mail (3.2.2.4.4) and the
+ * registrar's own records (3.2.2.4.12) have no such check: only their CAA permission is corroborated.
+ */
+export const mpicCorroboratedMethods = ['3.2.2.4.7', '3.2.2.4.18', '3.2.2.4.19'] as const satisfies readonly DcvCheckSpec['method'][];
+
+export function dcvCorroborationRequired(method: DcvMethodId): boolean {
+  return (mpicCorroboratedMethods as readonly string[]).includes(method);
+}
+
+/**
  * Does the fetched body carry the expected value under the method's rule? .19 (RFC 8555 §8.3): the body, trailing
  * whitespace stripped, is exactly the key authorization; .18 (BR 3.2.2.4.18): the random value is a line of its own.
  */

@@ -99,6 +99,7 @@ export const failureKinds = {
   ctLogRejected: kind(false, 502, 'CT log refused the submission', 'A CT log refused the precertificate.', 'serverInternal'),
   ctSctInvalid: kind(false, 502, 'Invalid SCT', 'A CT log answered with an SCT that does not verify.', 'serverInternal'),
   ctPolicyNotMet: kind(false, 503, 'CT policy not met', 'Not enough valid SCTs from enough log operators before the deadline (Chrome/Apple CT policy).', 'serverInternal'),
+  issuanceRefused: kind(false, 403, 'Issuance refused by the signer', 'The signing service checked the records in the database and they do not prove every condition of issuance at the time of signing (order state, active account, every name validated within policy, MPIC, CAA within 8 hours or its TTL, key checks, lint); nothing was signed.', 'unauthorized'),
   // --- revocation (CP 4.9) ---
   proofInvalid: kind(false, 400, 'Key-compromise proof invalid', 'The proof does not show control of the reported private key (CP 4.9.12).', 'badCSR'),
   notRevocable: kind(false, 409, 'Not revocable', 'The certificate cannot be revoked: unknown, expired or never signed.', 'malformed', 409),

@@ -15,3 +15,7 @@ export const crlScheduledWorkflowId = (issuerId: string): string => `crl-schedul
 /** The OCSP refresh Schedule (responder certificates and pre-signed responses, BR 4.9.10) and its runs. */
 export const ocspRefreshScheduleId = 'ocsp-refresh';
 export const ocspRefreshWorkflowId = 'ocsp-refresh';
+/** The audit checkpoint Schedule (every 10 minutes) and its runs; an operator's on-demand run has an id of its own. */
+export const auditCheckpointScheduleId = 'audit-checkpoint';
+export const auditCheckpointWorkflowId = 'audit-checkpoint';
+export const auditCheckpointOnDemandWorkflowId = 'audit-checkpoint-now';

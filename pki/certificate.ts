@@ -25,6 +25,7 @@ import {
   subjectKeyIdentifier,
   type PolicySpec,
 } from './extensions';
+import { parseSan } from './csr';
 import { buildName, nameFromDer } from './names';
 
 export interface LeafParams {
@@ -181,6 +182,18 @@ export function buildLeafTbs(p: LeafParams): pkijs.Certificate {
   else if (p.sctListExtensionValue) extensions.push(ctSctList(p.sctListExtensionValue));
 
   return buildSignedByCaTbs({ ...p, subject }, extensions);
+}
+
+/**
+ * What a built TBS certifies, read back from the structure that is about to be signed: the dNSNames of its
+ * subjectAltName and its SubjectPublicKeyInfo. The signer's issuance gate checks these, not what its caller meant to
+ * put in (domain/issuance-gate.ts).
+ */
+export function certifiedByTbs(tbs: pkijs.Certificate): { dnsNames: string[]; spkiDer: Uint8Array; publicKeyInfo: pkijs.PublicKeyInfo } {
+  const sans = (tbs.extensions ?? []).filter((e) => e.extnID === oids.id_ce_subjectAltName);
+  if (sans.length > 1) throw new CaError('invariantViolated', 'the TBS carries more than one subjectAltName (RFC 5280 4.2)');
+  const dnsNames = sans[0] ? parseSan(sans[0].extnValue.valueBlock.valueHexView).dnsNames : [];
+  return { dnsNames, spkiDer: new Uint8Array(tbs.subjectPublicKeyInfo.toSchema().toBER(false)), publicKeyInfo: tbs.subjectPublicKeyInfo };
 }
 
 /** The DER of the TBSCertificate as it will be signed. */

@@ -70,7 +70,8 @@ export function rsaPublicKeyFromSpki(spki: pkijs.PublicKeyInfo): { modulus: bigi
   return { modulus, exponent, bits: bitLength(modulus) };
 }
 
-function parseSan(extnValue: Uint8Array): { dnsNames: string[]; other: Set<string> } {
+/** A subjectAltName extension value (RFC 5280 4.2.1.6): its dNSNames, and the types of its other names. */
+export function parseSan(extnValue: Uint8Array): { dnsNames: string[]; other: Set<string> } {
   const alt = decodeDer(extnValue, 'subjectAltName', pkijs.AltName);
   const dnsNames: string[] = [];
   const other = new Set<string>();

@@ -4,7 +4,10 @@
  *   npm run admin -- account create --name "Shop" --provider <provider-account-id>   a subscriber managed by that
  *                                        designated provider (CP 1.3, 3.4 (1)): the provider may relay its applications
  *   npm run admin -- account disable <account-id>
- *   npm run admin -- audit verify                                                          checks the hash chain
+ *   npm run admin -- audit verify [--public-key <pem>]   checks the hash chain and every signed checkpoint (the
+ *                                        audit key from the HSM, or its public key from a file: audit public-key)
+ *   npm run admin -- audit checkpoint                       signs the chain head now (the signing worker, over Temporal)
+ *   npm run admin -- audit public-key                       the audit checkpoint key (PEM), for auditors
  *   npm run admin -- revoke <serial> --reason <reason> [--operator <name>]   operator revocation (CP 4.9.1, 7.2.3)
  *   npm run admin -- eab create --account <account-id>    ACME external account binding key (RFC 8555 §7.3.4), shown once
  *   npm run admin -- eab list --account <account-id> | eab revoke <key-id> | acme-account revoke <acme-account-id>
@@ -15,18 +18,31 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { createDb } from '../db/client';
 import { createAccount, setAccountStatus } from '../db/repositories/accounts';
-import { verifyAuditChain } from '../db/repositories/audit';
+import { verifyAuditLog } from '../db/repositories/audit-checkpoints';
 import { importBlockedKeys, parseBlocklist } from '../db/repositories/blocklist';
 import { revokeAcmeAccount } from '../db/repositories/acme';
 import { createEabKey, listEabKeys, revokeEabKey } from '../db/repositories/acme-eab';
 import { readSecretKeyFile } from '../config/secret-files';
+import { pemDecode, pemEncode } from '../pki/pem';
+import { connectCaClient } from '../temporal/connection';
+import { runAuditCheckpoint } from '../temporal/client';
+import { auditPublicKey } from './lib/audit-key';
 import { adminRevoke } from './lib/revoke';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' }, account: { type: 'string' }, provider: { type: 'string' } },
+  options: {
+    name: { type: 'string' },
+    kind: { type: 'string', default: 'subscriber' },
+    source: { type: 'string' },
+    reason: { type: 'string' },
+    operator: { type: 'string' },
+    account: { type: 'string' },
+    provider: { type: 'string' },
+    'public-key': { type: 'string' },
+  },
 });
 const [group, action, arg] = positionals;
 const config = loadConfig();
@@ -39,12 +55,24 @@ try {
     console.log(JSON.stringify({ id: account.id, name: account.name, kind: account.kind, providerAccountId: account.providerAccountId, apiKey }, null, 2));
     console.error('The API key is shown once and stored only as a hash: keep it now.');
   } else if (group === 'account' && action === 'disable' && arg) {
-    await setAccountStatus(handle.db, arg, 'disabled', { actor: 'admin-cli' });
+    // Its ACME accounts are revoked with it; its in-flight orders are refused by the signer (docs/SECURITY.md).
+    const row = await setAccountStatus(handle.db, arg, 'disabled', { actor: 'admin-cli' });
+    if (!row) throw new Error(`no account ${arg}`);
     console.log(`account ${arg} disabled`);
   } else if (group === 'audit' && action === 'verify') {
-    const result = await verifyAuditChain(handle.db);
+    const publicKeySpki = values['public-key'] ? pemDecode(readFileSync(values['public-key'], 'utf8'), ['PUBLIC KEY']).der : await auditPublicKey(config);
+    const result = await verifyAuditLog(handle.db, { publicKeySpki });
     console.log(JSON.stringify(result));
     if (!result.ok) process.exitCode = 1;
+  } else if (group === 'audit' && action === 'checkpoint') {
+    const temporal = await connectCaClient(config);
+    try {
+      console.log(JSON.stringify(await runAuditCheckpoint(temporal.client, config)));
+    } finally {
+      await temporal.close();
+    }
+  } else if (group === 'audit' && action === 'public-key') {
+    process.stdout.write(pemEncode('PUBLIC KEY', await auditPublicKey(config)));
   } else if (group === 'revoke' && action) {
     const result = await adminRevoke(config, handle.db, { serial: action, reason: values.reason, operator: values.operator ?? process.env.USER ?? 'operator' });
     console.log(JSON.stringify(result, null, 2));
@@ -68,7 +96,7 @@ try {
     const result = await importBlockedKeys(handle.db, entries, { source: values.source ?? path.basename(arg), actor: 'admin-cli' });
     console.log(JSON.stringify(result));
   } else {
-    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
+    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify [--public-key <pem>] | audit checkpoint | audit public-key | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
     process.exitCode = 2;
   }
 } finally {

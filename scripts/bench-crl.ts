@@ -92,7 +92,8 @@ const log = (s: string) => process.stderr.write(`[bench:crl] ${s}\n`);
 mkdirSync(dir, { recursive: true });
 const store = await bringUpCaStore(config, log);
 process.env.DATABASE_URL = store.databaseUrl;
-const handle = createDb(store.databaseUrl, { max: 2 });
+// The seeding deletes earlier benchmark rows, which only the owner role may (docs/SECURITY.md).
+const handle = createDb(store.databaseOwnerUrl, { max: 2 });
 try {
   const dv = (await getIssuer(handle.db, 'dv'))!;
 

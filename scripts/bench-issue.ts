@@ -21,6 +21,7 @@ const { bringUpServices } = await import('./lib/services');
 const { openHsm } = await import('../pki/hsm');
 const { readHsmPin } = await import('../pki/hsm-pin');
 const { startHarness } = await import('../test/support/ca-harness');
+const { measureGate } = await import('./lib/bench-gate');
 
 const config = loadConfig();
 const services = await bringUpServices(config, { log: () => {}, persistTemporal: false, temporalUi: false, devDns: false });
@@ -70,6 +71,14 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   await connection.close();
 
+  // The signer's issuance gate, per signature, on the certificates just issued (scripts/lib/bench-gate.ts).
+  const issued = await h.db.sql<Array<{ orderId: string; serial: string; keyLabel: string }>>`
+    select c.order_id as "orderId", c.serial, i.key_label as "keyLabel" from certificates c join issuers i on i.id = c.issuer_id
+    where c.cert_der is not null order by c.created_at desc limit ${N}`;
+  const gateHsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin: readHsmPin(config.hsm), sessions: 1 });
+  const gate = await measureGate(h.db.db, config, gateHsm, issued);
+  await gateHsm.close();
+
   latencies.sort((a, b) => a - b);
   const certsPerSec = N / seconds;
   const report = {
@@ -80,6 +89,7 @@ try {
     latencyMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) },
     opensslRsa2048SignsPerSecond: opensslSignsPerSec,
     softhsmSignsPerSecond: Math.round(hsmSignsPerSec),
+    issuanceGate: gate,
     // Each certificate costs two CA signatures (precertificate + certificate).
     ratios: {
       certificatesPerSecondVsOpensslSigns: Number((certsPerSec / opensslSignsPerSec).toFixed(4)),

@@ -10,6 +10,9 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { CaConfig } from '../config';
+import type { AuditCheckpointResult } from '../domain/audit-checkpoint';
+import { auditCheckpointOnDemandWorkflowId } from '../domain/workflow-ids';
+import type { CheckpointAuditInput } from '../workflows/auditCheckpoint';
 import {
   challengeReadySignal,
   emailConfirmedSignal,
@@ -123,4 +126,23 @@ export function temporalCaWorkflows(client: Client, config: Pick<CaConfig, 'temp
       });
     },
   };
+}
+
+/**
+ * An audit checkpoint now (the admin CLI; the `audit-checkpoint` Schedule makes one every 10 minutes): runs
+ * `checkpointAudit` to completion, or joins the on-demand run already in progress.
+ */
+export async function runAuditCheckpoint(client: Client, config: Pick<CaConfig, 'temporal'>): Promise<AuditCheckpointResult> {
+  const input: CheckpointAuditInput = { signingTaskQueue: config.temporal.signingTaskQueue };
+  try {
+    return await client.workflow.execute('checkpointAudit', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: auditCheckpointOnDemandWorkflowId,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+  } catch (e) {
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    return (await client.workflow.getHandle(auditCheckpointOnDemandWorkflowId).result()) as AuditCheckpointResult;
+  }
 }

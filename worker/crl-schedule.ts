@@ -4,13 +4,14 @@
  * main-worker start and updated in place when the configuration changed — idempotent, so every start may call it.
  * An issuer without any CRL yet gets one at once (the CRL DP must answer from the first certificate on).
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { listIssuers } from '../db/repositories/issuers';
 import { latestCrlMeta } from '../db/repositories/revocation';
 import { crlScheduledWorkflowId, crlScheduleId } from '../domain/workflow-ids';
 import type { PublishCrlInput } from '../workflows/revocation-contracts';
+import { upsertSchedule } from './schedules';
 
 export async function ensureCrlSchedules(
   config: Pick<CaConfig, 'temporal' | 'crl'>,
@@ -36,19 +37,13 @@ export async function ensureCrlSchedules(
       taskQueue: config.temporal.taskQueue,
       args: [input],
     };
-    const handle = client.schedule.getHandle(crlScheduleId(issuerId));
-    try {
-      await client.schedule.create({
-        scheduleId: crlScheduleId(issuerId),
-        spec,
-        action,
-        // SKIP: a run still signing when the next is due lets it pass; the per-issuer lock serializes the rest.
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-      });
-    } catch (e) {
-      if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-      await handle.update((previous) => ({ ...previous, spec, action }));
-    }
+    const handle = await upsertSchedule(client, {
+      scheduleId: crlScheduleId(issuerId),
+      spec,
+      action,
+      // SKIP: a run still signing when the next is due lets it pass; the per-issuer lock serializes the rest.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    });
     if (!(await latestCrlMeta(db, issuerId))) await handle.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
   }
   return issuerIds;

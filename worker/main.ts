@@ -22,6 +22,7 @@ import { createCrlPublicationActivities } from '../activities/crl';
 import { createRevocationActivities } from '../activities/revocation';
 import { createDb } from '../db/client';
 import { connectCaClient, connectionOptions } from '../temporal/connection';
+import { ensureAuditCheckpointSchedule } from './audit-checkpoint-schedule';
 import { ensureCrlSchedules } from './crl-schedule';
 import { caWorkerInterceptors } from './failure-interceptor';
 import { ensureOcspRefreshSchedule } from './ocsp-schedule';
@@ -30,11 +31,12 @@ import { installWorkerRuntime } from './runtime';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export async function createMainWorker(config: CaConfig) {
+/** `clock`: tests run the main worker's activities on a skewed clock (e.g. a CAA check made 9 hours ago). */
+export async function createMainWorker(config: CaConfig, opts: { clock?: () => Date } = {}) {
   installWorkerRuntime(config);
   const handle = createDb(config.database.url);
   const connection = await NativeConnection.connect(connectionOptions(config));
-  const clock = () => new Date();
+  const clock = opts.clock ?? (() => new Date());
   // The typed client: signal-with-start of the CRL publishers (activity requestCrlPublication) and the schedules.
   const temporal = await connectCaClient(config);
   const worker = await Worker.create({
@@ -96,6 +98,8 @@ export async function createMainWorker(config: CaConfig) {
   await ensureCrlSchedules(config, handle.db, { client: temporal.client });
   // The OCSP refresh schedule (responder renewal + response refresh, BR 4.9.10), created idempotently at start.
   await ensureOcspRefreshSchedule(config, { client: temporal.client });
+  // Signed audit checkpoints (CP 5.4.3): the signing worker signs the chain head every 10 minutes.
+  await ensureAuditCheckpointSchedule(config, { client: temporal.client });
   return { worker, close: () => closeInOrder(connection, temporal, handle) };
 }
 

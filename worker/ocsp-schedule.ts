@@ -3,10 +3,11 @@
  * the configuration changed — idempotent, so every start of every main worker may call it.
  * Overlap SKIP: one refresh at a time; a run that is still going when the next is due simply lets it pass.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
 import type { CaConfig } from '../config';
 import { ocspRefreshScheduleId, ocspRefreshWorkflowId } from '../domain/workflow-ids';
 import type { RefreshOcspInput } from '../workflows/refreshOcsp';
+import { upsertSchedule } from './schedules';
 
 export function ocspRefreshInput(config: Pick<CaConfig, 'temporal'>): RefreshOcspInput {
   return { signingTaskQueue: config.temporal.signingTaskQueue, issuerIds: ['dv', 'ov'], batchSize: 500, maxBatchesPerRun: 200 };
@@ -22,17 +23,12 @@ export async function ensureOcspRefreshSchedule(config: Pick<CaConfig, 'temporal
     taskQueue: config.temporal.taskQueue,
     args: [ocspRefreshInput(config)],
   };
-  try {
-    await client.schedule.create({
-      scheduleId: ocspRefreshScheduleId,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-      // A fresh CA gets its responder certificates and any missing responses at once, not an interval later.
-      state: { triggerImmediately: true },
-    });
-  } catch (e) {
-    if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-    await client.schedule.getHandle(ocspRefreshScheduleId).update((previous) => ({ ...previous, spec, action }));
-  }
+  await upsertSchedule(client, {
+    scheduleId: ocspRefreshScheduleId,
+    spec,
+    action,
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+    // A fresh CA gets its responder certificates and any missing responses at once, not an interval later.
+    state: { triggerImmediately: true },
+  });
 }

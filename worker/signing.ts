@@ -9,14 +9,15 @@ import { closeInOrder, runMain } from '../config/main';
 import { createSigningActivities } from '../activities/signing';
 import { createOcspActivities } from '../activities/ocsp';
 import { createCrlSigningActivities } from '../activities/crl';
+import { createAuditCheckpointActivities } from '../activities/audit-checkpoint';
 import { createDb } from '../db/client';
 import { openHsm } from '../pki/hsm';
 import { readHsmPin } from '../pki/hsm-pin';
+import type { Signer } from '../pki/signer';
 import { connectionOptions } from '../temporal/connection';
 import { caWorkerInterceptors } from './failure-interceptor';
 import { log } from '../observability/log';
 import { hsmSignSeconds, observeDuration } from '../observability/metrics';
-import type { Signer } from '../pki/signer';
 import { installWorkerRuntime } from './runtime';
 
 /** The HSM behind the signer port, every signature observed in `ca_hsm_sign_duration_seconds` by key label. */
@@ -27,7 +28,8 @@ export function timedSigner(signer: Signer): Signer {
   };
 }
 
-export async function createSigningWorker(config: CaConfig) {
+/** `wrapSigner`: tests observe every HSM signature (the issuance gate's "nothing signed") through it. */
+export async function createSigningWorker(config: CaConfig, opts: { wrapSigner?: (hsm: Signer) => Signer } = {}) {
   installWorkerRuntime(config);
   const handle = createDb(config.database.url);
   process.env.SOFTHSM2_CONF ??= config.hsm.softhsmConf;
@@ -37,7 +39,8 @@ export async function createSigningWorker(config: CaConfig) {
     pin: readHsmPin(config.hsm),
     sessions: config.hsm.sessions,
   });
-  const signer = timedSigner(hsm);
+  // Every HSM signature timed (ca_hsm_sign_duration_seconds); tests may wrap the signer to observe signatures.
+  const signer = timedSigner(opts.wrapSigner ? opts.wrapSigner(hsm) : hsm);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await Worker.create({
     connection,
@@ -50,6 +53,8 @@ export async function createSigningWorker(config: CaConfig) {
       ...createOcspActivities({ db: handle.db, signer, keys: hsm, config, clock: () => new Date() }),
       // CRLs (CP 4.9.7), generated from PostgreSQL and signed in the HSM.
       ...createCrlSigningActivities({ db: handle.db, signer, config, clock: () => new Date() }),
+      // Signed checkpoints of the audit chain (CP 5.4.3), with the dedicated audit key.
+      ...createAuditCheckpointActivities({ db: handle.db, signer, keys: hsm, clock: () => new Date() }),
     },
     // One concurrent signature per HSM session (a PKCS#11 session runs one operation at a time).
     maxConcurrentActivityTaskExecutions: config.hsm.sessions,

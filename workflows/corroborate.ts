@@ -80,14 +80,18 @@ function unreachable(p: Remote, err: unknown, query: string): PerspectiveCheckRe
   };
 }
 
+/** Which step a round belongs to: step 3, the CAA re-check before the precertificate (step 7), or step 9. */
+export type CorroborationPhase = 'step3' | 'step7' | 'step9';
+
 async function storeRound(
   a: AuthorizationToCorroborate,
   orderId: string,
-  phase: 'step3' | 'step9',
+  phase: CorroborationPhase,
   check: 'dcv' | 'caa',
   method: string,
   q: QuorumResult,
   evidence: PerspectiveCheckResult[],
+  caaValidUntil: string | null = null,
 ): Promise<void> {
   const { primary, remotes, ...counts } = q;
   await store.recordCorroboration({
@@ -102,20 +106,22 @@ async function storeRound(
     evidence,
     // Unique per round within this run (and stable across replays and activity retries): no module state.
     roundKey: `${workflowInfo().runId}:${phase}:${check}:${a.fqdn}`,
+    ...(caaValidUntil ? { caaValidUntil } : {}),
   });
 }
 
 /**
- * Corroborates each authorization's DCV result (when `a.dcv` is given) and CAA permission. `onlyCaa` is the step 9
- * re-check. Returns the first failure (every authorization's rounds are stored regardless).
+ * Corroborates each authorization's DCV result (when `a.dcv` is given) and CAA permission. `onlyCaa` is a CAA
+ * re-check: step 9, or `phase: 'step7'` before the precertificate. Returns the first failure (every authorization's
+ * rounds are stored regardless).
  */
 export async function corroborate(
   input: IssueCertificateInput,
   authzs: readonly AuthorizationToCorroborate[],
-  opts: { onlyCaa?: boolean } = {},
+  opts: { onlyCaa?: boolean; phase?: CorroborationPhase } = {},
 ): Promise<CorroborationOutcome> {
   const policy = policyAt(new Date());
-  const phase = opts.onlyCaa ? 'step9' : 'step3';
+  const phase = opts.phase ?? (opts.onlyCaa ? 'step9' : 'step3');
   // The perspectives come from the deployment's configuration, recorded in the history by the activity.
   const { perspectives: remotes, primaryRegion } = await store.mpicConfiguration();
   let validUntil: number | null = null;
@@ -166,7 +172,8 @@ export async function corroborate(
       }
 
       const q = evaluateQuorum(policy, asResult(primaryCaa), remoteCaa.map(asResult));
-      await storeRound(a, input.orderId, phase, 'caa', 'BR 3.2.2.8 (CAA)', q, [primaryCaa, ...remoteCaa]);
+      const until = primaryCaa.caa ? caaCheckValidUntil(new Date(primaryCaa.caa.checkedAt), primaryCaa.caa.ttl).toISOString() : null;
+      await storeRound(a, input.orderId, phase, 'caa', 'BR 3.2.2.8 (CAA)', q, [primaryCaa, ...remoteCaa], until);
       if (!q.passed) {
         // The primary's own refusal is CAA's answer (BR 3.2.2.8); otherwise the remotes did not corroborate it.
         const caaRefused = primaryCaa.outcome !== 'corroborates';
@@ -174,10 +181,7 @@ export async function corroborate(
         const why = caaRefused ? `${primaryCaa.detail} (${rule})` : `${q.reason} (${q.rule})`;
         failures.push(roundFailure(caaRefused ? 'caa' : 'corroborationFailed', `${a.fqdn}: ${why}\n${describeQuorum(q)}`, rule, a.fqdn, q));
       }
-      if (primaryCaa.caa) {
-        const until = caaCheckValidUntil(new Date(primaryCaa.caa.checkedAt), primaryCaa.caa.ttl).getTime();
-        validUntil = validUntil === null ? until : Math.min(validUntil, until);
-      }
+      if (until !== null) validUntil = validUntil === null ? Date.parse(until) : Math.min(validUntil, Date.parse(until));
     }),
   );
   const first = failures[0];

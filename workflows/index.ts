@@ -5,3 +5,5 @@ export { refreshOcsp } from './refreshOcsp';
 export { keyCompromise } from './keyCompromise';
 export { publishCrl } from './publishCrl';
 export { revokeCertificate } from './revokeCertificate';
+// Signed checkpoints of the audit chain (CP 5.4.3), on a Schedule and on demand.
+export { checkpointAudit } from './auditCheckpoint';

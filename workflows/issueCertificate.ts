@@ -4,7 +4,8 @@
  * idempotent by order id and serial, so a worker that dies at any point resumes here without issuing twice.
  *
  * Step 1 (accept) is done by the doors before the start; 2 authorizes each FQDN (`authorizeFqdn`); 3 corroborates the
- * DCV result and CAA from every perspective and 9 re-checks CAA before the final certificate (corroborate.ts); 4 (OV
+ * DCV result and CAA from every perspective, and CAA is re-checked before the precertificate (7) and before the final
+ * certificate (9) once the last check is older than max(TTL, 8 h) (corroborate.ts); 4 (OV
  * vetting) is not offered; 4a waits for the ACME finalize; 5 reserves the serial; 6 lints; 7 signs the precertificate
  * and pre-signs its OCSP response; 8 collects SCTs (ct-submission.ts); 10 signs the certificate; 11 completes. A
  * failure after step 7 revokes the presumed certificate (`revokePresumedCertificate`).
@@ -177,6 +178,15 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'precertificate' });
     // Step 8 is planned before anything is signed: a log list that cannot meet the CT policy fails the order here.
     ctPlan = await planCt(serial);
+    // Step 7, first: CAA again (primary and remote perspectives) when the last check is older than max(TTL, 8 h)
+    // (BR 3.2.2.8: CAA is checked within that time BEFORE issuance) — an ACME order may be finalized up to 25 days
+    // after its authorizations, a REST order may have waited for a worker. A refusal now signs nothing.
+    if (caaValidUntil !== null && caaRecheckNeeded(new Date(caaValidUntil), new Date()) && patched('caa-before-precertificate')) {
+      setStep('rechecking-caa');
+      const recheck = await corroborate(input, toCorroborate, { onlyCaa: true, phase: 'step7' });
+      if (!recheck.passed) throw corroborationFailure(recheck);
+      caaValidUntil = recheck.caaValidUntil;
+    }
     // Step 7: the precertificate, signed by the issuing CA in the HSM. From here on the serial is a binding
     // commitment (BR 7.1.2.9): a failure revokes the presumed certificate.
     setStep('signing-precertificate');

@@ -4,9 +4,9 @@
  * is no secret-dependent comparison in our code to time.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
-import { accounts } from '../schema';
+import { accounts, acmeAccounts } from '../schema';
 import { appendAudit } from './audit';
 import type { Account, DbOrTx } from './types';
 
@@ -76,16 +76,47 @@ export async function getAccount(db: DbOrTx, id: string): Promise<Account | null
   return row ?? null;
 }
 
+/**
+ * Enables or disables a CA account. Disabling also revokes every ACME account bound to it (RFC 8555 §7.1.6: `revoked`
+ * is the server's deactivation, for good — re-enabling the CA account does not bring them back), so neither door
+ * takes a new order from it; in-flight orders are stopped by the signer's gate (domain/issuance-gate.ts).
+ */
 export async function setAccountStatus(
   db: DbOrTx,
   id: string,
   status: Account['status'],
   opts: { actor: string },
 ): Promise<Account | null> {
+  if (!isUuid(id)) return null;
   return db.transaction(async (tx) => {
     const [row] = await tx.update(accounts).set({ status }).where(eq(accounts.id, id)).returning();
     if (!row) return null;
-    await appendAudit(tx, { actor: opts.actor, event: 'account.status', data: { accountId: id, status } });
+    const revoked =
+      status === 'disabled'
+        ? await tx
+            .update(acmeAccounts)
+            .set({ status: 'revoked', updatedAt: new Date() })
+            .where(and(eq(acmeAccounts.accountId, id), ne(acmeAccounts.status, 'revoked')))
+            .returning({ id: acmeAccounts.id })
+        : [];
+    await appendAudit(tx, { actor: opts.actor, event: 'account.status', data: { accountId: id, status, acmeAccountsRevoked: revoked.map((r) => r.id) } });
     return row;
   });
+}
+
+/**
+ * The order intake's last word (both doors, db/repositories/orders.ts createOrder): the applicant account, and the
+ * designated provider relaying for it, must be active when the order is stored. Rows are share-locked until the
+ * order commits, so a concurrent disable waits for it (and then the signer's gate stops the order).
+ */
+export async function requireActiveApplicant(tx: DbOrTx, input: { accountId: string; providerAccountId?: string | null }): Promise<void> {
+  const ids = [input.accountId, ...(input.providerAccountId ? [input.providerAccountId] : [])];
+  const rows = await tx.select({ id: accounts.id, status: accounts.status }).from(accounts).where(inArray(accounts.id, ids)).for('share');
+  for (const id of ids) {
+    const row = rows.find((r) => r.id === id);
+    if (row?.status !== 'active') {
+      const who = id === input.accountId ? 'the applicant account' : 'the relaying provider account';
+      throw new CaError('unauthorized', `${who} ${id} is ${row?.status ?? 'unknown'}: no new orders`, { rule: id === input.accountId ? 'CP 4.1' : 'CP 1.3, 3.4 (1)' });
+    }
+  }
 }

@@ -123,19 +123,20 @@ export async function insertOnce<T extends PgTable>(
   return existing!;
 }
 
-const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+export const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
- * Walks the whole chain in id order, recomputing every hash. Returns the id of the first entry whose prevHash
- * does not link to its predecessor or whose content does not hash to its stored hash.
+ * Walks the chain in id order, recomputing every hash: from the start (prevHash of the first entry = 32 zero bytes),
+ * or from a known entry `after` (a signed checkpoint's head). Returns the id of the first entry whose prevHash does not
+ * link to its predecessor or whose content does not hash to its stored hash. `visit` sees every entry that verified.
  */
-export async function verifyAuditChain(
-  db: Db,
-  opts: { batchSize?: number } = {},
-): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number }> {
+export async function walkAuditChain(
+  db: DbOrTx,
+  opts: { batchSize?: number; after?: { id: number; hash: Uint8Array }; visit?: (entry: AuditEntry) => void } = {},
+): Promise<{ ok: true; entries: number; lastId: number } | { ok: false; brokenAt: number }> {
   const batchSize = opts.batchSize ?? 1000;
-  let prev: Uint8Array = ZERO_HASH;
-  let lastId = 0;
+  let prev: Uint8Array = opts.after?.hash ?? ZERO_HASH;
+  let lastId = opts.after?.id ?? 0;
   let entries = 0;
   for (;;) {
     const rows = await db
@@ -147,12 +148,22 @@ export async function verifyAuditChain(
     for (const row of rows) {
       const recomputed = auditEntryHash(prev, row);
       if (!equalBytes(row.prevHash, prev) || !equalBytes(row.hash, recomputed)) return { ok: false, brokenAt: row.id };
+      opts.visit?.(row);
       prev = row.hash;
       lastId = row.id;
       entries++;
     }
-    if (rows.length < batchSize) return { ok: true, entries };
+    if (rows.length < batchSize) return { ok: true, entries, lastId };
   }
+}
+
+/** The whole chain from its first entry (see walkAuditChain); signed checkpoints: audit-checkpoints.ts. */
+export async function verifyAuditChain(
+  db: Db,
+  opts: { batchSize?: number } = {},
+): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number }> {
+  const walked = await walkAuditChain(db, opts);
+  return walked.ok ? { ok: true, entries: walked.entries } : walked;
 }
 
 /** The audit entries of one order, oldest first (for the admin API and tests). */

@@ -33,6 +33,8 @@ export interface CorroborationInput {
   readonly evidence: readonly PerspectiveEvidenceInput[];
   /** Idempotency: the workflow passes a key unique to the round (a retried activity stores the round once). */
   readonly roundKey: string;
+  /** CAA rounds: the primary's check time + max(TTL, 8 h) (BR 3.2.2.8), ISO; what the signer's gate holds it to. */
+  readonly caaValidUntil?: string | null;
 }
 
 export async function recordCorroboration(db: DbOrTx, input: CorroborationInput): Promise<{ id: string }> {
@@ -54,6 +56,7 @@ export async function recordCorroboration(db: DbOrTx, input: CorroborationInput)
         method: input.method,
         result: input.passed ? 'pass' : 'fail',
         quorum,
+        caaValidUntil: input.check === 'caa' && input.caaValidUntil ? new Date(input.caaValidUntil) : null,
       })
       .returning({ id: corroborations.id });
     if (input.evidence.length > 0) {

@@ -6,7 +6,7 @@ import { asc, desc, eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
 import { orderWorkflowId } from '../../domain/workflow-ids';
 import { acmeOrders, authorizations, certificates, challenges, orders } from '../schema';
-import { isUuid } from './accounts';
+import { isUuid, requireActiveApplicant } from './accounts';
 import { appendAudit } from './audit';
 import type { Authorization, Certificate, Challenge, DbOrTx, Order, OrderStatus } from './types';
 
@@ -77,6 +77,7 @@ export interface OrderDetail extends Order {
  */
 export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDetail> {
   const orderId = await db.transaction(async (tx) => {
+    await requireActiveApplicant(tx, input);
     const idRes = await tx.execute<{ id: string }>(sql`select gen_random_uuid()::text as id`);
     const id = idRes[0]!.id;
     const workflowId = input.workflowId ?? orderWorkflowId(id);

@@ -5,7 +5,8 @@
  * that is not corroborated (3.2.2.4.4 e-mail, 3.2.2.4.12 registrant) — qualify; a failed round made the earlier
  * authorization invalid anyway.
  */
-import { and, desc, eq, gt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, ne, notInArray, sql } from 'drizzle-orm';
+import { mpicCorroboratedMethods } from '../../domain/dcv';
 import { authorizations, challenges, corroborations } from '../schema';
 import { appendAudit } from './audit';
 import type { DbOrTx } from './types';
@@ -39,7 +40,7 @@ export async function findEarlierValidations(
         eq(authorizations.status, 'valid'),
         ne(authorizations.id, input.authorizationId),
         gt(authorizations.validatedAt, input.since),
-        sql`(${challenges.method} in ('3.2.2.4.4', '3.2.2.4.12') or exists (select 1 from ${corroborations} c
+        sql`(${notInArray(challenges.method, [...mpicCorroboratedMethods])} or exists (select 1 from ${corroborations} c
               where c.authorization_id = ${authorizations.id} and c."check" = 'dcv' and c.result = 'pass'))`,
       ),
     )
@@ -48,7 +49,10 @@ export async function findEarlierValidations(
   return { self, candidates: rows.map((r) => ({ ...r, validatedAt: r.validatedAt! })) };
 }
 
-/** Marks the new authorization valid by reuse (validatedAt = the original's: the reuse period counts from there). */
+/**
+ * Marks the new authorization valid by reuse (validatedAt = the original's: the reuse period counts from there) and
+ * links it to the original, whose method and DCV corroboration the signer's issuance gate checks again.
+ */
 export async function markAuthorizationReused(
   db: DbOrTx,
   input: { authorizationId: string; orderId: string; from: EarlierValidation; fqdn: string },
@@ -56,7 +60,7 @@ export async function markAuthorizationReused(
   await db.transaction(async (tx) => {
     const [row] = await tx
       .update(authorizations)
-      .set({ status: 'valid', validatedAt: input.from.validatedAt })
+      .set({ status: 'valid', validatedAt: input.from.validatedAt, reusedFromAuthorizationId: input.from.authorizationId })
       .where(and(eq(authorizations.id, input.authorizationId), eq(authorizations.status, 'pending')))
       .returning({ id: authorizations.id });
     if (!row) return;

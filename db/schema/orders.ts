@@ -5,7 +5,7 @@
  * application.
  */
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigserial, boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { profileIds } from '../../domain/profiles';
 import { authorizationStatuses, challengeStatuses, emailValidationStatuses, orderStatuses } from '../../domain/statuses';
 import { accounts } from './accounts';
@@ -59,6 +59,12 @@ export const authorizations = pgTable('authorizations', {
   status: text('status', { enum: authorizationStatuses }).notNull().default('pending'),
   validatedAt: ts('validated_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
+  /**
+   * BR 4.2.1 reuse: the earlier authorization (same account, name and wildcard-ness) whose validation this one
+   * rests on; null when this authorization was validated itself. The signing worker follows it to the method, the
+   * validation time and the DCV corroboration it must re-check before signing.
+   */
+  reusedFromAuthorizationId: uuid('reused_from_authorization_id').references((): AnyPgColumn => authorizations.id),
 }, (t) => [
   index('authorizations_order_idx').on(t.orderId),
   // BR 4.2.1 reuse: an applicant's earlier validations of the same FQDN.
@@ -140,6 +146,11 @@ export const corroborations = pgTable('corroborations', {
   /** The quorum as computed by domain/mpic.ts: counts, regions, the rule and its citation. */
   quorum: jsonb('quorum').$type<Record<string, unknown>>().notNull(),
   checkedAt: ts('checked_at').notNull().defaultNow(),
+  /**
+   * A CAA round's permission holds until the primary's check time + max(TTL of the relevant RRset, 8 h) (BR 3.2.2.8);
+   * null for DCV rounds (and for CAA rounds stored before this column: then checkedAt + 8 h).
+   */
+  caaValidUntil: ts('caa_valid_until'),
 }, (t) => [
   index('corroborations_order_idx').on(t.orderId),
   oneOf('corroborations_check_ck', sql`${t.check}`, checks),

@@ -7,6 +7,7 @@
  * and imported. Existing rows are never replaced by init: re-running reuses keys and certificates.
  */
 import { createHash } from 'node:crypto';
+import { auditCheckpointKeyLabel } from '../../activities/audit-checkpoint';
 import type { CaConfig, IssuingCaId } from '../../config/index';
 import type { Db } from '../../db/client';
 import { getIssuer, upsertIssuer } from '../../db/repositories/issuers';
@@ -135,6 +136,8 @@ export async function ensureCaHierarchy(deps: CaHierarchyDeps): Promise<void> {
   // The stand-in root exists only outside production (CP 1.1: the real root is SECOM's, not ours).
   const root = deps.config.environment === 'production' ? await getIssuer(deps.db, 'root') : await ensureStandInRoot(deps);
   for (const id of ['dv', 'ov'] as const) await ensureIssuingCa(deps, id, root);
+  // The key that signs the audit chain's checkpoints (CP 5.4.3): used for nothing else, never leaves the token.
+  await ensureKey(deps, auditCheckpointKeyLabel);
 }
 
 /** Production path, step 1: the CSR of issuing CA `id` (key generated if missing), stored on the row. */

@@ -16,17 +16,22 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import type { CaConfig } from '../../config/index';
+import { ensureDatabaseRoles, roleOfUrl } from './postgres-roles';
 
 const execFileAsync = promisify(execFile);
 
 const SERVER_USER = 'postgres';
+/** The cluster's superuser (initdb -U): it creates the database and the CA's owner and runtime roles, nothing else. */
 const DB_USER = 'ca';
 const DB_NAME = 'ca';
 /** sockaddr_un.sun_path is 108 bytes on Linux; beyond that PostgreSQL cannot create the socket. */
 const MAX_SOCKET_PATH = 100;
 
 export interface ManagedPostgres {
+  /** The runtime role's URL (the services'). */
   readonly url: string;
+  /** The owner role's URL (migrations). */
+  readonly ownerUrl: string;
   stop(): Promise<void>;
 }
 
@@ -226,7 +231,7 @@ export async function ensurePostgres(
   opts: { log?: (s: string) => void } = {},
 ): Promise<ManagedPostgres> {
   const port = config.database.managedPort;
-  if (port === undefined) return { url: config.database.url, stop: async () => {} };
+  if (port === undefined) return { url: config.database.url, ownerUrl: config.database.ownerUrl, stop: async () => {} };
   const log = opts.log ?? (() => {});
   const l = layout(config, port);
 
@@ -259,10 +264,17 @@ export async function ensurePostgres(
 
   await waitForConnections(urlFor(port, 'postgres'));
   await ensureDatabase(urlFor(port, 'postgres'), DB_NAME);
-  const url = urlFor(port, DB_NAME);
+  // The cluster's superuser (DB_USER) only sets up: the owner runs the migrations, the services use the runtime role.
+  await ensureDatabaseRoles(urlFor(port, DB_NAME), {
+    database: DB_NAME,
+    owner: roleOfUrl(config.database.ownerUrl),
+    runtime: roleOfUrl(config.database.url),
+    ownerMayCreateDatabases: true,
+  });
   let ownsServer = startedHere;
   return {
-    url,
+    url: config.database.url,
+    ownerUrl: config.database.ownerUrl,
     stop: async () => {
       if (!ownsServer) return;
       ownsServer = false;

@@ -19,7 +19,10 @@ import { ensureSoftHsmToken } from './softhsm';
 import { ensureTemporalBinary, startTemporalDevServer } from './temporal';
 
 export interface Services {
+  /** The runtime role's URL (DATABASE_URL of every service). */
   readonly databaseUrl: string;
+  /** The owner role's URL (DATABASE_OWNER_URL: migrations, and tests that create databases). */
+  readonly databaseOwnerUrl: string;
   readonly hsmPin: string;
   readonly temporalAddress: string;
   stop(): Promise<void>;
@@ -49,16 +52,21 @@ function portOf(address: string): number {
  * PostgreSQL (migrated), the SoftHSM2 token and the CA hierarchy in it: the CA's records and keys, without Temporal
  * (what the signing and serving benchmarks need). `stop` stops the PostgreSQL cluster when this call started it.
  */
-export async function bringUpCaStore(config: CaConfig, log: (line: string) => void): Promise<{ databaseUrl: string; hsmPin: string; stop(): Promise<void> }> {
+export async function bringUpCaStore(
+  config: CaConfig,
+  log: (line: string) => void,
+): Promise<{ databaseUrl: string; databaseOwnerUrl: string; hsmPin: string; stop(): Promise<void> }> {
   const pg = await ensurePostgres(config, { log });
   try {
-    await migrateAndSeal(config, pg.url);
+    // Migrations (and sealing EAB keys stored in clear) as the owner; everything after, like every service, as the
+    // runtime role (docs/SECURITY.md).
+    await migrateAndSeal(config, pg.ownerUrl);
     log(`database ready at ${pg.url}`);
     const token = await ensureSoftHsmToken(config);
     process.env.SOFTHSM2_CONF = token.conf;
     log(`SoftHSM2 token "${config.hsm.tokenLabel}" ready (SOFTHSM2_CONF=${token.conf})`);
     await withCaKeys(config, pg.url, token.pin, (deps) => ensureCaHierarchy({ ...deps, log }));
-    return { databaseUrl: pg.url, hsmPin: token.pin, stop: () => pg.stop() };
+    return { databaseUrl: pg.url, databaseOwnerUrl: pg.ownerUrl, hsmPin: token.pin, stop: () => pg.stop() };
   } catch (err) {
     await pg.stop();
     throw err;
@@ -139,7 +147,7 @@ export async function bringUpServices(config: CaConfig, opts: BringUpOptions): P
       stops.push(() => dns.stop());
       opts.log(`development DNS: authoritative for ${config.dns.devZone} on 127.0.0.1:${config.dns.devPort} (admin :${config.dns.devAdminPort})`);
     }
-    return { databaseUrl: store.databaseUrl, hsmPin: store.hsmPin, temporalAddress: temporal.address, stop: stopAll };
+    return { databaseUrl: store.databaseUrl, databaseOwnerUrl: store.databaseOwnerUrl, hsmPin: store.hsmPin, temporalAddress: temporal.address, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

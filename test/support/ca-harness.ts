@@ -13,6 +13,7 @@ import { createMainWorker } from '../../worker/main';
 import { installTemporalRuntime } from '../../worker/runtime';
 import { createSigningWorker } from '../../worker/signing';
 import { createPerspectiveWorker } from '../../worker/perspective';
+import type { Signer } from '../../pki/signer';
 
 export interface RunningWorker {
   readonly worker: Worker;
@@ -52,7 +53,18 @@ export interface Harness {
  * `apiOnConfiguredPort`: listen on config.api.port (the public base URL) instead of a free port — for tests of
  * activities that fetch from the API, e.g. the CRL publication check (CP 4.9.8).
  */
-export async function startHarness(opts: { workers?: boolean; perspectives?: boolean; env?: Record<string, string>; apiOnConfiguredPort?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  readonly workers?: boolean;
+  readonly perspectives?: boolean;
+  readonly env?: Record<string, string>;
+  readonly apiOnConfiguredPort?: boolean;
+  /** The main worker's clock (e.g. skewed, so a check it makes looks hours old). */
+  readonly mainWorkerClock?: () => Date;
+  /** Wraps the signing worker's HSM signer (e.g. to count signatures). */
+  readonly wrapSigner?: (hsm: Signer) => Signer;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   installTemporalRuntime({ level: (process.env.CA_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN' });
   const config = loadConfig({ ...process.env, ...opts.env });
   const db = createDb(config.database.url, { max: 4 });
@@ -66,8 +78,8 @@ export async function startHarness(opts: { workers?: boolean; perspectives?: boo
   const dns = fanOutDns(primaryDns, [...perspectiveDns.values()]);
   const workers: RunningWorker[] = [];
   if (opts.workers !== false) {
-    workers.push(await runWorker(await createMainWorker(config)));
-    workers.push(await runWorker(await createSigningWorker(config)));
+    workers.push(await runWorker(await createMainWorker(config, opts.mainWorkerClock ? { clock: opts.mainWorkerClock } : {})));
+    workers.push(await runWorker(await createSigningWorker(config, opts.wrapSigner ? { wrapSigner: opts.wrapSigner } : {})));
   }
   // The perspectives run even with `workers: false` (tests that run their own main worker, e.g. the crash test):
   // they are separate components, like a remote region's workers.

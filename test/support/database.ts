@@ -1,5 +1,5 @@
 /**
- * A fresh, migrated database per test file, created next to the one the global setup provides (DATABASE_URL), so
+ * A fresh, migrated database per test file, created by the owner role next to the one the global setup provides, so
  * files never see each other's rows or audit chain. drop() closes the pool and removes the database.
  */
 import { randomBytes } from 'node:crypto';
@@ -7,22 +7,25 @@ import postgres from 'postgres';
 import { loadConfig } from '../../config/index';
 import { createDb, type DbHandle } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
+import { withDatabase } from '../../scripts/lib/postgres-roles';
 
 export function baseDatabaseUrl(): string {
   return process.env.DATABASE_URL ?? loadConfig().database.url;
 }
 
-/** The same server as `url`, another database. */
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
+/** The owner role's URL (DATABASE_OWNER_URL of the global setup): it creates, migrates and drops test databases. */
+export function ownerDatabaseUrl(): string {
+  return process.env.DATABASE_OWNER_URL ?? loadConfig().database.ownerUrl;
 }
 
+/**
+ * `url` and `handle` connect as the owner (tests set up and tamper with rows freely); `runtimeUrl` is the same
+ * database as the services' runtime role sees it (db/migrations/0011_database_roles.sql).
+ */
 export async function freshDatabase(
   opts: { prefix?: string; max?: number } = {},
-): Promise<{ url: string; name: string; handle: DbHandle; drop(): Promise<void> }> {
-  const base = baseDatabaseUrl();
+): Promise<{ url: string; runtimeUrl: string; name: string; handle: DbHandle; drop(): Promise<void> }> {
+  const base = ownerDatabaseUrl();
   const name = `${opts.prefix ?? 'test_db'}_${randomBytes(6).toString('hex')}`;
   const admin = postgres(base, { max: 1, onnotice: () => {} });
   try {
@@ -36,6 +39,7 @@ export async function freshDatabase(
   let dropped = false;
   return {
     url,
+    runtimeUrl: withDatabase(baseDatabaseUrl(), name),
     name,
     handle,
     async drop() {

@@ -31,6 +31,7 @@ export async function setup(): Promise<void> {
   // The dev DNS server is not started here: DNS tests start their own, with the records they need.
   services = await bringUpServices(config, { log, persistTemporal: false, temporalUi: false, devDns: false });
   process.env.DATABASE_URL = services.databaseUrl;
+  process.env.DATABASE_OWNER_URL = services.databaseOwnerUrl;
   process.env.HSM_PIN = services.hsmPin;
   process.env.SOFTHSM2_CONF = config.hsm.softhsmConf;
 }
