@@ -15,3 +15,5 @@ export const crlScheduledWorkflowId = (issuerId: string): string => `crl-schedul
 /** The OCSP refresh Schedule (responder certificates and pre-signed responses, BR 4.9.10) and its runs. */
 export const ocspRefreshScheduleId = 'ocsp-refresh';
 export const ocspRefreshWorkflowId = 'ocsp-refresh';
+/** One organization vetting (CP 3.2.2.1, 3.2.5): the vetting row's id, so a re-vetting after expiry is a new workflow. */
+export const vettingWorkflowId = (vettingId: string): string => `vetting-${vettingId}`;
