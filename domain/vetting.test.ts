@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { itGivesEach } from '../test/support/table';
 import { sniffDocumentType } from './documents';
 import type { RegistryRecord } from './nta-registry';
-import { matchRegistryRecord } from './registry-match';
+import { matchRegistryRecord, type OrganizationApplication } from './registry-match';
 import { fourEyesRefusal, isPrefecture, vettedRecordValidAt, vettedRecordValidity } from './vetting';
 
 const record: RegistryRecord = {
@@ -18,11 +18,11 @@ const record: RegistryRecord = {
   enName: null,
   updateDate: '2026-10-01',
 };
-const app = { legalName: '（株）テスト商事', corporateNumber: '7000012050002', prefecture: '東京都', city: '千代田区', street: '永田町1丁目10番1号' };
+const app: OrganizationApplication = { legalName: '（株）テスト商事', corporateNumber: '7000012050002', prefecture: '東京都', city: '千代田区', street: '永田町1丁目10番1号' };
 const failed = (r: ReturnType<typeof matchRegistryRecord>) => r.checks.filter((c) => !c.passed).map((c) => c.check).join(',');
 
 describe('matchRegistryRecord (CP 3.2.2.1: the registry confirms name and address)', () => {
-  itGivesEach((x: [typeof app, RegistryRecord | null]) => failed(matchRegistryRecord(...x)), [
+  itGivesEach((x: [OrganizationApplication, RegistryRecord | null]) => failed(matchRegistryRecord(...x)), [
     ['all agree after normalisation', [app, record], ''],
     ['the number is not in the registry', [app, null], 'exists'],
     ['no legal personality: documents', [{ ...app, corporateNumber: null }, record], 'exists'],

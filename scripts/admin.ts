@@ -10,6 +10,8 @@
  *   npm run admin -- eab list --account <account-id> | eab revoke <key-id> | acme-account revoke <acme-account-id>
  *   npm run admin -- blocklist import <file> [--source <name>]   weak/compromised keys (BR 6.1.1.3): SPKI SHA-256
  *                                        hex, Debian openssl-blacklist fingerprints, or PEM keys/certificates
+ *   npm run admin -- registry | operator | vetting ...   OV: the NTA registry import, operator accounts and the
+ *                                        vetting queue (scripts/lib/admin-ov.ts lists them)
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
@@ -21,10 +23,14 @@ import { createEabKey, listEabKeys, revokeAcmeAccount, revokeEabKey } from '../d
 import { adminRevoke } from './lib/revoke';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isOvAdminCommand, runOvAdmin } from './lib/admin-ov';
+
+// OV (organization vetting) commands have options of their own.
+if (isOvAdminCommand(process.argv[2])) process.exit(await runOvAdmin(process.argv.slice(2)));
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' }, account: { type: 'string' }, provider: { type: 'string' } },
+  options: { name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' }, account: { type: 'string' }, provider: { type: 'string' }, organization: { type: 'string' } },
 });
 const [group, action, arg] = positionals;
 const config = loadConfig();
@@ -49,8 +55,9 @@ try {
   } else if (group === 'eab' && action === 'create') {
     // An EAB key (RFC 8555 §7.3.4) for a CA account (a designated provider, CP 1.3): its ACME accounts are bound to it.
     if (!values.account) throw new Error('--account <account-id> is required');
-    const key = await createEabKey(handle.db, { accountId: values.account, actor: 'admin-cli' });
-    console.log(JSON.stringify({ accountId: values.account, keyId: key.keyId, hmacKey: key.hmacKey }, null, 2));
+    // --organization: OV over ACME — the bound ACME account may order profile `ov` while the organization is vetted.
+    const key = await createEabKey(handle.db, { accountId: values.account, organizationId: values.organization, actor: 'admin-cli' });
+    console.log(JSON.stringify({ accountId: values.account, keyId: key.keyId, hmacKey: key.hmacKey, organizationId: values.organization ?? null }, null, 2));
     console.error('The HMAC key is shown once: certbot --eab-kid/--eab-hmac-key, lego --eab --kid/--hmac. It binds one ACME account.');
   } else if (group === 'eab' && action === 'list') {
     if (!values.account) throw new Error('--account <account-id> is required');
@@ -65,7 +72,7 @@ try {
     const result = await importBlockedKeys(handle.db, entries, { source: values.source ?? path.basename(arg), actor: 'admin-cli' });
     console.log(JSON.stringify(result));
   } else {
-    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
+    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> [--organization <id>] | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
     process.exitCode = 2;
   }
 } finally {

@@ -5,3 +5,5 @@ export { refreshOcsp } from './refreshOcsp';
 export { keyCompromise } from './keyCompromise';
 export { publishCrl } from './publishCrl';
 export { revokeCertificate } from './revokeCertificate';
+// Organization vetting for OV certificates (CP 3.2.2.1, 3.2.5).
+export { vetOrganization } from './vetOrganization';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
-import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, challenges, corroborations, orders } from '../schema';
+import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, challenges, corroborations, orders, organizations } from '../schema';
 import { createAccount, isUuid } from './accounts';
 import { appendAudit } from './audit';
 import type { DbOrTx } from './types';
@@ -20,15 +20,22 @@ export type AcmeEabKey = typeof acmeEabKeys.$inferSelect;
  * A new EAB key for a CA account (the admin command). The HMAC key (256 bits from the CSPRNG) is shown once as
  * base64url — the form certbot (--eab-hmac-key) and lego (--hmac) take — and kept to verify the binding's MAC.
  */
-export async function createEabKey(db: DbOrTx, input: { accountId: string; actor: string }): Promise<{ keyId: string; hmacKey: string }> {
+export async function createEabKey(db: DbOrTx, input: { accountId: string; actor: string; organizationId?: string }): Promise<{ keyId: string; hmacKey: string }> {
   const keyId = `eab_${randomBytes(12).toString('base64url')}`;
   const hmac = randomBytes(32);
   return db.transaction(async (tx) => {
     const [account] = await tx.select().from(accounts).where(eq(accounts.id, input.accountId)).limit(1);
     if (!account) throw new CaError('notFound', `no account ${input.accountId}`);
     if (account.status !== 'active') throw new CaError('conflict', `account ${input.accountId} is ${account.status}`);
-    await tx.insert(acmeEabKeys).values({ keyId, accountId: input.accountId, hmacKey: new Uint8Array(hmac) });
-    await appendAudit(tx, { actor: input.actor, event: 'acme.eab_key.created', data: { keyId, accountId: input.accountId, accountKind: account.kind } });
+    if (input.organizationId !== undefined) {
+      // OV over ACME: the organization must be the account's own, or one it registered for a subscriber (CP 1.3).
+      const [org] = isUuid(input.organizationId) ? await tx.select().from(organizations).where(eq(organizations.id, input.organizationId)).limit(1) : [];
+      if (!org || (org.accountId !== input.accountId && org.providerAccountId !== input.accountId)) {
+        throw new CaError('notFound', `no organization ${input.organizationId} of account ${input.accountId}`);
+      }
+    }
+    await tx.insert(acmeEabKeys).values({ keyId, accountId: input.accountId, hmacKey: new Uint8Array(hmac), organizationId: input.organizationId ?? null });
+    await appendAudit(tx, { actor: input.actor, event: 'acme.eab_key.created', data: { keyId, accountId: input.accountId, accountKind: account.kind, organizationId: input.organizationId ?? null } });
     return { keyId, hmacKey: hmac.toString('base64url') };
   });
 }
@@ -102,10 +109,12 @@ export async function createAcmeAccount(
     const existing = await findAcmeAccountByThumbprint(tx, input.thumbprint);
     if (existing) return { account: existing, created: false };
     let caAccountId: string;
+    let organizationId: string | null = null;
     if (input.eabKeyId) {
       const [key] = await tx.select().from(acmeEabKeys).where(eq(acmeEabKeys.keyId, input.eabKeyId)).for('update');
       if (!key || key.boundAt || key.revokedAt) throw new CaError('unauthorized', 'the external account binding key is unknown, revoked or already used');
       caAccountId = key.accountId;
+      organizationId = key.organizationId;
     } else {
       const { account } = await createAccount(tx, { name: `ACME ${input.thumbprint.slice(0, 16)}`, kind: 'subscriber', actor: 'acme' });
       caAccountId = account.id;
@@ -119,6 +128,7 @@ export async function createAcmeAccount(
         contact: [...input.contact],
         termsAgreedAt: input.termsAgreedAt,
         eabKeyId: input.eabKeyId,
+        organizationId,
       })
       .returning();
     if (input.eabKeyId) {
@@ -127,7 +137,7 @@ export async function createAcmeAccount(
     await appendAudit(tx, {
       actor: `acme:${row!.id}`,
       event: 'acme.account.created',
-      data: { acmeAccountId: row!.id, accountId: caAccountId, thumbprint: input.thumbprint, contact: [...input.contact], eabKeyId: input.eabKeyId },
+      data: { acmeAccountId: row!.id, accountId: caAccountId, thumbprint: input.thumbprint, contact: [...input.contact], eabKeyId: input.eabKeyId, ...(organizationId ? { organizationId } : {}) },
     });
     return { account: row!, created: true };
   });
