@@ -24,7 +24,7 @@ export interface SigningDeps {
 
 export function createSigningActivities({ db, signer, config, clock = () => new Date() }: SigningDeps) {
   const tbsFor = (orderId: string, serial: string, kind: 'precertificate' | 'final', sctListExtensionValue?: Uint8Array) =>
-    loadLeafTbs(db, config, { orderId, serial, kind, ...(sctListExtensionValue ? { sctListExtensionValue } : {}) });
+    loadLeafTbs(db, config, { orderId, serial, kind, now: clock(), ...(sctListExtensionValue ? { sctListExtensionValue } : {}) });
 
   /** POLICY-2026.md pre-issuance linting: nothing is signed unless every configured linter passed these exact bytes. */
   async function requireLinted(serial: string, kind: 'precertificate' | 'final', tbsDer: Uint8Array): Promise<void> {

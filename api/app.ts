@@ -12,6 +12,9 @@ import { problemDocumentation, problemResponse } from './problems';
 import { ocspApp } from './ocsp';
 import { repositoryApp } from './repository';
 import { revocationApp } from './revocation';
+import { organizationsApp } from './organizations';
+import { vettingPageApp } from './vetting-page';
+import { maxDocumentBytes } from '../domain/documents';
 
 /** A CSR with a 2048-bit key and 100 SANs stays far below this; anything larger is refused before parsing. */
 export const maxBodyBytes = 64 * 1024;
@@ -23,7 +26,11 @@ export function createApp(deps: ApiDeps) {
       if (!result.success) throw new CaError('malformed', result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     },
   });
-  app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new CaError('payloadTooLarge', `the body exceeds ${maxBodyBytes} bytes`); } }));
+  const limit = (maxSize: number) => bodyLimit({ maxSize, onError: () => { throw new CaError('payloadTooLarge', `the body exceeds ${maxSize} bytes`); } });
+  const smallBodies = limit(maxBodyBytes);
+  const documentBodies = limit(maxDocumentBytes);
+  // OV documents (PDF/PNG/JPEG) may be up to 5 MB; every other body stays below 64 KiB.
+  app.use('*', (c, next) => (/^\/v1\/organizations\/[^/]+\/documents$/.test(c.req.path) ? documentBodies(c, next) : smallBodies(c, next)));
   app.onError((err, c) => {
     if (!isCaError(err)) console.error('unhandled API error', err);
     return problemResponse(c, err);
@@ -45,10 +52,13 @@ export function createApp(deps: ApiDeps) {
   app.route('/', emailValidationApp(deps));
   // Revocation (CP 4.9), certificate status, key-compromise reports, CRLs (after applicationsApp: its /v1 auth runs first).
   app.route('/', revocationApp(deps));
+  // OV: organizations to vet (CP 3.2.2.1), and the operators' vetting-queue page (session cookie, not the API key).
+  app.route('/', organizationsApp(deps));
+  app.route('/', vettingPageApp({ ...deps, sessionSeconds: deps.config.vetting.sessionSeconds }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API key from `npm run admin -- account create`' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'JPRS-profile TLS server certificate CA', version: '0.1.0', description: 'Applications (DV) under the JPRS CP v3.40 and the CA/B Forum BR.' },
+    info: { title: 'JPRS-profile TLS server certificate CA', version: '0.1.0', description: 'Applications (DV and OV) and organizations to vet under the JPRS CP v3.40 and the CA/B Forum BR.' },
   });
   return app;
 }
