@@ -19,9 +19,9 @@ export async function ovOrganizationOf(
     return {};
   }
   if (p.organizationId === undefined) throw new CaError('malformed', 'an OV order names its vetted organization: organizationId (CP 7.1.1)', { rule: 'CP 3.2.2.1' });
-  // The subscriber's own organization (registered by it, or by its designated provider for it).
-  const org = await getOrganization(db, p.organizationId);
-  if (!org || org.accountId !== p.accountId) throw new CaError('notFound', `no organization ${p.organizationId} of this applicant`);
+  // The applicant's own organization, or one its designated provider registered and relays for (CP 1.3).
+  const org = await getOrganization(db, p.organizationId, p.accountId);
+  if (!org) throw new CaError('notFound', `no organization ${p.organizationId} of this applicant`);
   if (await validVettedRecord(db, org.id, p.now)) return { organizationId: org.id };
   const vetting = await latestVetting(db, org.id);
   if (p.mayWait && vetting && !isFinalVettingStatus(vetting.status)) return { organizationId: org.id };
