@@ -134,11 +134,13 @@ export async function vetOrganization(input: VetOrganizationInput): Promise<VetO
   if (!match.matched) await notify('documents-needed');
 
   // Steps 2 and 3 happen in the Update handlers; here the clocks run until a decision or the 30-day expiry.
-  while (!isFinalVettingStatus(status) || busy) {
+  // Decided = a final status and no Update handler still running (an approval stores its record before it returns).
+  const decided = () => isFinalVettingStatus(status) && !busy;
+  while (!decided()) {
     const left = deadline - Date.now();
     if (left <= 0) break;
     const seen = progress;
-    const moved = await condition(() => progress !== seen || isFinalVettingStatus(status), Math.min(vettingClocks.queueReminderSeconds * 1000, left), {
+    const moved = await condition(() => progress !== seen || decided(), Math.min(vettingClocks.queueReminderSeconds * 1000, left), {
       summary: 'vetting: queue reminder after 24 h without progress, application expiry after 30 days',
     });
     if (!moved && Date.now() < deadline && !isFinalVettingStatus(status)) await remind();

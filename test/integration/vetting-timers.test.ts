@@ -94,7 +94,7 @@ describe('vetOrganization clocks (time skipping)', () => {
     const id = 'expiring';
     const handle = await start(id);
     await settle();
-    const t0 = callsOf(id, 'matchRegistry')[0]!.at;
+    const t0 = (await handle.describe()).startTime.getTime();
     expect(callsOf(id).map((c) => c.call)).toEqual(['matchRegistry', 'status:awaiting-documents', 'notify:documents-needed']);
 
     await server.skip(DAY - 5 * 60_000);

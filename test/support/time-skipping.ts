@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 // Not re-exported by the package index: the flag @temporalio/testing sets to get the TestService on a connection.
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection';
 import { msToTs } from '@temporalio/common/lib/time';
+import { caSearchAttributes, indexedValueType } from '../../scripts/lib/temporal';
 
 export interface TimeSkippingServer {
   readonly address: string;
@@ -58,7 +59,15 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+  // The CA's search attributes, as the dev server registers them (workflows upsert them).
+  await connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(Object.entries(caSearchAttributes).map(([name, type]) => [name, indexedValueType[type]])),
+  });
   const test = connection.testService!;
+  // The server skips ahead whenever nothing runs: locked, its clock moves only by `skip`, which unlocks for exactly
+  // the given duration of server time and locks again.
+  await test.lockTimeSkipping({});
   const client = new Client({ connection, namespace: 'default' });
   return {
     address,
