@@ -108,7 +108,8 @@ export async function runOvAdmin(argv: readonly string[]): Promise<number> {
     console.error(usage);
     return 2;
   } catch (err) {
-    console.error(isCaError(err) ? `refused (${err.kind}): ${err.message}` : String(err instanceof Error ? err.message : err));
+    const cause = err instanceof Error && err.cause ? ` (${String(err.cause)})` : '';
+    console.error(isCaError(err) ? `refused (${err.kind}): ${err.message}` : `${String(err instanceof Error ? err.message : err)}${cause}`);
     return 1;
   } finally {
     await handle.close();
