@@ -66,7 +66,7 @@ describe('vetting-queue page (chromium)', () => {
     await page.goto(`${h.apiUrl}/operator/vettings`);
     expect(page.url()).toMatch(/\/operator\/login$/);
     await login(page, agent);
-    const cookie = (await browser.cookies(h.apiUrl)).find((c) => c.name === OPERATOR_COOKIE)!;
+    const cookie = (await browser.cookies(`${h.apiUrl}/operator/vettings`)).find((c) => c.name === OPERATOR_COOKIE)!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/operator' });
     expect(await page.evaluate('document.cookie')).toBe('');
 
