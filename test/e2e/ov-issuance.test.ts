@@ -126,4 +126,24 @@ describe('OV: registry match, call-back, four-eyes approval, issuance through th
     expect(history).not.toContain('representative@example.jp');
     expect(history).not.toContain('General Affairs, Sato');
   });
+
+  it('fails a waiting OV order clearly when its organization’s vetting is rejected', async () => {
+    // Not in the registry (an unknown number with a valid check digit): the vetting waits for documents.
+    const row = ntaRow(8_500_000 + Math.floor(Math.random() * 1_000_000));
+    const org = await registerOrganization(h, apiKey, applicationFor(row));
+    await waitForVetting(h, apiKey, org.id, 'awaiting-documents');
+    const name = `${uniqueLabel()}.${h.config.dns.devZone}`;
+    const order = await createOrder(h, apiKey, makeCsr({ names: [name] }), { profile: 'ov', organizationId: org.id });
+    await answerDns01(h, apiKey, order);
+    await eventually(async () => (await h.temporal.workflow.getHandle(order.workflowId).query('progress') as { step: string }).step === 'vetting', 60_000);
+
+    const carol = await createOperator(`carol-${uniqueLabel()}`, ['approver']);
+    const rejected = await vettingCli(carol, 'reject', org.vetting!.id, ['--reason', 'the registry certificate names another head office']);
+    expect(rejected.code, rejected.stderr).toBe(0);
+    const failed = await waitForOrder(h, apiKey, order.id, { timeoutMs: 60_000 });
+    expect(failed.status).toBe('invalid');
+    expect(failed.error).toMatchObject({ type: 'organizationNotVetted', vettingStatus: 'rejected' });
+    expect(failed.certificate).toBeNull();
+  });
 });
+
