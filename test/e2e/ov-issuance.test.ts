@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ntaRow } from '../../scripts/lib/nta-registry-file';
+import { ensureTemporalBinary } from '../../scripts/lib/temporal';
 import { lego, startAcmeHarness, type AcmeHarness } from '../support/acme-harness';
 import { eventually, uniqueLabel } from '../support/ca-harness';
 import { makeCsr } from '../support/csr';
@@ -125,6 +126,14 @@ describe('OV: registry match, call-back, four-eyes approval, issuance through th
     const history = JSON.stringify(await h.temporal.workflow.getHandle(`vetting-${vettingId}`).fetchHistory());
     expect(history).not.toContain('representative@example.jp');
     expect(history).not.toContain('General Affairs, Sato');
+    if (process.env.RECORD_HISTORY_DIR) {
+      // For workflows/replay.test.ts (protobuf JSON, as the Temporal CLI shows it): the vetting (now in its 398-day
+      // sleep) and the OV order that waited at step 4.
+      const show = async (workflowId: string) =>
+        execFileSync(await ensureTemporalBinary(), ['workflow', 'show', '--address', h.config.temporal.address, '--workflow-id', workflowId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      writeFileSync(path.join(process.env.RECORD_HISTORY_DIR, 'vet-organization-approved.json'), await show(`vetting-${vettingId}`));
+      writeFileSync(path.join(process.env.RECORD_HISTORY_DIR, 'issue-certificate-ov-waits-for-vetting.json'), await show(order.workflowId));
+    }
   });
 
   it('fails a waiting OV order clearly when its organization’s vetting is rejected', async () => {
