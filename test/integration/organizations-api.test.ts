@@ -134,4 +134,20 @@ describe('OV order intake (CP 7.1.1)', () => {
     await setVettingStatus(fresh.handle.db, org.vetting.id, 'rejected', { actor: 'test', now: new Date() });
     expect(await problem(await post('/v1/orders', { csr: csr(), profile: 'ov', organizationId: org.id }))).toEqual({ status: 403, type: '/problems/organizationNotVetted' });
   });
+
+  it('a designated provider registers its subscriber’s organization and relays its OV order (CP 1.3, 3.4 (1))', async () => {
+    const provider = await createAccount(fresh.handle.db, { name: 'Provider', kind: 'provider' });
+    const shop = await createAccount(fresh.handle.db, { name: 'Shop', providerAccountId: provider.account.id });
+    const res = await post('/v1/organizations', { ...good, onBehalfOf: shop.account.id }, provider.apiKey);
+    expect(res.status).toBe(201);
+    const org = (await res.json()) as { id: string; accountId: string; providerAccountId: string };
+    expect(org).toMatchObject({ accountId: shop.account.id, providerAccountId: provider.account.id });
+    // The subscriber sees it; another account does not.
+    expect((await app.request(`/v1/organizations/${org.id}`, { headers: { authorization: `Bearer ${shop.apiKey}` } })).status).toBe(200);
+    expect((await app.request(`/v1/organizations/${org.id}`, { headers: { authorization: `Bearer ${keyB}` } })).status).toBe(404);
+    const order = await post('/v1/orders', { csr: csr(), profile: 'ov', organizationId: org.id, onBehalfOf: shop.account.id }, provider.apiKey);
+    expect(order.status).toBe(201);
+    expect(await order.json()).toMatchObject({ accountId: shop.account.id, providerAccountId: provider.account.id, organizationId: org.id, profile: 'ov' });
+  });
 });
+
