@@ -73,8 +73,9 @@ export function createVettingActivities({ db, clock, mail }: VettingDeps) {
       return { matched: match.matched };
     },
 
-    async setVettingStatus({ vettingId, status }: { vettingId: string; status: VettingStatus }): Promise<void> {
-      await setVettingStatus(db, vettingId, status, { actor: 'workflow', now: clock() });
+    /** A status change; a rejection names the approver who decided it (vettings.decided_by). */
+    async setVettingStatus({ vettingId, status, decidedBy }: { vettingId: string; status: VettingStatus; decidedBy?: string }): Promise<void> {
+      await setVettingStatus(db, vettingId, status, { actor: decidedBy ? `operator:${decidedBy}` : 'workflow', now: clock(), decidedBy: decidedBy ?? null });
     },
 
     /** An Update's evidence: it must be this vetting's, of this kind, by this operator; then it is accepted. */

@@ -54,10 +54,10 @@ export async function vetOrganization(input: VetOrganizationInput): Promise<VetO
   let busy = false;
   let approved = null as { vettedOrganizationId: string; validUntil: string; reminderAt: string } | null;
 
-  const setStatus = async (next: VettingStatus): Promise<void> => {
+  const setStatus = async (next: VettingStatus, decidedBy?: string): Promise<void> => {
     status = next;
     upsertSearchAttributes([{ key: vettingSearchAttributes.state, value: next }]);
-    await vetting.setVettingStatus({ vettingId, status: next });
+    await vetting.setVettingStatus({ vettingId, status: next, ...(decidedBy ? { decidedBy } : {}) });
   };
   const requireTurn = (operatorId: string, wanted: VettingStatus | 'open') => {
     if (!operatorId) throw workflowFailure('malformed', 'an operator id is required');
@@ -119,7 +119,7 @@ export async function vetOrganization(input: VetOrganizationInput): Promise<VetO
     ({ operatorId, evidenceId }) =>
       exclusive(async () => {
         await vetting.acceptEvidence({ vettingId, evidenceId, operatorId, kind: 'rejection' });
-        await setStatus('rejected');
+        await setStatus('rejected', operatorId);
         return { status };
       }),
     { validator: ({ operatorId }) => requireTurn(operatorId, 'open') },

@@ -1,8 +1,7 @@
 /**
  * Orders (RFC 8555 §7.4): newOrder (identifiers, RFC 9773 §5 `replaces`, draft-ietf-acme-profiles `profile`: dv, or ov
  * for an account bound by EAB to an organization whose vetted record is valid — the order then needs no human step),
- * reading
- * an order (POST-as-GET; Retry-After while it is moving) and finalize, which hands the accepted CSR to the order's
+ * reading an order (POST-as-GET; Retry-After while it is moving) and finalize, which hands the accepted CSR to the order's
  * waiting workflow (issuance cycle step 4a). The order is read once per request.
  */
 import { Hono } from 'hono';
