@@ -153,6 +153,8 @@ describe('OV: registry match, call-back, four-eyes approval, issuance through th
     expect(failed.status).toBe('invalid');
     expect(failed.error).toMatchObject({ type: 'organizationNotVetted', vettingStatus: 'rejected' });
     expect(failed.certificate).toBeNull();
+    const [vetting] = await h.db.sql`select status, decided_by from vettings where id = ${org.vetting!.id}`;
+    expect(vetting).toEqual({ status: 'rejected', decided_by: carol.id });
   });
 });
 
