@@ -79,9 +79,12 @@ beforeAll(async () => {
   running = worker.run();
 }, 180_000);
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await server?.stop();
+  try {
+    worker?.shutdown();
+    await running;
+  } finally {
+    await server?.stop();
+  }
 });
 
 const start = (vettingId: string) =>

@@ -46,6 +46,9 @@ async function freePort(): Promise<number> {
 export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(binary(), [String(port), '--enable-time-skipping'], { stdio: 'ignore' });
+  // The server outlives its parent unless told: a test process that ends (or is ended) takes it down.
+  const killChild = () => child.kill('SIGTERM');
+  process.once('exit', killChild);
   const address = `127.0.0.1:${port}`;
   let connection: Connection | undefined;
   const deadline = Date.now() + 30_000;
@@ -81,8 +84,12 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
       return new Date(Number(r.time?.seconds ?? 0) * 1000 + Math.floor((r.time?.nanos ?? 0) / 1e6));
     },
     async stop() {
+      process.off('exit', killChild);
       await connection!.close().catch(() => {});
-      child.kill('SIGTERM');
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      killChild();
+      await exited;
     },
   };
 }
