@@ -1,22 +1,26 @@
 /**
  * Rebuilds an order's leaf TBSCertificate from the database (CSR, names, validity fixed at the reservation), for the
  * signing activities (steps 7 and 10, signing worker) and the pre-issuance lint (step 6, main worker) alike: the
- * linted TBS and the signed TBS come from one function, so what is linted is what is signed.
+ * linted TBS and the signed TBS come from one function, so what is linted is what is signed. An OV leaf's subject
+ * comes from the vetted organization record pinned on the order (OV step 4), never from the CSR, and nothing is built
+ * from a record that is not valid at `now` (BR 4.2.1: organization data older than 398 days is not reused).
  */
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getCertificateBySerial } from '../db/repositories/certificates';
 import { getIssuer } from '../db/repositories/issuers';
 import { getOrderDetail } from '../db/repositories/orders';
+import { getVettedRecord } from '../db/repositories/vetted-organizations';
 import { CaError } from '../domain/errors';
 import { commonNameFor } from '../domain/profiles';
-import { buildLeafTbs } from '../pki/certificate';
+import { vettedRecordValidAt } from '../domain/vetting';
+import { buildLeafTbs, type OrganizationSubject } from '../pki/certificate';
 import { parseCsr } from '../pki/csr';
 
 export async function loadLeafTbs(
   db: Db,
   config: Pick<CaConfig, 'urls' | 'cps'>,
-  p: { orderId: string; serial: string; kind: 'precertificate' | 'final'; sctListExtensionValue?: Uint8Array },
+  p: { orderId: string; serial: string; kind: 'precertificate' | 'final'; sctListExtensionValue?: Uint8Array; now?: Date },
 ) {
   const { orderId, serial, kind } = p;
   const cert = await getCertificateBySerial(db, serial);
@@ -31,6 +35,7 @@ export async function loadLeafTbs(
   }
   const csr = parseCsr(order.csrDer);
   const issuerId = cert.issuerId as 'dv' | 'ov';
+  const organization = issuerId === 'ov' ? await vettedSubject(db, order, p.now ?? new Date()) : undefined;
   const tbs = buildLeafTbs({
     serialHex: serial,
     issuer: { subjectDer: issuer.subjectDer, keyIdentifier: issuer.keyIdentifier },
@@ -39,7 +44,8 @@ export async function loadLeafTbs(
     dnsNames: cert.dnsNames,
     commonName: commonNameFor(cert.dnsNames),
     spkiDer: csr.spkiDer,
-    profile: 'dv',
+    profile: issuerId,
+    ...(organization ? { organization } : {}),
     urls: config.urls[issuerId],
     cps: config.cps,
     // CP 7.1.1 lists the SKI; BR 7.1.2.7.6 says NOT RECOMMENDED but allowed: we follow the CP.
@@ -48,4 +54,16 @@ export async function loadLeafTbs(
     ...(p.sctListExtensionValue ? { sctListExtensionValue: p.sctListExtensionValue } : {}),
   });
   return { cert, issuer, tbs };
+}
+
+/** The OV subject's source: the order's pinned vetted record, of the order's organization, valid at `now`. */
+async function vettedSubject(db: Db, order: { id: string; organizationId: string | null; vettedOrganizationId: string | null }, now: Date): Promise<OrganizationSubject> {
+  const record = order.vettedOrganizationId ? await getVettedRecord(db, order.vettedOrganizationId) : null;
+  if (!record || record.organizationId !== order.organizationId) {
+    throw new CaError('organizationNotVetted', `OV order ${order.id} has no vetted organization record pinned (step 4)`, { rule: 'CP 3.2.2.1, 7.1.1' });
+  }
+  if (!vettedRecordValidAt(record, now)) {
+    throw new CaError('organizationNotVetted', `the vetted record ${record.id} of OV order ${order.id} is not valid at ${now.toISOString()}`, { rule: 'BR 4.2.1' });
+  }
+  return { country: record.country, stateOrProvince: record.stateOrProvince, locality: record.locality, organizationName: record.organizationName };
 }

@@ -14,6 +14,9 @@ import { ocspApp } from './ocsp';
 import { repositoryApp } from './repository';
 import { revocationApp } from './revocation';
 import { reportServerError } from './server-errors';
+import { organizationsApp } from './organizations';
+import { vettingPageApp } from './vetting-page';
+import { maxDocumentBytes } from '../domain/documents';
 
 /** A CSR with a 2048-bit key and 100 SANs stays far below this; anything larger is refused before parsing. */
 export const maxBodyBytes = 64 * 1024;
@@ -27,7 +30,11 @@ export function createApp(deps: ApiDeps) {
   });
   // First: every request gets its id (X-Request-Id) and log context, and ends with one log event and one observation.
   app.use('*', observeRequests('api'));
-  app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new CaError('payloadTooLarge', `the body exceeds ${maxBodyBytes} bytes`); } }));
+  const limit = (maxSize: number) => bodyLimit({ maxSize, onError: () => { throw new CaError('payloadTooLarge', `the body exceeds ${maxSize} bytes`); } });
+  const smallBodies = limit(maxBodyBytes);
+  const documentBodies = limit(maxDocumentBytes);
+  // OV documents (PDF/PNG/JPEG) may be up to 5 MB; every other body stays below 64 KiB.
+  app.use('*', (c, next) => (/^\/v1\/organizations\/[^/]+\/documents$/.test(c.req.path) ? documentBodies(c, next) : smallBodies(c, next)));
   app.onError((err, c) => {
     if (isCaError(err) && failureKinds[err.kind].problem.status !== 500) return problemResponse(c, err);
     // A genuine bug (or a CaError saying the CA's own state is broken): 500 without an unexpected error's text,
@@ -54,10 +61,13 @@ export function createApp(deps: ApiDeps) {
   app.route('/', emailValidationApp(deps));
   // Revocation (CP 4.9), certificate status, key-compromise reports, CRLs (after applicationsApp: its /v1 auth runs first).
   app.route('/', revocationApp(deps));
+  // OV: organizations to vet (CP 3.2.2.1), and the operators' vetting-queue page (session cookie, not the API key).
+  app.route('/', organizationsApp(deps));
+  app.route('/', vettingPageApp({ ...deps, sessionSeconds: deps.config.vetting.sessionSeconds }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API key from `npm run admin -- account create`' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'JPRS-profile TLS server certificate CA', version: '0.1.0', description: 'Applications (DV) under the JPRS CP v3.40 and the CA/B Forum BR.' },
+    info: { title: 'JPRS-profile TLS server certificate CA', version: '0.1.0', description: 'Applications (DV and OV) and organizations to vet under the JPRS CP v3.40 and the CA/B Forum BR.' },
   });
   return app;
 }

@@ -1,7 +1,8 @@
 /**
  * Applications (orders) — the applicant's door. Bearer API key; an account sees only its own orders.
- * POST /v1/orders            submit a DV application (CSR PEM/base64 DER in JSON, or DER as application/pkcs10);
- *                            a designated provider (CP 1.3, 3.4 (1)) relays for its subscriber with `onBehalfOf`
+ * POST /v1/orders            submit a DV or OV application (CSR PEM/base64 DER in JSON, or DER as application/pkcs10);
+ *                            a designated provider (CP 1.3, 3.4 (1)) relays for its subscriber with `onBehalfOf`;
+ *                            an OV order (profile ov) names the subscriber's organization (`organizationId`)
  * GET  /v1/orders            the account's orders
  * GET  /v1/orders/{id}       status, challenges (TXT name and value), errors, certificate serial
  * POST /v1/orders/{id}/challenges/{challengeId}/ready   the record is published: check it (signals the workflow)
@@ -21,12 +22,17 @@ import { toPem } from '../pki/pem';
 import { acceptApplication, newRandomValue } from './accept';
 import { requireAccount, type ApiDeps, type ApiEnv } from './context';
 import { submitOrder, workflowUnavailableRetryAfterSeconds } from './order-intake';
+import { ovOrganizationOf } from './ov-intake';
 import { Challenge, Order, presentChallengeOf, presentOrder } from './order-view';
 import { problemResponses } from './problems';
 
 const CreateOrder = z.object({
   csr: z.string().min(1).openapi({ description: 'PKCS#10 CSR, PEM or base64 DER' }),
-  profile: z.string().default('dv').openapi({ example: 'dv' }),
+  profile: z.string().default('dv').openapi({ example: 'dv', description: 'dv, or ov (then organizationId is required)' }),
+  organizationId: z.string().min(1).optional().openapi({
+    description: 'OV (CP 7.1.1): the applicant\'s organization (POST /v1/organizations). The subject\'s C, ST, L and O come from its vetted record; the order waits (step 4) while its vetting is in progress and fails as organizationNotVetted if the vetting is rejected or expires.',
+    format: 'uuid',
+  }),
   methods: z.array(z.string()).optional().openapi({
     description: 'The validation methods (CP 3.2.2.4) to offer besides dns-01, by the labels the Challenge `type` shows (e.g. ["web-file"]); a prohibited one (3.2.2.4.2) is refused',
     example: ['dns-01', 'web-file'],
@@ -49,7 +55,7 @@ const security = [{ bearer: [] }];
 async function readCreateOrderBody(c: { req: { header(n: string): string | undefined; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string>; query(n: string): string | undefined } }) {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/pkcs10') {
-    return { csr: new Uint8Array(await c.req.arrayBuffer()), profile: c.req.query('profile') ?? 'dv', onBehalfOf: c.req.query('onBehalfOf') };
+    return { csr: new Uint8Array(await c.req.arrayBuffer()), profile: c.req.query('profile') ?? 'dv', onBehalfOf: c.req.query('onBehalfOf'), organizationId: c.req.query('organizationId') };
   }
   if (type !== 'application/json') {
     throw new CaError('malformed', 'send application/json ({"csr": "<PEM>", "profile": "dv"}) or application/pkcs10 (DER)');
@@ -62,7 +68,7 @@ async function readCreateOrderBody(c: { req: { header(n: string): string | undef
   }
   const parsed = CreateOrder.safeParse(json);
   if (!parsed.success) throw new CaError('malformed', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  return { csr: parsed.data.csr, profile: parsed.data.profile, methods: parsed.data.methods, onBehalfOf: parsed.data.onBehalfOf };
+  return { csr: parsed.data.csr, profile: parsed.data.profile, methods: parsed.data.methods, onBehalfOf: parsed.data.onBehalfOf, organizationId: parsed.data.organizationId };
 }
 
 /**
@@ -71,7 +77,7 @@ async function readCreateOrderBody(c: { req: { header(n: string): string | undef
  * (accounts.provider_account_id); the order then belongs to the subscriber and records the provider as its relay.
  * Every refusal is the same 404 notFound: a 403 would confirm to any caller that the account id exists.
  */
-async function resolveApplicant(
+export async function resolveApplicant(
   db: ApiDeps['db'],
   caller: { id: string; kind: 'subscriber' | 'provider' },
   onBehalfOf: string | undefined,
@@ -106,11 +112,12 @@ export function applicationsApp(deps: ApiDeps) {
     createRoute({
       method: 'post',
       path: '/v1/orders',
-      summary: 'Submit a DV certificate application',
+      summary: 'Submit a DV or OV certificate application',
       security,
       request: {
         query: z.object({
           profile: z.string().optional().openapi({ description: 'application/pkcs10 only: the profile (default dv)' }),
+          organizationId: z.string().optional().openapi({ description: 'application/pkcs10 only: as CreateOrder.organizationId', format: 'uuid' }),
           onBehalfOf: z.string().optional().openapi({ description: 'application/pkcs10 only: as CreateOrder.onBehalfOf', format: 'uuid' }),
         }),
         body: {
@@ -121,7 +128,7 @@ export function applicationsApp(deps: ApiDeps) {
           required: true,
         },
       },
-      responses: { 201: { description: 'Order created', content: { 'application/json': { schema: Order } } }, ...problemResponses(400, 401, 404, 413, 503) },
+      responses: { 201: { description: 'Order created', content: { 'application/json': { schema: Order } } }, ...problemResponses(400, 401, 403, 404, 413, 503) },
     }),
   );
   app.post('/v1/orders', async (c) => {
@@ -130,6 +137,8 @@ export function applicationsApp(deps: ApiDeps) {
       // Designated providers: refused before the CSR is even parsed, so a refusal costs nothing and stores nothing.
       const applicant = await resolveApplicant(deps.db, account, body.onBehalfOf);
       const now = deps.clock();
+      // OV: the subscriber's organization, vetted or being vetted (api/ov-intake.ts).
+      const ov = await ovOrganizationOf(deps.db, { profile: body.profile, organizationId: body.organizationId, accountId: applicant.accountId, now, mayWait: true });
       const accepted = await acceptApplication(body, {
         now,
         config: deps.config,
@@ -137,7 +146,7 @@ export function applicationsApp(deps: ApiDeps) {
         emailMethod: deps.config.smtp.url !== null,
         registrarDomains: deps.config.registrar.domains,
       });
-      const order = await submitOrder(deps, { ...accepted, ...applicant }, {
+      const order = await submitOrder(deps, { ...accepted, ...applicant, ...ov }, {
         // The order's account (the subscriber, when a provider relays): the applicant CAA accounturi names. An
         // identifier applicants write into CAA records, not a link: it keeps the public base, not the https one.
         accountUri: accountUri(deps.config.api.publicBaseUrl, applicant.accountId),

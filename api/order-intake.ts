@@ -39,11 +39,11 @@ export const workflowUnavailableRetryAfterSeconds = 10;
 /**
  * The issueCertificate input for a freshly stored order: the first challenge of each authorization is the default,
  * the others are the alternatives the applicant may answer instead (the one called ready is the one checked).
- * An ACME order (it has an acme part) is marked `viaAcme`: CAA validationmethods match its ACME labels (RFC 8657
+ * An OV order carries its organization's id (step 4). An ACME order (it has an acme part) is marked `viaAcme`: CAA validationmethods match its ACME labels (RFC 8657
  * §4), the workflow waits for finalize (RFC 8555 §7.4) and sends no e-mail notice (CP 4.3.2).
  */
 export function issuanceInputFor(
-  order: Pick<OrderDetail, 'id' | 'dnsNames' | 'authorizations' | 'acme'>,
+  order: Pick<OrderDetail, 'id' | 'dnsNames' | 'authorizations' | 'acme' | 'organizationId'>,
   opts: { readonly config: OrderIntakeDeps['config']; readonly accountUri: string },
 ): IssueCertificateInput {
   return {
@@ -60,6 +60,8 @@ export function issuanceInputFor(
     dcvCheckWindowSeconds: opts.config.dcvCheckWindowSeconds,
     accountUri: opts.accountUri,
     ...(order.acme ? { viaAcme: true } : {}),
+    // OV: step 4 waits for this organization's vetting (only ids travel in the workflow input).
+    ...(order.organizationId ? { organizationId: order.organizationId } : {}),
   };
 }
 

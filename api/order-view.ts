@@ -38,6 +38,7 @@ export const Order = z
     workflowId: z.string(),
     accountId: z.string().uuid().openapi({ description: 'The subscriber account the order belongs to' }),
     providerAccountId: z.string().uuid().nullable().openapi({ description: 'Designated providers (CP 3.4 (1)): the provider that relayed it, else null' }),
+    organizationId: z.string().uuid().nullable().openapi({ description: 'OV: the organization the subject comes from, else null' }),
   })
   .openapi('Order');
 
@@ -80,6 +81,7 @@ export function presentOrder(o: OrderDetail, baseUrl: string): OrderView {
     workflowId: o.workflowId,
     accountId: o.accountId,
     providerAccountId: o.providerAccountId ?? null,
+    organizationId: o.organizationId ?? null,
     authorizations: o.authorizations.map((a) => ({
       fqdn: a.fqdn,
       wildcard: a.wildcard,

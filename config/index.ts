@@ -114,6 +114,15 @@ const settingsShape = z.object({
     url: setting('CA_SMTP_URL', z.string().optional()),
     from: setting('CA_SMTP_FROM', z.string().optional()),
   }),
+  /** OV organization vetting (CP 3.2.2.1, 3.2.5): its notices and the operators' vetting-queue page. */
+  vetting: z.object({
+    /** Sender of the vetting notices; default ov-vetting@<CAA issuer domain>. */
+    from: setting('CA_VETTING_FROM', z.string().optional()),
+    /** The vetting agents' mailbox: reminders of vettings waiting over 24 h. Default vetting-queue@<CAA issuer domain>. */
+    queueEmail: setting('CA_VETTING_QUEUE_EMAIL', z.string().optional()),
+    /** Lifetime of an operator's session on the vetting-queue page (seconds; default 8 h, one working day). */
+    sessionSeconds: setting('CA_OPERATOR_SESSION_SECONDS', seconds().max(86_400).default(8 * 3600)),
+  }),
   /** CP 3.2.2.4.12 (the CA is the registrar): which domains, and where RDAP bootstrap data comes from. */
   registrar: z.object({
     /** Registered domains (or `*.suffix`) this CA is the registrar of, comma-separated; empty = method off. */
@@ -261,6 +270,11 @@ function derived(s: z.output<typeof settingsShape>) {
     /** Development only: CAA tree climbing stops at the dev zone the dev DNS server is authoritative for. */
     caaClimbStopsAt: development ? s.dns.devZone.toLowerCase() : undefined,
     smtp: { url: s.smtp.url ?? null, from: s.smtp.from ?? `domain-validation@${s.caaIssuerDomain}` },
+    vetting: {
+      ...s.vetting,
+      from: s.vetting.from ?? `ov-vetting@${s.caaIssuerDomain}`,
+      queueEmail: s.vetting.queueEmail ?? `vetting-queue@${s.caaIssuerDomain}`,
+    },
     ct: {
       ...s.ct,
       // BR/Chrome/Apple: a certificate without embedded SCTs is untrusted; production never skips CT.

@@ -78,6 +78,10 @@ export const failureKinds = {
   orderExpired: kind(false, 410, 'Order expired', 'The random values expired (CP 3.2.2.4: 25 days).', 'malformed', 410),
   alreadyRevoked: kind(false, 409, 'Already revoked', 'The certificate is already revoked.', 'alreadyRevoked'),
   alreadyReplaced: kind(false, 409, 'Already replaced', 'The certificate is already being replaced by another order (RFC 9773 §7.4).', 'alreadyReplaced', 409),
+  forbidden: kind(false, 403, 'Forbidden', 'The authenticated operator lacks the role this action needs (vetting-agent or approver).', 'unauthorized'),
+  // --- organization vetting (OV: CP 3.2.2.1, 3.2.5) ---
+  organizationNotVetted: kind(false, 403, 'Organization not vetted', 'The organization has no valid vetted record: its vetting was rejected or expired (30 days), the record passed its reuse limit (BR 4.2.1: 398 days), or no vetting was started (CP 3.2.2.1, 3.2.5).', 'unauthorized'),
+  separationOfDuties: kind(false, 403, 'Four-eyes rule', 'The approver recorded evidence for this vetting; a second person must approve it.', 'unauthorized'),
   // --- ACME protocol (RFC 8555 §6, §7.3) ---
   badNonce: kind(false, 400, 'Bad nonce', 'The JWS nonce is unknown, used or missing (RFC 8555 §6.5).', 'badNonce'),
   badSignatureAlgorithm: kind(false, 400, 'Bad signature algorithm', 'The JWS algorithm is not accepted (RFC 8555 §6.2).', 'badSignatureAlgorithm'),

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { checkProfile, commonNameFor, offeredProfileIds, profiles } from './profiles';
 
 describe('profiles (CP 1.1, 7.1.1)', () => {
-  it('only DV is offered through the API today', () => {
-    expect(offeredProfileIds).toEqual(['dv']);
+  it('DV and OV are offered (OV orders wait for their organization vetting, CP 3.2.2.1)', () => {
+    expect(offeredProfileIds).toEqual(['dv', 'ov']);
   });
 
   it.each([
@@ -16,7 +16,7 @@ describe('profiles (CP 1.1, 7.1.1)', () => {
 
   it.each([
     ['dv is accepted', 'dv', true, undefined],
-    ['ov exists but is refused until vetting (CP 3.2.2.1) is built', 'ov', false, 'CP 3.2.2.1'],
+    ['ov is accepted (the vetting gates it at step 4)', 'ov', true, undefined],
     ['unknown profile refused', 'ev', false, 'CP 1.1'],
     ['prototype keys are not profiles', 'toString', false, 'CP 1.1'],
   ])('%s', (_rule, id, ok, rule) => {

@@ -1,9 +1,9 @@
 /**
  * Certificate profiles (CP 1.1, 7.1.1; BR 7.1.2.7, 7.1.4.3).
  *
- * The CP has two products, DV and OV, each with its own issuing CA. Only DV is offered through the API today:
- * OV needs the organization and authority vetting of CP 3.2.2.1 / 3.2.5 (an operator decision in the workflow),
- * which is not built yet, so an 'ov' request is refused as `unsupportedProfile` rather than silently issued as DV.
+ * The CP has two products, DV and OV, each with its own issuing CA. An OV order names an organization whose vetting
+ * (CP 3.2.2.1 / 3.2.5, the `vetOrganization` workflow) gives the subject's C, ST, L and O; the order waits in step 4
+ * until that vetting is approved (docs/ISSUANCE-CYCLE.md).
  */
 
 export const profileIds = ['dv', 'ov'] as const;
@@ -30,17 +30,16 @@ export const profiles: Readonly<Record<ProfileId, Profile>> = {
   },
   ov: {
     id: 'ov',
-    acceptedViaApi: false,
-    notAcceptedReason: 'OV requires organization vetting (CP 3.2.2.1, 3.2.5), which is not available through the API yet',
+    acceptedViaApi: true,
     cabfPolicyOid: '2.23.140.1.2.2',
     issuerCommonName: 'JPRS Organization Validation Authority - G4',
   },
 };
 
-/** The profile ids the API offers for new orders (today: 'dv'). */
+/** The profile ids the API offers for new orders. */
 export const offeredProfileIds: readonly ProfileId[] = profileIds.filter((id) => profiles[id].acceptedViaApi);
 
-/** Is `id` a profile the API accepts now? Unknown ids and 'ov' are refused with the reason. */
+/** Is `id` a profile the API accepts now? Unknown ids are refused with the reason. */
 export function checkProfile(id: string): { ok: true; profile: Profile } | { ok: false; reason: string; rule: string } {
   const profile = (profileIds as readonly string[]).includes(id) ? profiles[id as ProfileId] : undefined;
   if (!profile) return { ok: false, reason: `unknown profile "${id}"; offered: ${offeredProfileIds.join(', ')}`, rule: 'CP 1.1' };

@@ -19,3 +19,5 @@ export const ocspRefreshWorkflowId = 'ocsp-refresh';
 export const auditCheckpointScheduleId = 'audit-checkpoint';
 export const auditCheckpointWorkflowId = 'audit-checkpoint';
 export const auditCheckpointOnDemandWorkflowId = 'audit-checkpoint-now';
+/** One organization vetting (CP 3.2.2.1, 3.2.5): the vetting row's id, so a re-vetting after expiry is a new workflow. */
+export const vettingWorkflowId = (vettingId: string): string => `vetting-${vettingId}`;

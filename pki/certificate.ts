@@ -1,5 +1,5 @@
 /**
- * The subscriber certificate profile (CP 7.1.1, DV) with the BR adjustments of POLICY-2026.md, built as an
+ * The subscriber certificate profiles (CP 7.1.1, DV and OV) with the BR adjustments of POLICY-2026.md, built as an
  * unsigned pkijs.Certificate, signed through the Signer port (HSM), and the RFC 6962 precertificate/final
  * correspondence helpers (issuance cycle steps 6, 7 and 10).
  */
@@ -26,7 +26,7 @@ import {
   type PolicySpec,
 } from './extensions';
 import { parseSan } from './csr';
-import { buildName, nameFromDer } from './names';
+import { buildName, nameFromDer, type NameAttribute } from './names';
 
 export interface LeafParams {
   /** Serial as hex (BR 7.1: positive, < 2^159, >= 64 bits of CSPRNG output; chosen by the caller). */
@@ -38,7 +38,9 @@ export interface LeafParams {
   /** BR 7.1.4.3: when present, a copy of one of the SAN entries. DV subject = this CN only (CP 7.1.1). */
   readonly commonName?: string;
   readonly spkiDer: Uint8Array;
-  readonly profile: 'dv';
+  readonly profile: 'dv' | 'ov';
+  /** OV only (CP 7.1.1, BR 7.1.2.7.4): the vetted organization's C, ST, L and O; never from the CSR. */
+  readonly organization?: OrganizationSubject;
   readonly urls: { readonly crl: string; readonly ocsp: string; readonly caIssuers: string };
   /** CP 7.1.1 CPS qualifier on the CP OID; BR 7.1.2.7.9 makes it NOT RECOMMENDED, hence the switch. */
   readonly cps: { readonly url: string; readonly qualifier: boolean };
@@ -47,6 +49,25 @@ export interface LeafParams {
   readonly kind: 'precertificate' | 'final';
   /** Final certificate only: the RFC 6962 3.3 extension value (OCTET STRING-wrapped TLS SCT list). */
   readonly sctListExtensionValue?: Uint8Array;
+}
+
+export interface OrganizationSubject {
+  readonly country: string;
+  readonly stateOrProvince: string;
+  readonly locality: string;
+  readonly organizationName: string;
+}
+
+/**
+ * The leaf subject: DV = CN only; OV = C, ST, L, O, CN in the BR 7.1.4.2 RDN order (DC, C, ST, L, postalCode, street,
+ * O, OU, CN) with both ST and L (CP 7.1.1 requires both) and never an OU (BR 7.1.2.7.4, CP 7.1.1 since 2021-11-18).
+ */
+export function leafSubject(p: Pick<LeafParams, 'profile' | 'commonName' | 'organization'>): NameAttribute[] {
+  const cn: NameAttribute[] = p.commonName !== undefined ? [['commonName', p.commonName]] : [];
+  if (p.profile === 'dv') return cn;
+  const o = p.organization;
+  if (!o) throw new CaError('invariantViolated', 'an OV certificate needs the vetted organization (CP 7.1.1)');
+  return [['countryName', o.country], ['stateOrProvinceName', o.stateOrProvince], ['localityName', o.locality], ['organizationName', o.organizationName], ...cn];
 }
 
 /** Hex serial -> positive DER INTEGER content (X.690 8.3: minimal, leading 00 when the top bit is set). */
@@ -150,22 +171,23 @@ export function buildSignedByCaTbs(p: SignedByCaParams, profileExtensions: reado
 }
 
 /**
- * CP 7.1.1 DV leaf. Extension order is fixed and identical for the precertificate and the final certificate, with
+ * CP 7.1.1 DV or OV leaf. Extension order is fixed and identical for the precertificate and the final certificate, with
  * the poison / SCT list last, so that final TBS minus SCT list == precertificate TBS minus poison (RFC 6962 3.2).
  */
 export function buildLeafTbs(p: LeafParams): pkijs.Certificate {
-  if (p.profile !== 'dv') throw new CaError('unsupportedProfile', `profile ${String(p.profile)} is not supported by buildLeafTbs`);
+  if (p.profile !== 'dv' && p.profile !== 'ov') throw new CaError('unsupportedProfile', `profile ${String(p.profile)} is not supported by buildLeafTbs`);
   if (p.dnsNames.length === 0) throw new CaError('internal', 'a server certificate needs at least one dNSName (CP 7.1.1)');
   if (p.commonName !== undefined && !p.dnsNames.includes(p.commonName)) {
     throw new CaError('internal', 'the CN must be one of the SAN dNSNames (BR 7.1.4.3)', { rule: 'BR 7.1.4.3' });
   }
   if (p.kind === 'precertificate' && p.sctListExtensionValue) throw new CaError('internal', 'a precertificate carries no SCT list (RFC 6962 3.1)');
-  const subject = buildName(p.commonName !== undefined ? [['commonName', p.commonName]] : []);
-  const subjectEmpty = p.commonName === undefined;
+  const subjectAttributes = leafSubject(p);
+  const subject = buildName(subjectAttributes);
+  const subjectEmpty = subjectAttributes.length === 0;
 
-  // BR 7.1.2.7.9: exactly one CA/B reserved OID (DV); CP 7.1.1 also asserts the CP OID with its CPS qualifier.
+  // BR 7.1.2.7.9: exactly one CA/B reserved OID (DV or OV); CP 7.1.1 also asserts the CP OID with its CPS qualifier.
   const policies: PolicySpec[] = [
-    { oid: oids.cabfDomainValidated },
+    { oid: p.profile === 'ov' ? oids.cabfOrganizationValidated : oids.cabfDomainValidated },
     p.cps.qualifier ? { oid: oids.jprsCp, cpsUrl: p.cps.url } : { oid: oids.jprsCp },
   ];
 

@@ -10,6 +10,7 @@ export interface AcceptedLintWarning {
 }
 
 const cn = 'CP 7.1.1: the DV subject is the CN, a copy of a SAN dNSName; BR 7.1.4.3 makes the CN NOT RECOMMENDED but allowed';
+const ovCn = 'CP 7.1.1: the OV subject carries the CN (required), a copy of a SAN dNSName; BR 7.1.4.3 makes the CN NOT RECOMMENDED but allowed';
 const ski = 'CP 7.1.1 lists the Subject Key Identifier; BR 7.1.2.7.6 makes it NOT RECOMMENDED in leaves but allowed';
 const validity =
   'BR 6.3.2 (ballot SC-081): from 2026-03-15 a subscriber certificate SHOULD NOT exceed 199 days and MUST NOT exceed 200; ' +
@@ -18,6 +19,7 @@ const validity =
 export const acceptedLintWarnings: readonly AcceptedLintWarning[] = [
   { linter: 'zlint', code: 'w_subject_common_name_included', justification: cn },
   { linter: 'pkilint', code: 'cabf.serverauth.dv.common_name_attribute_present', justification: cn },
+  { linter: 'pkilint', code: 'cabf.serverauth.ov.common_name_attribute_present', justification: ovCn },
   { linter: 'zlint', code: 'w_ext_subject_key_identifier_not_recommended_subscriber', justification: ski },
   { linter: 'pkilint', code: 'cabf.serverauth.subscriber.subject_key_identifier_extension_present', justification: ski },
   { linter: 'zlint', code: 'w_server_cert_valid_time_longer_than_199_days', justification: validity },

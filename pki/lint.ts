@@ -310,6 +310,8 @@ export async function lintCertificate(
   der: Uint8Array,
   opts: {
     kind: 'precertificate' | 'final';
+    /** The certificate's profile (CP 7.1.1): which pkilint certificate type applies. Default dv. */
+    profile?: 'dv' | 'ov';
     linters: readonly LinterName[];
     binaries?: LinterBinaries;
     /** Only ever passed in development (activities/lint.ts). */
@@ -328,8 +330,8 @@ export async function lintCertificate(
         return { linter, version, findings, passed: lintPassed(findings) };
       }
       const bin = findPkilint(opts.binaries?.pkilint);
-      // The certificate type is given, not detected: this CA issues DV only (CP 7.1.1), precertificate or final.
-      const type = opts.kind === 'precertificate' ? 'DV-PRE-CERTIFICATE' : 'DV-FINAL-CERTIFICATE';
+      // The certificate type is given, not detected: the profile (CP 7.1.1: DV or OV), precertificate or final.
+      const type = `${(opts.profile ?? 'dv').toUpperCase()}-${opts.kind === 'precertificate' ? 'PRE-CERTIFICATE' : 'FINAL-CERTIFICATE'}`;
       const [stdout, version] = await Promise.all([
         runPkilint(bin, ['lint', '-t', type, '-f', 'JSON', '--document-format', 'DER', file]),
         pkilintVersion(bin),

@@ -13,6 +13,8 @@
  *   npm run admin -- eab list --account <account-id> | eab revoke <key-id> | acme-account revoke <acme-account-id>
  *   npm run admin -- blocklist import <file> [--source <name>]   weak/compromised keys (BR 6.1.1.3): SPKI SHA-256
  *                                        hex, Debian openssl-blacklist fingerprints, or PEM keys/certificates
+ *   npm run admin -- registry | operator | vetting ...   OV: the NTA registry import, operator accounts and the
+ *                                        vetting queue (scripts/lib/admin-ov.ts lists them)
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
@@ -30,6 +32,10 @@ import { auditPublicKey } from './lib/audit-key';
 import { adminRevoke } from './lib/revoke';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isOvAdminCommand, runOvAdmin } from './lib/admin-ov';
+
+// OV (organization vetting) commands have options of their own.
+if (isOvAdminCommand(process.argv[2])) process.exit(await runOvAdmin(process.argv.slice(2)));
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -42,6 +48,7 @@ const { positionals, values } = parseArgs({
     account: { type: 'string' },
     provider: { type: 'string' },
     'public-key': { type: 'string' },
+    organization: { type: 'string' },
   },
 });
 const [group, action, arg] = positionals;
@@ -80,8 +87,9 @@ try {
     // An EAB key (RFC 8555 §7.3.4) for a CA account (a designated provider, CP 1.3): its ACME accounts are bound to it.
     if (!values.account) throw new Error('--account <account-id> is required');
     const encryptionKey = readSecretKeyFile(config.acme.eabEncryptionKeyFile, 'EAB keys');
-    const key = await createEabKey(handle.db, { accountId: values.account, actor: 'admin-cli', encryptionKey });
-    console.log(JSON.stringify({ accountId: values.account, keyId: key.keyId, hmacKey: key.hmacKey }, null, 2));
+    // --organization: OV over ACME — the bound ACME account may order profile `ov` while the organization is vetted.
+    const key = await createEabKey(handle.db, { accountId: values.account, organizationId: values.organization, actor: 'admin-cli', encryptionKey });
+    console.log(JSON.stringify({ accountId: values.account, keyId: key.keyId, hmacKey: key.hmacKey, organizationId: values.organization ?? null }, null, 2));
     console.error('The HMAC key is shown once: certbot --eab-kid/--eab-hmac-key, lego --eab --kid/--hmac. It binds one ACME account.');
   } else if (group === 'eab' && action === 'list') {
     if (!values.account) throw new Error('--account <account-id> is required');
@@ -96,7 +104,7 @@ try {
     const result = await importBlockedKeys(handle.db, entries, { source: values.source ?? path.basename(arg), actor: 'admin-cli' });
     console.log(JSON.stringify(result));
   } else {
-    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify [--public-key <pem>] | audit checkpoint | audit public-key | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
+    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify [--public-key <pem>] | audit checkpoint | audit public-key | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> [--organization <id>] | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
     process.exitCode = 2;
   }
 } finally {

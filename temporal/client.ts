@@ -7,12 +7,13 @@
  * `CaWorkflows` is a port: the doors' tests inject a recording or failing implementation (to prove that a failed
  * start leaves nothing half-stored) while the end-to-end tests use `temporalCaWorkflows` on a real server.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import type { CaConfig } from '../config';
 import type { AuditCheckpointResult } from '../domain/audit-checkpoint';
 import { auditCheckpointOnDemandWorkflowId } from '../domain/workflow-ids';
 import type { CheckpointAuditInput } from '../workflows/auditCheckpoint';
+import { CaError, failureKindOf } from '../domain/errors';
 import {
   challengeReadySignal,
   emailConfirmedSignal,
@@ -32,6 +33,20 @@ import {
   type PublishCrlInput,
   type RevokeCertificateInput,
 } from '../workflows/revocation-contracts';
+import {
+  approveUpdate,
+  documentUploadedSignal,
+  recordCallbackUpdate,
+  recordDocumentCheckUpdate,
+  rejectUpdate,
+  vettingProgressQuery,
+  vettingSearchAttributes,
+  vettingWorkflowId,
+  type EvidenceArgs,
+  type VetOrganizationInput,
+  type VettingProgress,
+} from '../workflows/vetting-contracts';
+import type { VettingStatus } from '../domain/vetting';
 
 export interface CaWorkflows {
   /** Starts `order-<id>`; a second start for the same order is refused by the server. */
@@ -48,11 +63,35 @@ export interface CaWorkflows {
   keyCompromiseProgress(reportId: string): Promise<KeyCompromiseProgress | null>;
   /** Signal-with-start of the issuer's debounced CRL publisher (CP 4.9.7: a new CRL within 24 h of a revocation). */
   requestCrlPublication(issuerId: string, trigger: string): Promise<void>;
+  /** Starts `vetting-<vettingId>` with its search attributes (state, corporate number, organization name). */
+  startVetting(input: VetOrganizationInput & { readonly corporateNumber: string | null; readonly organizationName: string }): Promise<void>;
+  /**
+   * The operators' Updates of a vetting (CP 3.2.2.1, 3.2.5, four-eyes). A refusal — by the Update's validator or by its
+   * handler — throws a CaError of the refusal's kind (conflict, separationOfDuties, ...); an unknown vetting notFound.
+   */
+  recordDocumentCheck(vettingId: string, args: EvidenceArgs): Promise<{ status: VettingStatus }>;
+  recordCallback(vettingId: string, args: EvidenceArgs): Promise<{ status: VettingStatus }>;
+  approveVetting(vettingId: string, args: { operatorId: string }): Promise<{ status: VettingStatus; vettedOrganizationId: string; validUntil: string }>;
+  rejectVetting(vettingId: string, args: EvidenceArgs): Promise<{ status: VettingStatus }>;
+  signalDocumentUploaded(vettingId: string, documentId: string): Promise<void>;
+  vettingProgress(vettingId: string): Promise<VettingProgress | null>;
+}
+
+/** A refused Update (or an unknown workflow) as the CaError of its kind: the failure's type is the kind. */
+async function asCaError<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure) throw new CaError(failureKindOf(e.cause.type), e.cause.message);
+    if (e instanceof WorkflowNotFoundError) throw new CaError('notFound', 'no such vetting workflow');
+    throw e;
+  }
 }
 
 export function temporalCaWorkflows(client: Client, config: Pick<CaConfig, 'temporal' | 'crl'>): CaWorkflows {
   const taskQueue = config.temporal.taskQueue;
   const order = (orderId: string) => client.workflow.getHandle(orderWorkflowId(orderId));
+  const vettingHandle = (vettingId: string) => client.workflow.getHandle(vettingWorkflowId(vettingId));
   return {
     async startIssuance(input) {
       await client.workflow.start('issueCertificate', {
@@ -124,6 +163,33 @@ export function temporalCaWorkflows(client: Client, config: Pick<CaConfig, 'temp
         signal: crlRequestedSignal,
         signalArgs: [{ trigger }],
       });
+    },
+    async startVetting({ corporateNumber, organizationName, ...input }) {
+      await client.workflow.start('vetOrganization', {
+        taskQueue,
+        workflowId: vettingWorkflowId(input.vettingId),
+        args: [{ vettingId: input.vettingId, organizationId: input.organizationId }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: vettingSearchAttributes.state, value: 'matching' },
+          { key: vettingSearchAttributes.organizationName, value: organizationName },
+          ...(corporateNumber ? [{ key: vettingSearchAttributes.corporateNumber, value: corporateNumber }] : []),
+        ]),
+      });
+    },
+    recordDocumentCheck: (vettingId, args) => asCaError(() => vettingHandle(vettingId).executeUpdate(recordDocumentCheckUpdate, { args: [args] })),
+    recordCallback: (vettingId, args) => asCaError(() => vettingHandle(vettingId).executeUpdate(recordCallbackUpdate, { args: [args] })),
+    approveVetting: (vettingId, args) => asCaError(() => vettingHandle(vettingId).executeUpdate(approveUpdate, { args: [args] })),
+    rejectVetting: (vettingId, args) => asCaError(() => vettingHandle(vettingId).executeUpdate(rejectUpdate, { args: [args] })),
+    async signalDocumentUploaded(vettingId, documentId) {
+      await vettingHandle(vettingId).signal(documentUploadedSignal, { documentId });
+    },
+    async vettingProgress(vettingId) {
+      try {
+        return await vettingHandle(vettingId).query(vettingProgressQuery);
+      } catch {
+        return null;
+      }
     },
   };
 }

@@ -20,6 +20,7 @@ import { createLintActivities } from '../activities/lint';
 import { createOcspStorageActivities } from '../activities/ocsp';
 import { createCrlPublicationActivities } from '../activities/crl';
 import { createRevocationActivities } from '../activities/revocation';
+import { createVettingActivities } from '../activities/vetting';
 import { createDb } from '../db/client';
 import { connectCaClient, connectionOptions } from '../temporal/connection';
 import { ensureAuditCheckpointSchedule } from './audit-checkpoint-schedule';
@@ -86,6 +87,12 @@ export async function createMainWorker(config: CaConfig, opts: { clock?: () => D
       ...createOcspStorageActivities({ db: handle.db, config, clock }),
       // Revocation and key-compromise bookkeeping (CP 4.9), CRL publication checks and requests.
       ...createRevocationActivities({ db: handle.db, clock }),
+      // Organization vetting (OV, CP 3.2.2.1, 3.2.5) and OV issuance step 4: PostgreSQL and the notices' SMTP relay.
+      ...createVettingActivities({
+        db: handle.db,
+        clock,
+        mail: { smtpUrl: config.smtp.url, from: config.vetting.from, queueAddress: config.vetting.queueEmail, publicBaseUrl: config.api.publicBaseUrl },
+      }),
       ...createCrlPublicationActivities({
         db: handle.db,
         config,

@@ -40,12 +40,15 @@ export interface IssueCertificateInput {
   readonly accountUri?: string | null;
   /** The order came through ACME: CAA validationmethods labels are the ACME challenge types (RFC 8657 §4). */
   readonly viaAcme?: boolean;
+  /** OV (CP 7.1.1): the organization the order names; step 4 waits for its vetting and pins its vetted record. */
+  readonly organizationId?: string;
 }
 
 export type IssuanceStep =
   | 'awaiting-validation'
   | 'validating'
   | 'corroborating'
+  | 'vetting'
   | 'reserving-serial'
   | 'linting'
   | 'signing-precertificate'
@@ -80,3 +83,8 @@ export const emailConfirmedSignal = defineSignal<[{ challengeId: string }]>('ema
  * waits for this after its authorizations are valid, then issues. The signal carries nothing else.
  */
 export const finalizeSignal = defineSignal('finalize');
+/**
+ * OV step 4: the vetting of the order's organization ended (approved, rejected or expired); the order checks it again
+ * now instead of at its next hourly look. Sent by workflows/vetOrganization.ts to the orders it finds waiting.
+ */
+export const vettingDecidedSignal = defineSignal('vettingDecided');

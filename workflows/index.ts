@@ -7,3 +7,5 @@ export { publishCrl } from './publishCrl';
 export { revokeCertificate } from './revokeCertificate';
 // Signed checkpoints of the audit chain (CP 5.4.3), on a Schedule and on demand.
 export { checkpointAudit } from './auditCheckpoint';
+// Organization vetting for OV certificates (CP 3.2.2.1, 3.2.5).
+export { vetOrganization } from './vetOrganization';

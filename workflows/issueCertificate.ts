@@ -5,9 +5,9 @@
  *
  * Step 1 (accept) is done by the doors before the start; 2 authorizes each FQDN (`authorizeFqdn`); 3 corroborates the
  * DCV result and CAA from every perspective, and CAA is re-checked before the precertificate (7) and before the final
- * certificate (9) once the last check is older than max(TTL, 8 h) (corroborate.ts); 4 (OV
- * vetting) is not offered; 4a waits for the ACME finalize; 5 reserves the serial; 6 lints; 7 signs the precertificate
- * and pre-signs its OCSP response; 8 collects SCTs (ct-submission.ts); 10 signs the certificate; 11 completes. A
+ * certificate (9) once the last check is older than max(TTL, 8 h) (corroborate.ts); 4 (OV) waits for the
+ * organization's vetting and pins its vetted record; 4a waits for the ACME finalize; 5 reserves the serial; 6 lints;
+ * 7 signs the precertificate and pre-signs its OCSP response; 8 collects SCTs (ct-submission.ts); 10 signs the certificate; 11 completes. A
  * failure after step 7 revokes the presumed certificate (`revokePresumedCertificate`).
  *
  * Running workflows replay this code: a change to the commands it issues is guarded with patched() and checked
@@ -20,6 +20,7 @@ import type { createOcspActivities } from '../activities/ocsp';
 import type { createReuseActivities } from '../activities/reuse';
 import type { createSigningActivities } from '../activities/signing';
 import type { createStorageActivities } from '../activities/storage';
+import type { createVettingActivities } from '../activities/vetting';
 import type { createDnsValidationActivities } from '../activities/validation/dns-change';
 import type { createEmailValidationActivities } from '../activities/validation/email';
 import type { createRdapActivities } from '../activities/validation/rdap';
@@ -34,6 +35,7 @@ import {
   finalizeSignal,
   progressQuery,
   searchAttributes,
+  vettingDecidedSignal,
   type AuthorizationToValidate,
   type IssuanceProgress,
   type IssuanceStep,
@@ -53,6 +55,10 @@ const storage = proxyActivities<StorageActivities & ReturnType<typeof createReus
 const lint = proxyActivities<ReturnType<typeof createLintActivities>>(lintOptions);
 /** The compensation's CRL request: signal-with-start of the issuer's publisher, from the main queue. */
 const crl = proxyActivities<ReturnType<typeof createCrlPublicationActivities>>(storageOptions);
+/** OV step 4: the organization's vetted record, pinned on the order (database only, main queue). */
+const vettingGate = proxyActivities<Pick<ReturnType<typeof createVettingActivities>, 'pinVettedOrganization'>>(storageOptions);
+/** OV step 4 looks at the vetting at least this often, should a vettingDecided signal never come. */
+const VETTING_RECHECK = '1 hour';
 
 type AuthorizationState = IssuanceProgress['authorizations'][string];
 /** The challenge of an authorization the applicant answered, and its method. */
@@ -84,6 +90,8 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   /** ACME orders corroborate each authorization inside step 2 (see `authorizeFqdn`). */
   const acmeCorroborations: Array<Awaited<ReturnType<typeof corroborate>>> = [];
   let acmeCorroborationFailed = false;
+  /** OV step 4: how many times the organization's vetting said it ended (workflows/vetOrganization.ts). */
+  let vettingDecisions = 0;
 
   setHandler(progressQuery, () => ({ orderId: input.orderId, step, serial, authorizations: { ...authz }, error }));
   setHandler(finalizeSignal, () => {
@@ -96,6 +104,9 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   // CP 3.2.2.4.4: the recipient of a constructed e-mail confirmed it through the API link.
   setHandler(emailConfirmedSignal, ({ challengeId }) => {
     if (knownChallenges.has(challengeId)) confirmedEmails.add(challengeId);
+  });
+  setHandler(vettingDecidedSignal, () => {
+    vettingDecisions++;
   });
 
   const setStep = (next: IssuanceStep, status?: string): void => {
@@ -146,7 +157,14 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     if (!corroboration.passed) return failValidation(corroboration.error!);
     caaValidUntil = corroboration.caaValidUntil;
   }
-  // Step 4 (OV only): vetting by an operator — not offered (the doors accept `dv` only).
+  // Step 4 (OV only): the organization's vetting (CP 3.2.2.1, 3.2.5) — wait, durably, while it is in progress; fail
+  // clearly if it was rejected or expired; otherwise pin the vetted record the subject is built from. Orders without
+  // an organization (every DV order, and every history recorded before OV) issue no command here.
+  if (input.organizationId) {
+    setStep('vetting', 'vetting');
+    const notVetted = await awaitVetting();
+    if (notVetted) return failValidation(notVetted);
+  }
 
   // Step 4a (ACME): the authorizations are valid, so the order is `ready` (RFC 8555 §7.1.6); ACME sends the CSR only
   // now (finalize, §7.4). The door checks it like step 1 and writes it to the order, then signals; until then the
@@ -304,7 +322,18 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     throw workflowFailure('invariantViolated', `no check is wired for DCV method ${pick.method}`);
   }
 
-  /** Steps 2 and 3 failed: the order is invalid with the failure's kind; nothing was reserved or signed. */
+  /** OV step 4: null once a valid vetted record is pinned, else the failure (rejected, expired, none). */
+  async function awaitVetting(): Promise<StoredFailure | null> {
+    for (;;) {
+      const gate = await vettingGate.pinVettedOrganization({ orderId: input.orderId });
+      if (gate.state === 'valid') return null;
+      if (gate.state === 'failed') return gate.failure;
+      const seen = vettingDecisions;
+      await condition(() => vettingDecisions !== seen, VETTING_RECHECK, { summary: 'OV step 4: waiting for the organization vetting' });
+    }
+  }
+
+  /** Steps 2, 3 and 4 failed: the order is invalid with the failure's kind; nothing was reserved or signed. */
   async function failValidation(failure: StoredFailure): Promise<IssueCertificateResult> {
     error = failure.detail;
     setStep('failed', 'invalid');

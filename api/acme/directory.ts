@@ -19,7 +19,10 @@ export function directoryApp({ deps, urls, commonHeaders }: AcmeKit) {
         website: deps.config.acme.website,
         caaIdentities: [deps.config.caaIssuerDomain],
         externalAccountRequired: deps.config.acme.eabRequired,
-        profiles: { dv: 'Domain-validated TLS server certificate (JPRS DV G4 profile, CP 7.1.1); RSA 2048 keys only (CP 6.1.5)' },
+        profiles: {
+          dv: 'Domain-validated TLS server certificate (JPRS DV G4 profile, CP 7.1.1); RSA 2048 keys only (CP 6.1.5)',
+          ov: 'Organization-validated TLS server certificate (JPRS OV G4 profile, CP 7.1.1): for accounts bound by external account binding to a vetted organization (CP 3.2.2.1, 3.2.5)',
+        },
       },
     });
   });

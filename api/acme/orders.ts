@@ -1,6 +1,7 @@
 /**
- * Orders (RFC 8555 §7.4): newOrder (identifiers, RFC 9773 §5 `replaces`, draft-ietf-acme-profiles `profile`), reading
- * an order (POST-as-GET; Retry-After while it is moving) and finalize, which hands the accepted CSR to the order's
+ * Orders (RFC 8555 §7.4): newOrder (identifiers, RFC 9773 §5 `replaces`, draft-ietf-acme-profiles `profile`: dv, or ov
+ * for an account bound by EAB to an organization whose vetted record is valid — the order then needs no human step),
+ * reading an order (POST-as-GET; Retry-After while it is moving) and finalize, which hands the accepted CSR to the order's
  * waiting workflow (issuance cycle step 4a). The order is read once per request.
  */
 import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
@@ -13,6 +14,7 @@ import { maxValidity, policyAt } from '../../domain/policy';
 import { bytesEqual } from '../../pki/der';
 import { acceptApplication, acceptNames, newRandomValue } from '../accept';
 import { submitOrder, workflowUnavailableRetryAfterSeconds } from '../order-intake';
+import { ovOrganizationOf } from '../ov-intake';
 import { certIdOf } from './ari';
 import { certificateByCertId } from './certificates';
 import { jsonPayload } from './jws';
@@ -41,8 +43,10 @@ export function ordersApp(kit: AcmeKit) {
     if (p.notBefore !== undefined || p.notAfter !== undefined) {
       throw new CaError('malformed', 'notBefore/notAfter are not supported: the validity comes from policy at issuance (BR 6.3.2)');
     }
-    if (p.profile !== undefined && p.profile !== 'dv') throw new CaError('unsupportedProfile', `profile ${String(p.profile)} is not offered; see the directory's meta.profiles`);
+    if (p.profile !== undefined && p.profile !== 'dv' && p.profile !== 'ov') throw new CaError('unsupportedProfile', `profile ${String(p.profile)} is not offered; see the directory's meta.profiles`);
+    const profile = p.profile === 'ov' ? 'ov' : 'dv';
     const now = deps.clock();
+    const ov = profile === 'ov' ? await ovProfileFor(account, now) : {};
     let names: Array<{ fqdn: string; wildcard: boolean }>;
     try {
       names = acceptNames(values, { now, config: deps.config });
@@ -62,7 +66,8 @@ export function ordersApp(kit: AcmeKit) {
       deps,
       {
         accountId: account.accountId,
-        profile: 'dv',
+        profile,
+        ...ov,
         // No CSR before finalize (RFC 8555 §7.4): an empty placeholder until finalizeAcmeOrder writes the accepted one.
         csrDer: new Uint8Array(0),
         spkiSha256: new Uint8Array(0),
@@ -104,7 +109,7 @@ export function ordersApp(kit: AcmeKit) {
     // Step 1 of the issuance cycle, exactly as for the API (api/accept.ts): PoP, key rules, names, validity. What the
     // API calls a malformed request or a rejected name is, inside a finalize, a bad CSR (RFC 8555 §7.4).
     const accepted = await acceptApplication(
-      { csr: new Uint8Array(Buffer.from(p.csr, 'base64url')), profile: 'dv' },
+      { csr: new Uint8Array(Buffer.from(p.csr, 'base64url')), profile: o.profile },
       { now, config: deps.config, findBlockedKey: (k) => findBlockedKey(deps.db, k) },
     ).catch((e: unknown) => {
       if (e instanceof CaError && (e.kind === 'malformed' || e.kind === 'badCsr' || e.kind === 'rejectedIdentifier')) {
@@ -141,6 +146,22 @@ export function ordersApp(kit: AcmeKit) {
     // finalizeAcmeOrder moved the order from ready to processing in its transaction; nothing else of it changed.
     return reply(c, presentOrder(urls, { ...o, status: 'processing' }));
   });
+
+  /**
+   * OV over ACME: only an account bound by EAB to an organization (acme_accounts.organization_id) whose vetted record is
+   * valid now; any other account, or a vetting that is not (or no longer) valid, is invalidProfile.
+   */
+  async function ovProfileFor(account: AcmeAccount, now: Date): Promise<{ organizationId?: string }> {
+    if (!account.organizationId) {
+      throw new CaError('unsupportedProfile', 'profile ov is for accounts bound by external account binding to a vetted organization (CP 3.2.2.1, 3.2.5)');
+    }
+    try {
+      return await ovOrganizationOf(deps.db, { profile: 'ov', organizationId: account.organizationId, accountId: account.accountId, now, mayWait: false });
+    } catch (e) {
+      if (e instanceof CaError && (e.kind === 'organizationNotVetted' || e.kind === 'notFound')) throw new CaError('unsupportedProfile', `profile ov: ${e.message}`, { rule: 'CP 3.2.2.1, 3.2.5' });
+      throw e;
+    }
+  }
 
   /** RFC 9773 §5: the replaced certificate exists, was issued to this CA account, shares a name, is not replaced yet. */
   async function checkReplaces(account: AcmeAccount, raw: unknown, names: readonly string[]): Promise<{ certId: string; serial: string }> {

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
 import { openSecret, sealSecret } from '../../pki/secret-box';
-import { accounts, acmeEabKeys } from '../schema';
+import { accounts, acmeEabKeys, organizations } from '../schema';
+import { isUuid } from './accounts';
 import { appendAudit } from './audit';
 import type { DbOrTx } from './types';
 
@@ -21,7 +22,7 @@ const sealedFor = (keyId: string) => `acme-eab-hmac-key:${keyId}`;
  */
 export async function createEabKey(
   db: DbOrTx,
-  input: { accountId: string; actor: string; encryptionKey: Uint8Array },
+  input: { accountId: string; actor: string; encryptionKey: Uint8Array; organizationId?: string },
 ): Promise<{ keyId: string; hmacKey: string }> {
   const keyId = `eab_${randomBytes(12).toString('base64url')}`;
   const hmac = randomBytes(32);
@@ -30,8 +31,16 @@ export async function createEabKey(
     const [account] = await tx.select().from(accounts).where(eq(accounts.id, input.accountId)).limit(1);
     if (!account) throw new CaError('notFound', `no account ${input.accountId}`);
     if (account.status !== 'active') throw new CaError('conflict', `account ${input.accountId} is ${account.status}`);
-    await tx.insert(acmeEabKeys).values({ keyId, accountId: input.accountId, hmacKeySealed });
-    await appendAudit(tx, { actor: input.actor, event: 'acme.eab_key.created', data: { keyId, accountId: input.accountId, accountKind: account.kind } });
+    if (input.organizationId !== undefined) {
+      // OV over ACME: the organization must be the account's own, or one it registered for a subscriber (CP 1.3).
+      const [org] = isUuid(input.organizationId) ? await tx.select().from(organizations).where(eq(organizations.id, input.organizationId)).limit(1) : [];
+      if (!org || (org.accountId !== input.accountId && org.providerAccountId !== input.accountId)) {
+        throw new CaError('notFound', `no organization ${input.organizationId} of account ${input.accountId}`);
+      }
+    }
+    const organizationId = input.organizationId ?? null;
+    await tx.insert(acmeEabKeys).values({ keyId, accountId: input.accountId, hmacKeySealed, organizationId });
+    await appendAudit(tx, { actor: input.actor, event: 'acme.eab_key.created', data: { keyId, accountId: input.accountId, accountKind: account.kind, organizationId } });
     return { keyId, hmacKey: hmac.toString('base64url') };
   });
 }

@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
-import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, challenges, corroborations, orders } from '../schema';
+import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, challenges, corroborations, orders, organizations } from '../schema';
 import { createAccount, isUuid } from './accounts';
 import { appendAudit } from './audit';
 import type { DbOrTx } from './types';
@@ -47,10 +47,12 @@ export async function createAcmeAccount(
     const existing = await findAcmeAccountByThumbprint(tx, input.thumbprint);
     if (existing) return { account: existing, created: false };
     let caAccountId: string;
+    let organizationId: string | null = null;
     if (input.eabKeyId) {
       const [key] = await tx.select().from(acmeEabKeys).where(eq(acmeEabKeys.keyId, input.eabKeyId)).for('update');
       if (!key || key.boundAt || key.revokedAt) throw new CaError('unauthorized', 'the external account binding key is unknown, revoked or already used');
       caAccountId = key.accountId;
+      organizationId = key.organizationId;
     } else {
       const { account } = await createAccount(tx, { name: `ACME ${input.thumbprint.slice(0, 16)}`, kind: 'subscriber', actor: 'acme' });
       caAccountId = account.id;
@@ -64,6 +66,7 @@ export async function createAcmeAccount(
         contact: [...input.contact],
         termsAgreedAt: input.termsAgreedAt,
         eabKeyId: input.eabKeyId,
+        organizationId,
       })
       .returning();
     if (input.eabKeyId) {
@@ -72,7 +75,7 @@ export async function createAcmeAccount(
     await appendAudit(tx, {
       actor: `acme:${row!.id}`,
       event: 'acme.account.created',
-      data: { acmeAccountId: row!.id, accountId: caAccountId, thumbprint: input.thumbprint, contact: [...input.contact], eabKeyId: input.eabKeyId },
+      data: { acmeAccountId: row!.id, accountId: caAccountId, thumbprint: input.thumbprint, contact: [...input.contact], eabKeyId: input.eabKeyId, ...(organizationId ? { organizationId } : {}) },
     });
     return { account: row!, created: true };
   });

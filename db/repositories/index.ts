@@ -10,3 +10,7 @@ export * from './blocklist';
 export * from './corroborations';
 export * from './email-validations';
 export * from './reuse';
+export * from './operators';
+export * from './organizations';
+export * from './registry';
+export * from './vetted-organizations';

@@ -53,6 +53,8 @@ export interface NewOrder {
    * (RFC 9773 §5). Stored in the same transaction as the order.
    */
   readonly acme?: { readonly acmeAccountId: string; readonly replaces: { readonly certId: string; readonly serial: string } | null };
+  /** OV (CP 7.1.1): the organization whose vetted record gives the subject; the door checked it is the applicant's. */
+  readonly organizationId?: string | null;
   /** Audit actor; defaults to `account:<accountId>`. */
   readonly actor?: string;
 }
@@ -92,6 +94,7 @@ export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDet
       validitySeconds: input.validitySeconds,
       expiresAt: input.expiresAt,
       workflowId,
+      organizationId: input.organizationId ?? null,
     });
     const authzIds: string[] = [];
     for (const a of input.authorizations) {
@@ -123,6 +126,7 @@ export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDet
         accountId: input.accountId,
         ...(input.providerAccountId ? { providerAccountId: input.providerAccountId } : {}),
         profile: input.profile,
+        ...(input.organizationId ? { organizationId: input.organizationId } : {}),
         dnsNames: [...input.dnsNames],
         spkiSha256: input.spkiSha256,
         validitySeconds: input.validitySeconds,

@@ -9,6 +9,7 @@ import { acmeAccountStatuses } from '../../domain/statuses';
 import { accounts } from './accounts';
 import { bytea, oneOf, ts } from './columns';
 import { orders } from './orders';
+import { organizations } from './organizations';
 
 /**
  * ACME accounts (RFC 8555 §7.1.2). Each is tied to one CA account (`accounts`): the designated provider's account
@@ -27,6 +28,8 @@ export const acmeAccounts = pgTable('acme_accounts', {
   termsAgreedAt: ts('terms_agreed_at'),
   /** The EAB key id this account was bound with (RFC 8555 §7.3.4), if any. */
   eabKeyId: text('eab_key_id'),
+  /** OV over ACME: the organization its EAB key was bound to; while its vetted record is valid it may order `ov`. */
+  organizationId: uuid('organization_id').references(() => organizations.id),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 }, (t) => [
@@ -52,6 +55,8 @@ export const acmeEabKeys = pgTable('acme_eab_keys', {
   boundAt: ts('bound_at'),
   acmeAccountId: uuid('acme_account_id'),
   revokedAt: ts('revoked_at'),
+  /** OV over ACME: the ACME account this key binds may order profile `ov` for this (vetted) organization. */
+  organizationId: uuid('organization_id').references(() => organizations.id),
 }, (t) => [
   index('acme_eab_keys_account_idx').on(t.accountId),
   check('acme_eab_keys_hmac_len_ck', sql`octet_length(${t.hmacKey}) >= 32`),

@@ -12,4 +12,7 @@ export * from './certificates';
 export * from './revocation';
 export * from './acme';
 export * from './audit';
+export * from './operators';
+export * from './organizations';
+export * from './registry';
 export type { CertificateStatus, OrderStatus } from '../../domain/statuses';

@@ -10,6 +10,7 @@ import { profileIds } from '../../domain/profiles';
 import { authorizationStatuses, challengeStatuses, emailValidationStatuses, orderStatuses } from '../../domain/statuses';
 import { accounts } from './accounts';
 import { bytea, oneOf, ts } from './columns';
+import { organizations, vettedOrganizations } from './organizations';
 
 /** Which check a piece of evidence or a corroboration round is about: domain control or CAA. */
 const checks = ['dcv', 'caa'] as const;
@@ -35,6 +36,10 @@ export const orders = pgTable('orders', {
    * the subscriber; it may then request the certificate's revocation (CP 4.9.2, 3.4 (1)).
    */
   providerAccountId: uuid('provider_account_id').references(() => accounts.id),
+  /** OV (CP 7.1.1): the organization the order names; its vetting gates step 4 and gives the subject. */
+  organizationId: uuid('organization_id').references(() => organizations.id),
+  /** OV: the vetted record step 4 pinned; the TBS takes C, ST, L and O from it, and the signer checks it is still valid. */
+  vettedOrganizationId: uuid('vetted_organization_id').references(() => vettedOrganizations.id),
   /** Why the order is invalid: `type` is the failure kind (domain/errors.ts). */
   error: jsonb('error').$type<{ type: string; title: string; detail: string; [k: string]: unknown } | null>(),
   createdAt: ts('created_at').notNull().defaultNow(),
@@ -44,6 +49,7 @@ export const orders = pgTable('orders', {
   index('orders_account_idx').on(t.accountId),
   // GET /v1/orders lists the orders a designated provider relayed (CP 1.3).
   index('orders_provider_idx').on(t.providerAccountId),
+  index('orders_organization_idx').on(t.organizationId),
   uniqueIndex('orders_workflow_id_uq').on(t.workflowId),
   oneOf('orders_status_ck', sql`${t.status}`, orderStatuses),
   oneOf('orders_profile_ck', sql`${t.profile}`, profileIds),

@@ -6,7 +6,7 @@
  * The results are checked with tools that are not our code: OpenSSL shows the SCTs, pkijs' own SCT verifier checks
  * them against the TesseraCT keys, and zlint and pkilint (run directly, not through pki/lint.ts) report no error.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,6 @@ import { ctLogListV3, parseCtLogList, type CtLogEntry } from '../../activities/c
 import { listLintReports } from '../../db/repositories/ct-lint';
 import { certificates, issuers } from '../../db/schema';
 import { oids } from '../../pki/extensions';
-import { findPkilint, findZlint } from '../../pki/lint';
 import { parseCertificate, tbsWithoutCtExtensions } from '../../pki/certificate';
 import { decodeSctListExtensionValue, logIdOf, verifyPrecertSct } from '../../pki/sct';
 import { spkiOfCertificate } from '../../activities/ct/scts';
@@ -26,6 +25,7 @@ import { orderWorkflowId } from '../../workflows/contracts';
 import { makeCsr } from '../support/csr';
 import { startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
 import { applyAndWait, type OrderJson } from '../support/orders';
+import { pkilintErrors, zlintErrors } from '../support/linters';
 import { startFakeCtLog, type FakeCtLog, type FakeLogMode } from '../support/fake-ct-log';
 
 const work = mkdtempSync(path.join(tmpdir(), 'e2e-ct-'));
@@ -79,19 +79,6 @@ function writeDer(name: string, der: Uint8Array): string {
   const file = path.join(work, name);
   writeFileSync(file, der);
   return file;
-}
-
-/** zlint run directly: the lints that report error or fatal. */
-function zlintErrors(file: string): string[] {
-  const out = spawnSync(findZlint(), ['-format', 'der', file], { encoding: 'utf8' }).stdout;
-  return Object.entries(JSON.parse(out) as Record<string, { result: string }>).filter(([, r]) => r.result === 'error' || r.result === 'fatal').map(([n]) => n);
-}
-
-/** pkilint run directly: the findings of severity ERROR or FATAL. */
-function pkilintErrors(file: string, type: string): string[] {
-  const out = spawnSync(findPkilint(), ['lint', '-t', type, '-f', 'JSON', '--document-format', 'DER', file], { encoding: 'utf8' }).stdout;
-  const json = JSON.parse(out) as { results: Array<{ finding_descriptions: Array<{ severity: string; code: string }> }> };
-  return json.results.flatMap((r) => r.finding_descriptions).filter((d) => d.severity === 'ERROR' || d.severity === 'FATAL').map((d) => d.code);
 }
 
 describe('issuance with pre-issuance linting and CT (real TesseraCT logs)', () => {

@@ -38,6 +38,13 @@ export function fakeWorkflows(opts: { readonly fail?: Iterable<Method> | 'all'; 
     startKeyCompromise: [],
     keyCompromiseProgress: [],
     requestCrlPublication: [],
+    startVetting: [],
+    recordDocumentCheck: [],
+    recordCallback: [],
+    approveVetting: [],
+    rejectVetting: [],
+    signalDocumentUploaded: [],
+    vettingProgress: [],
   } as { [M in Method]: Array<Parameters<CaWorkflows[M]>> };
   const failing = new Set<Method>(opts.fail === 'all' ? (Object.keys(calls) as Method[]) : (opts.fail ?? []));
   const record = <M extends Method>(method: M, args: Parameters<CaWorkflows[M]>) => {
@@ -75,6 +82,32 @@ export function fakeWorkflows(opts: { readonly fail?: Iterable<Method> | 'all'; 
     },
     async requestCrlPublication(...args) {
       record('requestCrlPublication', args);
+    },
+    async startVetting(...args) {
+      record('startVetting', args);
+    },
+    async recordDocumentCheck(...args) {
+      record('recordDocumentCheck', args);
+      return { status: 'awaiting-callback' };
+    },
+    async recordCallback(...args) {
+      record('recordCallback', args);
+      return { status: 'awaiting-approval' };
+    },
+    async approveVetting(...args) {
+      record('approveVetting', args);
+      return { status: 'approved', vettedOrganizationId: '00000000-0000-0000-0000-000000000000', validUntil: new Date(0).toISOString() };
+    },
+    async rejectVetting(...args) {
+      record('rejectVetting', args);
+      return { status: 'rejected' };
+    },
+    async signalDocumentUploaded(...args) {
+      record('signalDocumentUploaded', args);
+    },
+    async vettingProgress(...args) {
+      record('vettingProgress', args);
+      return null;
     },
   };
 }
