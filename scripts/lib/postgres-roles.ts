@@ -70,7 +70,7 @@ export async function ensureDatabaseRoles(adminUrl: string, roles: DatabaseRoles
   const db = postgres(withDatabase(adminUrl, roles.database), { max: 1, onnotice: () => {} });
   try {
     // Objects made before the roles existed (the superuser ran the migrations) pass to the owner; a table's
-    // sequences follow it.
+    // serial sequences follow it, standalone sequences (e.g. crl_number_seq) are handed over on their own.
     await db.unsafe(`do $$
 declare r record;
 begin
@@ -80,6 +80,13 @@ begin
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname in ('public', 'drizzle') and c.relkind in ('r', 'p', 'v', 'm')
       and pg_get_userbyid(c.relowner) <> '${roles.owner}'
+  loop execute r.stmt; end loop;
+  for r in
+    select format('alter sequence %I.%I owner to %I', n.nspname, c.relname, '${roles.owner}') as stmt
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname in ('public', 'drizzle') and c.relkind = 'S'
+      and pg_get_userbyid(c.relowner) <> '${roles.owner}'
+      and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i'))
   loop execute r.stmt; end loop;
   for r in
     select format('alter function %s owner to %I', p.oid::regprocedure, '${roles.owner}') as stmt
