@@ -83,11 +83,13 @@ const settingsShape = z.object({
     /** BR 3.2.2.4.18/.19 fetches refuse non-public addresses; development may allow loopback (local test web servers). */
     allowLoopback: setting('CA_DCV_HTTP_ALLOW_LOOPBACK', z.enum(['on', 'off']).optional()),
   }),
-  /** The SMTP relay of the constructed e-mail method (CP 3.2.2.4.4). */
+  /** The SMTP relay of the constructed e-mail method (CP 3.2.2.4.4) and of the subscribers' notices (CP 4.3.2, 4.9). */
   smtp: z.object({
-    /** A nodemailer URL, e.g. smtp://127.0.0.1:25; unset: the method is not offered. */
+    /** A nodemailer URL, e.g. smtp://127.0.0.1:25; unset: the method is not offered and notices wait, then fail. */
     url: setting('CA_SMTP_URL', z.string().optional()),
     from: setting('CA_SMTP_FROM', z.string().optional()),
+    /** The sender of the notices (issuance, revocation, expiry reminders); its domain names their Message-IDs. */
+    noticeFrom: setting('CA_NOTICE_FROM', z.string().optional()),
   }),
   /** CP 3.2.2.4.12 (the CA is the registrar): which domains, and where RDAP bootstrap data comes from. */
   registrar: z.object({
@@ -161,7 +163,8 @@ const settingsShape = z.object({
     /** TLS key and certificate (PEM, chain) of the ACME listener; default <data>/acme-tls/ (made by npm start from the stand-in root). */
     tlsKeyFile: setting('CA_ACME_TLS_KEY', z.string().optional()),
     tlsCertFile: setting('CA_ACME_TLS_CERT', z.string().optional()),
-    termsOfService: setting('CA_ACME_TERMS_URL', z.string().url().default('https://jprs.jp/pubcert/info/repository/')),
+    /** The directory's meta.termsOfService; default: the current terms in this CA's repository (CP 4.1.2). */
+    termsOfService: setting('CA_ACME_TERMS_URL', z.string().url().optional()),
     website: setting('CA_ACME_WEBSITE', z.string().url().default('https://jprs.jp/pubcert/')),
   }),
 });
@@ -185,6 +188,8 @@ function derived(s: z.output<typeof settingsShape>) {
   // domain example.jp, not 127.0.0.1: the pre-issuance linters (step 6) rightly refuse internal names in the CRL DP
   // and AIA (pkilint cabf.internal_domain_name, BR 7.1.2.7.7/7.1.2.7.8), and a lint error is never accepted.
   const certBase = (s.api.publicBaseUrl ?? 'http://ca.example.jp').replace(/\/$/, '');
+  /** Where clients reach the API (links in notices, the ACME terms): the public base URL, else the local listener. */
+  const apiBase = (s.api.publicBaseUrl ?? `http://${s.api.host}:${s.api.port}`).replace(/\/$/, '');
   const urlsFor = (id: IssuingCaId | 'root'): CaUrls => ({
     crl: `${certBase}/repository/crl/${id}.crl`,
     ocsp: `${certBase}/ocsp/${id}`,
@@ -202,7 +207,7 @@ function derived(s: z.output<typeof settingsShape>) {
       soPinFile: path.join(secrets, 'hsm-so-pin'),
       softhsmConf: path.join(s.dataDir, 'softhsm', 'softhsm2.conf'),
     },
-    api: { ...s.api, publicBaseUrl: (s.api.publicBaseUrl ?? `http://${s.api.host}:${s.api.port}`).replace(/\/$/, '') },
+    api: { ...s.api, publicBaseUrl: apiBase },
     dns: { ...s.dns, devRecordsFile: path.join(s.dataDir, 'dns', 'records.json') },
     /** URLs that go into certificates, per issuing CA and for the (stand-in) root. */
     urls: { dv: urlsFor('dv'), ov: urlsFor('ov'), root: urlsFor('root') } as Record<IssuingCaId | 'root', CaUrls>,
@@ -210,7 +215,11 @@ function derived(s: z.output<typeof settingsShape>) {
     dcvHttp: { allowLoopback: development && (s.dcvHttp.allowLoopback ?? 'on') === 'on' },
     /** Development only: CAA tree climbing stops at the dev zone the dev DNS server is authoritative for. */
     caaClimbStopsAt: development ? s.dns.devZone.toLowerCase() : undefined,
-    smtp: { url: s.smtp.url ?? null, from: s.smtp.from ?? `domain-validation@${s.caaIssuerDomain}` },
+    smtp: {
+      url: s.smtp.url ?? null,
+      from: s.smtp.from ?? `domain-validation@${s.caaIssuerDomain}`,
+      noticeFrom: s.smtp.noticeFrom ?? `notices@${s.caaIssuerDomain}`,
+    },
     ct: {
       ...s.ct,
       // BR/Chrome/Apple: a certificate without embedded SCTs is untrusted; production never skips CT.
@@ -220,6 +229,7 @@ function derived(s: z.output<typeof settingsShape>) {
     acme: {
       ...s.acme,
       eabRequired: (s.acme.eabRequired ?? (development ? 'off' : 'on')) === 'on',
+      termsOfService: s.acme.termsOfService ?? `${apiBase}/repository/terms`,
       tlsKeyFile: s.acme.tlsKeyFile ?? path.join(s.dataDir, 'acme-tls', 'key.pem'),
       tlsCertFile: s.acme.tlsCertFile ?? path.join(s.dataDir, 'acme-tls', 'cert.pem'),
     },

@@ -15,3 +15,7 @@ export const crlScheduledWorkflowId = (issuerId: string): string => `crl-schedul
 /** The OCSP refresh Schedule (responder certificates and pre-signed responses, BR 4.9.10) and its runs. */
 export const ocspRefreshScheduleId = 'ocsp-refresh';
 export const ocspRefreshWorkflowId = 'ocsp-refresh';
+/** One delivery workflow per notice of the outbox: a second start for the same notice is refused (sent once). */
+export const noticeWorkflowId = (noticeId: string): string => `notice-${noticeId}`;
+/** The expiry reminders of one certificate (30 and 7 days before notAfter), started when it is issued. */
+export const expiryRemindersWorkflowId = (serial: string): string => `expiry-reminders-${serial}`;

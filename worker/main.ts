@@ -20,6 +20,8 @@ import { createLintActivities } from '../activities/lint';
 import { createOcspStorageActivities } from '../activities/ocsp';
 import { createCrlPublicationActivities } from '../activities/crl';
 import { createRevocationActivities } from '../activities/revocation';
+import { createNoticeActivities } from '../activities/notices';
+import { createRenewalActivities } from '../activities/renewal';
 import { createDb } from '../db/client';
 import { connectCaClient, connectionOptions } from '../temporal/connection';
 import { ensureCrlSchedules } from './crl-schedule';
@@ -83,6 +85,9 @@ export async function createMainWorker(config: CaConfig) {
       ...createOcspStorageActivities({ db: handle.db, config, clock }),
       // Revocation and key-compromise bookkeeping (CP 4.9), CRL publication checks and requests.
       ...createRevocationActivities({ db: handle.db, clock }),
+      // The certificate's life cycle (CP 4.3.2, 4.6–4.9): the notices outbox and its SMTP delivery, renewal succession.
+      ...createNoticeActivities({ db: handle.db, smtpUrl: config.smtp.url, from: config.smtp.noticeFrom, publicBaseUrl: config.api.publicBaseUrl, clock }),
+      ...createRenewalActivities({ db: handle.db, clock }),
       ...createCrlPublicationActivities({
         db: handle.db,
         config,

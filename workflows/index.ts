@@ -5,3 +5,6 @@ export { refreshOcsp } from './refreshOcsp';
 export { keyCompromise } from './keyCompromise';
 export { publishCrl } from './publishCrl';
 export { revokeCertificate } from './revokeCertificate';
+// The certificate's life cycle after issuance: notice deliveries (the outbox), expiry reminders (CP 4.3.2, 4.6–4.9).
+export { deliverNotice } from './notices';
+export { expiryReminders } from './expiryReminders';

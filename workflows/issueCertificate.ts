@@ -6,7 +6,8 @@
  * Step 1 (accept) is done by the doors before the start; 2 authorizes each FQDN (`authorizeFqdn`); 3 corroborates the
  * DCV result and CAA from every perspective and 9 re-checks CAA before the final certificate (corroborate.ts); 4 (OV
  * vetting) is not offered; 4a waits for the ACME finalize; 5 reserves the serial; 6 lints; 7 signs the precertificate
- * and pre-signs its OCSP response; 8 collects SCTs (ct-submission.ts); 10 signs the certificate; 11 completes. A
+ * and pre-signs its OCSP response; 8 collects SCTs (ct-submission.ts); 10 signs the certificate; 11 completes and
+ * starts the certificate's life cycle (after-issuance.ts: notices, renewal succession, expiry reminders). A
  * failure after step 7 revokes the presumed certificate (`revokePresumedCertificate`).
  *
  * Running workflows replay this code: a change to the commands it issues is guarded with patched() and checked
@@ -26,6 +27,7 @@ import type { createWebValidationActivities } from '../activities/validation/web
 import { caaRecheckNeeded } from '../domain/caa';
 import type { DcvCheckSpec, DcvMethodId } from '../domain/dcv';
 import type { FailureKind, StoredFailure } from '../domain/errors';
+import { afterIssuance } from './after-issuance';
 import { dcvCheck, email, lint as lintOptions, ocspPresign, signing as signingOptions, storage as storageOptions } from './activity-options';
 import {
   challengeReadySignal,
@@ -213,10 +215,11 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   // Step 10: re-sign the OCSP response now that the certificate itself is issued (RFC 5019 pre-signing).
   await presignOcsp(serial);
 
-  // Step 11: complete. The e-mail notice of CP 4.3.2 (never for ACME orders, input.viaAcme) is not sent yet:
-  // TODO(#15) notices go through an outbox so that none is lost or sent twice.
+  // Step 11: complete, then the certificate's life cycle: its predecessor superseded (CP 4.6–4.8), the e-mail notice
+  // of CP 4.3.2 (never for ACME orders) through the outbox, the expiry reminders (after-issuance.ts).
   setStep('notifying');
   await storage.completeOrder({ orderId: input.orderId, serial });
+  if (patched('lifecycle-after-issuance')) await afterIssuance(input, serial);
   setStep('done', 'valid');
   log.info('certificate issued', { orderId: input.orderId, serial });
   return { orderId: input.orderId, status: 'valid', serial };

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
+import type { DocumentVersions } from '../../domain/repository-documents';
 import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, challenges, corroborations, orders } from '../schema';
 import { createAccount, isUuid } from './accounts';
 import { appendAudit } from './audit';
@@ -92,6 +93,8 @@ export async function createAcmeAccount(
     thumbprint: string;
     contact: readonly string[];
     termsAgreedAt: Date | null;
+    /** CP 4.1.2: the versions of the terms, CP and CPS in force when the account agreed (termsOfServiceAgreed). */
+    acceptedDocuments?: DocumentVersions | null;
     eabKeyId: string | null;
     now: Date;
   },
@@ -118,6 +121,7 @@ export async function createAcmeAccount(
         jwkThumbprint: input.thumbprint,
         contact: [...input.contact],
         termsAgreedAt: input.termsAgreedAt,
+        acceptedDocuments: input.acceptedDocuments ?? null,
         eabKeyId: input.eabKeyId,
       })
       .returning();
@@ -127,7 +131,7 @@ export async function createAcmeAccount(
     await appendAudit(tx, {
       actor: `acme:${row!.id}`,
       event: 'acme.account.created',
-      data: { acmeAccountId: row!.id, accountId: caAccountId, thumbprint: input.thumbprint, contact: [...input.contact], eabKeyId: input.eabKeyId },
+      data: { acmeAccountId: row!.id, accountId: caAccountId, thumbprint: input.thumbprint, contact: [...input.contact], eabKeyId: input.eabKeyId, acceptedDocuments: input.acceptedDocuments ?? null },
     });
     return { account: row!, created: true };
   });
@@ -136,7 +140,7 @@ export async function createAcmeAccount(
 export async function updateAcmeAccount(
   db: DbOrTx,
   id: string,
-  change: { contact?: readonly string[]; status?: 'deactivated' },
+  change: { contact?: readonly string[]; status?: 'deactivated'; agreed?: { at: Date; documents: DocumentVersions } },
 ): Promise<AcmeAccount> {
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(acmeAccounts).where(eq(acmeAccounts.id, id)).for('update');
@@ -144,13 +148,19 @@ export async function updateAcmeAccount(
     if (current.status !== 'valid') throw new CaError('unauthorized', `the account is ${current.status}`);
     const [row] = await tx
       .update(acmeAccounts)
-      .set({ ...(change.contact ? { contact: [...change.contact] } : {}), ...(change.status ? { status: change.status } : {}), updatedAt: new Date() })
+      .set({
+        ...(change.contact ? { contact: [...change.contact] } : {}),
+        ...(change.status ? { status: change.status } : {}),
+        // RFC 8555 §7.3.3: the client agreed (again) to the terms in force, which incorporate the CP and CPS (CP 4.1.2).
+        ...(change.agreed ? { termsAgreedAt: change.agreed.at, acceptedDocuments: change.agreed.documents } : {}),
+        updatedAt: new Date(),
+      })
       .where(eq(acmeAccounts.id, id))
       .returning();
     await appendAudit(tx, {
       actor: `acme:${id}`,
       event: change.status === 'deactivated' ? 'acme.account.deactivated' : 'acme.account.updated',
-      data: { acmeAccountId: id, ...(change.contact ? { contact: [...change.contact] } : {}) },
+      data: { acmeAccountId: id, ...(change.contact ? { contact: [...change.contact] } : {}), ...(change.agreed ? { acceptedDocuments: change.agreed.documents } : {}) },
     });
     // RFC 8555 §7.3.6: pending authorizations of a deactivated account are deactivated; here they expire with their
     // orders, which can no longer be finalized (no request of this account is accepted any more).
