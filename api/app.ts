@@ -11,6 +11,7 @@ import type { ApiDeps, ApiEnv } from './context';
 import { problemDocumentation, problemResponse } from './problems';
 import { ocspApp } from './ocsp';
 import { repositoryApp } from './repository';
+import { renewalsApp } from './renewals';
 import { revocationApp } from './revocation';
 
 /** A CSR with a 2048-bit key and 100 SANs stays far below this; anything larger is refused before parsing. */
@@ -45,6 +46,8 @@ export function createApp(deps: ApiDeps) {
   app.route('/', emailValidationApp(deps));
   // Revocation (CP 4.9), certificate status, key-compromise reports, CRLs (after applicationsApp: its /v1 auth runs first).
   app.route('/', revocationApp(deps));
+  // Renewal, re-key and modification (CP 4.6–4.8), behind the same /v1 authentication.
+  app.route('/', renewalsApp(deps));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API key from `npm run admin -- account create`' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
