@@ -10,6 +10,10 @@
  *   npm run admin -- eab list --account <account-id> | eab revoke <key-id> | acme-account revoke <acme-account-id>
  *   npm run admin -- blocklist import <file> [--source <name>]   weak/compromised keys (BR 6.1.1.3): SPKI SHA-256
  *                                        hex, Debian openssl-blacklist fingerprints, or PEM keys/certificates
+ *   account create … [--email <address>] [--language ja|en]   where (and in which language) the notices go
+ *   npm run admin -- notices failed | notices list --status pending|sent|failed   the notices outbox
+ *   npm run admin -- archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>]
+ *                  | archive verify <dir> [--public-key <file>]   the signed archive of CP 5.5.1 (scripts/lib/admin-lifecycle.ts)
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
@@ -18,13 +22,19 @@ import { createAccount, setAccountStatus } from '../db/repositories/accounts';
 import { verifyAuditChain } from '../db/repositories/audit';
 import { importBlockedKeys, parseBlocklist } from '../db/repositories/blocklist';
 import { createEabKey, listEabKeys, revokeAcmeAccount, revokeEabKey } from '../db/repositories/acme';
+import { archiveExport, archiveKeygen, archiveVerify, defaultArchiveKeyFile, noticesCommand } from './lib/admin-lifecycle';
 import { adminRevoke } from './lib/revoke';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' }, account: { type: 'string' }, provider: { type: 'string' } },
+  options: {
+    name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' },
+    account: { type: 'string' }, provider: { type: 'string' }, email: { type: 'string' }, language: { type: 'string', default: 'ja' },
+    status: { type: 'string' }, limit: { type: 'string', default: '100' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
+    key: { type: 'string' }, 'public-key': { type: 'string' },
+  },
 });
 const [group, action, arg] = positionals;
 const config = loadConfig();
@@ -33,8 +43,9 @@ try {
   if (group === 'account' && action === 'create') {
     if (!values.name) throw new Error('--name is required');
     if (values.kind !== 'subscriber' && values.kind !== 'provider') throw new Error('--kind must be subscriber or provider');
-    const { account, apiKey } = await createAccount(handle.db, { name: values.name, kind: values.kind, providerAccountId: values.provider });
-    console.log(JSON.stringify({ id: account.id, name: account.name, kind: account.kind, providerAccountId: account.providerAccountId, apiKey }, null, 2));
+    if (values.language !== 'ja' && values.language !== 'en') throw new Error('--language must be ja or en');
+    const { account, apiKey } = await createAccount(handle.db, { name: values.name, kind: values.kind, providerAccountId: values.provider, email: values.email ?? null, language: values.language });
+    console.log(JSON.stringify({ id: account.id, name: account.name, kind: account.kind, providerAccountId: account.providerAccountId, email: account.email, language: account.language, apiKey }, null, 2));
     console.error('The API key is shown once and stored only as a hash: keep it now.');
   } else if (group === 'account' && action === 'disable' && arg) {
     await setAccountStatus(handle.db, arg, 'disabled', { actor: 'admin-cli' });
@@ -64,8 +75,19 @@ try {
     const entries = parseBlocklist(readFileSync(arg, 'utf8'));
     const result = await importBlockedKeys(handle.db, entries, { source: values.source ?? path.basename(arg), actor: 'admin-cli' });
     console.log(JSON.stringify(result));
+  } else if (group === 'notices' && (action === 'failed' || action === 'list')) {
+    console.log(JSON.stringify(await noticesCommand(handle.db, action === 'failed' ? 'failed' : (values.status ?? 'pending'), Number(values.limit)), null, 2));
+  } else if (group === 'archive' && action === 'keygen') {
+    console.log(JSON.stringify(archiveKeygen(values.out ?? defaultArchiveKeyFile(config)), null, 2));
+    console.error('Keep the private key offline; publish the public key (or its SHA-256) so that archives can be verified.');
+  } else if (group === 'archive' && action === 'export') {
+    console.log(JSON.stringify(await archiveExport(config, handle.db, values), null, 2));
+  } else if (group === 'archive' && action === 'verify' && arg) {
+    const result = archiveVerify(arg, values['public-key']);
+    console.log(JSON.stringify(result, null, 2));
+    if (!result.ok) process.exitCode = 1;
   } else {
-    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
+    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>] | notices failed | notices list --status <s> | archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>] | archive verify <dir> [--public-key <file>]');
     process.exitCode = 2;
   }
 } finally {
