@@ -10,15 +10,17 @@ import { CaError } from '../domain/errors';
 import { checkAcceptance, type AcceptanceRecord, type DocumentCatalog } from '../domain/repository-documents';
 import type { AcceptanceChannel } from '../domain/statuses';
 
+// Each member is optional to the parser so that a missing one is refused by the rule (userActionRequired, naming what
+// to accept), not as a malformed body.
 export const Acceptance = z
   .object({
-    terms: z.string().openapi({ example: '1.0' }),
-    cp: z.string().openapi({ example: '3.40' }),
-    cps: z.string().openapi({ example: '1.0' }),
+    terms: z.string().optional().openapi({ example: '1.0' }),
+    cp: z.string().optional().openapi({ example: '3.40' }),
+    cps: z.string().optional().openapi({ example: '1.0' }),
   })
   .openapi('Acceptance', {
     description:
-      'CP 4.1.2: the versions of the subscriber terms, the CP and the CPS the applicant accepts — those in force, listed as `current` by GET /repository/documents.json. Required: an application without it, or naming other versions, is refused with 403 /problems/userActionRequired.',
+      'CP 4.1.2: the versions of the subscriber terms, the CP and the CPS the applicant accepts — those in force, listed as `current` by GET /repository/documents.json. All three are required: an application without them, or naming other versions, is refused with 403 /problems/userActionRequired.',
   });
 
 /** The OpenAPI description of the three query parameters (application/pkcs10 requests). */

@@ -49,7 +49,7 @@ export const repositoryDocuments: DocumentCatalog = [
     versions: [
       {
         version: '1.0',
-        effective: '2026-11-29T00:00:00Z',
+        effective: '2026-11-01T00:00:00Z',
         files: { ja: 'terms/1.0/ja.md', en: 'terms/1.0/en.md' },
         changes: 'First version: the subscriber agreement for the REST API and ACME doors.',
       },
@@ -61,7 +61,7 @@ export const repositoryDocuments: DocumentCatalog = [
     versions: [
       {
         version: '3.40',
-        effective: '2026-11-29T00:00:00Z',
+        effective: '2026-11-01T00:00:00Z',
         files: { ja: 'cp-ja.txt' },
         changes: 'JPRS CP v3.40 (Japanese text as published by JPRS), adopted by this CA; the BR overrides of POLICY-2026 apply (CP 1.1).',
       },
@@ -73,7 +73,7 @@ export const repositoryDocuments: DocumentCatalog = [
     versions: [
       {
         version: '1.0',
-        effective: '2026-11-29T00:00:00Z',
+        effective: '2026-11-01T00:00:00Z',
         files: { ja: 'cps/1.0/ja.md', en: 'cps/1.0/en.md' },
         changes: 'First version: the practices of this software, in the RFC 3647 outline; replaces the placeholder page.',
       },

@@ -73,3 +73,17 @@ if ! command -v certbot >/dev/null; then
 fi
 command -v pebble >/dev/null || { apt-get update -q; apt-get install -y -q pebble; }
 
+
+# The Java time-skipping Temporal test server (TOOLCHAIN.md), for the tests of durable timers that span weeks (the
+# expiry reminders, test/e2e/expiry-reminders.test.ts): Maven's io.temporal:temporal-test-server and its dependencies
+# in /opt/temporal-test-server/lib, run as `java -cp '/opt/temporal-test-server/lib/*' io.temporal.testserver.TestServer
+# <port>`. Needs a JDK and Maven (Debian); skipped when present.
+TEMPORAL_TEST_SERVER_VERSION=1.31.0
+if [ ! -e "/opt/temporal-test-server/lib/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION.jar" ]; then
+  command -v java >/dev/null && command -v mvn >/dev/null || { apt-get update -q; apt-get install -y -q default-jdk-headless maven; }
+  echo "[install-tools] maven io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION (/opt/temporal-test-server)"
+  ttstmp="$(mktemp -d)"
+  printf '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion><groupId>local</groupId><artifactId>tts</artifactId><version>1</version><dependencies><dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>%s</version></dependency></dependencies></project>\n' "$TEMPORAL_TEST_SERVER_VERSION" > "$ttstmp/pom.xml"
+  (cd "$ttstmp" && mvn -q -B dependency:copy-dependencies -DoutputDirectory=/opt/temporal-test-server/lib)
+  rm -rf "$ttstmp"
+fi

@@ -42,7 +42,8 @@ export interface Harness {
   readonly temporal: Client;
   readonly apiUrl: string;
   readonly workers: RunningWorker[];
-  newAccount(name?: string): Promise<{ id: string; apiKey: string }>;
+  /** A subscriber account; `email` and `language` are where (and in which language) its notices go. */
+  newAccount(name?: string, opts?: { email?: string; language?: 'ja' | 'en' }): Promise<{ id: string; apiKey: string }>;
   api(path: string, init?: RequestInit & { apiKey?: string }): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -88,8 +89,8 @@ export async function startHarness(opts: { workers?: boolean; perspectives?: boo
     temporal,
     apiUrl: api.url,
     workers,
-    async newAccount(name = 'Test Applicant') {
-      const { account, apiKey } = await createAccount(db.db, { name });
+    async newAccount(name = 'Test Applicant', opts = {}) {
+      const { account, apiKey } = await createAccount(db.db, { name, ...opts });
       return { id: account.id, apiKey };
     },
     api(path, init = {}) {
