@@ -26,6 +26,15 @@ export function headerOf(raw: string, name: string): string | undefined {
   return line?.slice(name.length + 1).trim();
 }
 
+/** The text body of a raw message, quoted-printable decoded when it is (nodemailer wraps long lines so). */
+export function textOf(raw: string): string {
+  const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
+  const body = rest.join('\n\n');
+  if (!/content-transfer-encoding:\s*quoted-printable/i.test(head)) return body;
+  const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
 /**
  * The messages as a receiver that deduplicates on the Message-ID (RFC 5322 §3.6.4) sees them: one per Message-ID,
  * in arrival order.
