@@ -9,7 +9,7 @@ import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createNoticeActivities } from '../activities/notices';
 import { storage as storageOptions } from './activity-options';
 import { certificateRenewedSignal, type ExpiryRemindersInput, type ExpiryRemindersResult } from './lifecycle-contracts';
-import { startNoticeDelivery } from './notices';
+import { deliver } from './notices';
 
 const DAY_MS = 86_400_000;
 
@@ -27,7 +27,8 @@ export async function expiryReminders(input: ExpiryRemindersInput): Promise<Expi
     if (await condition(renewed, waitMs)) break;
     const r = await notices.enqueueExpiryReminder({ serial: input.serial, daysBefore: days });
     if (r.stop) return { serial: input.serial, reminded, stoppedBecause: r.reason ?? 'stopped' };
-    if (r.noticeId) await startNoticeDelivery(r.noticeId);
+    // Delivered here: this workflow has weeks to wait anyway, and the next reminder comes after this one.
+    if (r.noticeId) await deliver(r.noticeId);
     reminded.push(days);
   }
   return { serial: input.serial, reminded, stoppedBecause: renewedBy ? `renewed by ${renewedBy as string}` : null };

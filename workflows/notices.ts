@@ -19,7 +19,12 @@ export interface DeliverNoticeResult {
   readonly status: 'sent' | 'failed';
 }
 
-export async function deliverNotice({ noticeId }: { noticeId: string }): Promise<DeliverNoticeResult> {
+/**
+ * The delivery of one notice, in the calling workflow: the relay with retries, else the notice is failed. A workflow
+ * with nothing else to do meanwhile (the expiry reminders) delivers its notices itself; the others start
+ * `deliverNotice`, so that neither an issuance nor a revocation waits for a relay that is down.
+ */
+export async function deliver(noticeId: string): Promise<DeliverNoticeResult> {
   const delivery = proxyActivities<NoticeActivities>(noticeDelivery);
   const bookkeeping = proxyActivities<NoticeActivities>(storageOptions);
   try {
@@ -30,6 +35,10 @@ export async function deliverNotice({ noticeId }: { noticeId: string }): Promise
     await bookkeeping.failNotice({ noticeId, error: `${f.kind}: ${f.message}` });
     return { noticeId, status: 'failed' };
   }
+}
+
+export async function deliverNotice({ noticeId }: { noticeId: string }): Promise<DeliverNoticeResult> {
+  return deliver(noticeId);
 }
 
 /**

@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { acmeAccounts, certificates, orders } from '../../db/schema';
-import { currentDocumentVersions } from '../../domain/repository-documents';
+import { currentAcceptance } from '../support/acceptance';
 import type { AcmeTestClient } from '../support/acme-client';
 import { markIssued } from '../support/lifecycle-fixtures';
 import { baseConfig, problem, registeredClient, useAcmeTestServer, withoutStateChange, zone } from './acme-fixture';
@@ -17,7 +17,7 @@ import { InMemorySigner } from '../../pki/memory-signer';
 import { seedIssuingCa } from '../support/revocation-fixtures';
 
 const s = useAcmeTestServer('acme_accept');
-const current = () => currentDocumentVersions(new Date());
+const current = () => currentAcceptance();
 let label = 0;
 
 describe('CP 4.1.2 through ACME: termsOfServiceAgreed accepts the terms, CP and CPS in force', () => {

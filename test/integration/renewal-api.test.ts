@@ -108,7 +108,7 @@ describe('the kind of a renewal comes from what changes (CP 4.6–4.8); each is 
 
 describe('refusals store nothing', () => {
   const count = async () => (await fresh.handle.sql`select count(*)::int as n from orders`)[0]!.n as number;
-  const refused = async (res: Promise<Response>, status: number, type: string) => {
+  const refused = async (res: Response | Promise<Response>, status: number, type: string) => {
     const before = await count();
     const r = await res;
     expect(r.status).toBe(status);
