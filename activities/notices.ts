@@ -23,7 +23,7 @@ import { withHeartbeat } from './heartbeat';
 
 export interface NoticeDeps {
   readonly db: Db;
-  /** smtp://host:port (nodemailer URL); null: no relay is configured, deliveries are retried and then fail. */
+  /** smtp://host:port (nodemailer URL); null: no relay is configured, and every notice fails at once (visibly). */
   readonly smtpUrl: string | null;
   /** The notices' sender; its domain names the Message-IDs. */
   readonly from: string;
@@ -122,8 +122,14 @@ export function createNoticeActivities({ db, smtpUrl, from, publicBaseUrl, clock
       if (!notice) throw new CaError('invariantViolated', `notice ${noticeId} not found`);
       // Recorded as sent (or given up) before a crash or by an earlier run: never sent again.
       if (notice.status !== 'pending') return { status: notice.status, messageId: notice.messageId };
-      if (!notice.recipient) throw new CaError('invalidContact', `notice ${noticeId}: the account has no e-mail address`, { rule: 'CP 4.3.2' });
-      if (!transport) throw new CaError('serviceUnavailable', 'no SMTP relay is configured (CA_SMTP_URL)');
+      // Nobody to write to, or no relay in this deployment: no retry can help, so the notice fails at once, for an
+      // operator to see (`notices failed`) and follow up another way.
+      const to = notice.recipient;
+      if (!to || !transport) {
+        const error = !to ? 'invalidContact: the account has no e-mail address' : 'no SMTP relay is configured (CA_SMTP_URL)';
+        const failed = await markNoticeFailed(db, notice.id, { at: clock(), error });
+        return { status: failed.status, messageId: null };
+      }
       const messageId = noticeMessageId(notice.id, from);
       const { subject, text } = renderNotice(notice);
       await recordNoticeAttempt(db, notice.id, { at: clock(), messageId });
@@ -132,7 +138,7 @@ export function createNoticeActivities({ db, smtpUrl, from, publicBaseUrl, clock
         const info = await withHeartbeat(() =>
           transport.sendMail({
             from,
-            to: notice.recipient!,
+            to,
             subject,
             text,
             messageId,

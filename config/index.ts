@@ -85,7 +85,7 @@ const settingsShape = z.object({
   }),
   /** The SMTP relay of the constructed e-mail method (CP 3.2.2.4.4) and of the subscribers' notices (CP 4.3.2, 4.9). */
   smtp: z.object({
-    /** A nodemailer URL, e.g. smtp://127.0.0.1:25; unset: the method is not offered and notices wait, then fail. */
+    /** A nodemailer URL, e.g. smtp://127.0.0.1:25; unset: the method is not offered and notices fail (`notices failed`). */
     url: setting('CA_SMTP_URL', z.string().optional()),
     from: setting('CA_SMTP_FROM', z.string().optional()),
     /** The sender of the notices (issuance, revocation, expiry reminders); its domain names their Message-IDs. */

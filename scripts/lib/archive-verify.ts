@@ -34,27 +34,31 @@ export function verifyArchive(dir: string, opts: { publicKeyPem?: string } = {})
     return fail();
   }
   const manifestBytes = readFileSync(path.join(dir, MANIFEST));
-  let manifest: ArchiveManifest;
+  const signature = Buffer.from(readFileSync(path.join(dir, SIGNATURE), 'utf8').trim(), 'base64');
+  let manifest: ArchiveManifest | null = null;
   try {
     manifest = JSON.parse(manifestBytes.toString('utf8')) as ArchiveManifest;
   } catch {
-    errors.push(`${MANIFEST} is not JSON`);
-    return fail();
+    manifest = null;
   }
-  if (manifest.format !== ARCHIVE_FORMAT) errors.push(`unknown format ${String(manifest.format)}`);
 
-  // 1. The signature.
+  // 1. The signature, over the bytes, before anything in them is believed: with the trusted key when given, else with
+  //    the key the manifest names (integrity only).
   const trusted = opts.publicKeyPem !== undefined;
   let key;
   try {
-    key = createPublicKey(opts.publicKeyPem ?? manifest.signer.publicKey);
+    key = createPublicKey(opts.publicKeyPem ?? manifest?.signer.publicKey ?? '');
   } catch {
-    errors.push('the public key cannot be read');
+    errors.push(manifest ? 'the public key cannot be read' : `${MANIFEST} is not JSON and no public key was given`);
     return fail();
   }
-  const signature = Buffer.from(readFileSync(path.join(dir, SIGNATURE), 'utf8').trim(), 'base64');
-  if (!verify(null, manifestBytes, key, signature)) errors.push(`${SIGNATURE} does not verify: ${MANIFEST} was modified or signed by another key`);
   const signer = { spkiSha256: spkiSha256Of(key), trusted };
+  if (!verify(null, manifestBytes, key, signature)) errors.push(`${SIGNATURE} does not verify: ${MANIFEST} was modified or signed by another key`);
+  if (!manifest) {
+    errors.push(`${MANIFEST} is not JSON`);
+    return fail(signer.spkiSha256, trusted);
+  }
+  if (manifest.format !== ARCHIVE_FORMAT) errors.push(`unknown format ${String(manifest.format)}`);
 
   // 2. The files, and nothing else.
   const listed = new Map(manifest.files.map((f) => [f.path, f]));

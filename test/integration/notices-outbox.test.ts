@@ -148,15 +148,24 @@ describe('delivery over SMTP', () => {
 });
 
 describe('failed notices are an operator’s query', () => {
-  it('an account without an address cannot be notified: refused for good, failed, listed by `npm run admin -- notices failed`', async () => {
+  it('an account without an address cannot be notified: failed at once, listed by `npm run admin -- notices failed`', async () => {
     const { serial } = await issuedTo('silent');
     const { noticeId } = await notices.enqueueCertificateNotice({ kind: 'certificate-issued', serial });
-    const err = await notices.sendNotice({ noticeId: noticeId! }).catch((e: unknown) => e);
-    expect(isCaError(err) && err.kind).toBe('invalidContact');
-    await notices.failNotice({ noticeId: noticeId!, error: 'invalidContact: no address' });
+    const before = smtp.messages.length;
+    expect(await notices.sendNotice({ noticeId: noticeId! })).toEqual({ status: 'failed', messageId: null });
+    expect(smtp.messages.length).toBe(before);
+    // Failing it again (the delivery workflow's last resort after retries) changes nothing.
     await notices.failNotice({ noticeId: noticeId!, error: 'a second call changes nothing' });
     const out = execFileSync(path.join(repoRoot, 'node_modules/.bin/tsx'), ['scripts/admin.ts', 'notices', 'failed'], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: fresh.url }, encoding: 'utf8' });
     const listed = JSON.parse(out) as Array<{ id: string; serial: string; lastError: string; status: string; recipient: null }>;
-    expect(listed.find((n) => n.id === noticeId)).toMatchObject({ serial, status: 'failed', recipient: null, lastError: 'invalidContact: no address' });
+    expect(listed.find((n) => n.id === noticeId)).toMatchObject({ serial, status: 'failed', recipient: null, lastError: 'invalidContact: the account has no e-mail address' });
+  });
+
+  it('a deployment without a relay (CA_SMTP_URL unset) fails its notices at once, saying why', async () => {
+    const noRelay = createNoticeActivities({ db: fresh.handle.db, smtpUrl: null, from: 'notices@ca.example.jp', publicBaseUrl: 'https://ca.example.jp', clock: () => new Date() });
+    const { serial } = await issuedTo('english');
+    const { noticeId } = await noRelay.enqueueCertificateNotice({ kind: 'certificate-issued', serial });
+    expect((await noRelay.sendNotice({ noticeId: noticeId! })).status).toBe('failed');
+    expect(await getNotice(fresh.handle.db, noticeId!)).toMatchObject({ status: 'failed', attempts: 0, lastError: 'no SMTP relay is configured (CA_SMTP_URL)' });
   });
 });
