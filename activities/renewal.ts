@@ -8,19 +8,10 @@ import { getCertificateBySerial } from '../db/repositories/certificates';
 import { supersedePredecessor } from '../db/repositories/lifecycle';
 import { getRevocationFacts } from '../db/repositories/revocation';
 import { CaError } from '../domain/errors';
-import { authorizeRevocation, revocationReasons, type Requester } from '../domain/revocation';
+import { authorizeRevocation, revocationReasons, type Requester, type RevokeCertificateInput } from '../domain/revocation';
 
-/** What the workflow needs to start the predecessor's revocation workflow (the revokeCertificate input, less the queue). */
-export interface PredecessorRevocation {
-  readonly serial: string;
-  readonly issuerId: string;
-  readonly reason: number;
-  readonly requester: Requester;
-  readonly actor: string;
-  readonly requestedAt: string;
-  readonly deadline: string;
-  readonly deadlineRule: string;
-}
+/** What the workflow needs to start the predecessor's revocation workflow: its input, less the signing queue. */
+export type PredecessorRevocation = Omit<RevokeCertificateInput, 'signingTaskQueue'>;
 
 export interface SuccessionResult {
   /** The new certificate's notAfter (ISO-8601): the expiry reminders count back from it. */

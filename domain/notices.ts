@@ -127,64 +127,64 @@ const footer = (lang: Language, rule: string) =>
     ? ['', `このメールは ${rule} に基づき、JPRS サーバー証明書認証局から自動的に送信しています。`]
     : ['', `This notice is sent automatically by the JPRS server certificate CA under ${rule}.`];
 
-function renderIssued(d: CertificateNoticeData, lang: Language): RenderedNotice {
-  const ja = lang === 'ja';
-  const name = d.dnsNames[0] ?? d.serial;
-  const renewal = d.renewal
-    ? ja
-      ? [`この証明書は証明書 ${d.renewal.predecessorSerial} の${renewalWords[d.renewal.kind].ja}です。旧証明書は置き換え済み（superseded）となりました。`, '']
-      : [`This certificate ${renewalWords[d.renewal.kind].en} certificate ${d.renewal.predecessorSerial}, which is now superseded.`, '']
-    : [];
-  return {
-    subject: ja ? `[JPRS CA] 証明書発行のお知らせ: ${name}` : `[JPRS CA] Certificate issued: ${name}`,
-    text: [
-      ja ? 'サーバー証明書を発行しました。' : 'Your server certificate has been issued.',
-      '',
-      ...facts(d, lang),
-      '',
-      ...renewal,
-      ...links(d, lang, { download: true, renew: false }),
-      ...footer(lang, 'CP 4.3.2'),
-    ].join('\n'),
-  };
+/** What distinguishes one certificate notice from another; the facts, links and footer are common. */
+interface CertificateTemplate {
+  readonly subject: string;
+  /** The opening paragraph. */
+  readonly lead: string;
+  /** Lines after the certificate's facts (revocation time and reason). */
+  readonly moreFacts: readonly string[];
+  /** A paragraph before the links (the renewal a certificate is). */
+  readonly note: readonly string[];
+  readonly links: { readonly download: boolean; readonly renew: boolean };
+  readonly rule: string;
 }
 
-function renderRevoked(d: CertificateNoticeData, lang: Language): RenderedNotice {
-  const ja = lang === 'ja';
-  const name = d.dnsNames[0] ?? d.serial;
-  const reason = d.revocation?.reason ?? 'unspecified';
-  const at = d.revocation?.revokedAt ?? d.notBefore;
-  return {
-    subject: ja ? `[JPRS CA] 証明書失効のお知らせ: ${name}` : `[JPRS CA] Certificate revoked: ${name}`,
-    text: [
-      ja ? 'サーバー証明書を失効しました。失効は CRL と OCSP で公開されています。' : 'Your server certificate has been revoked. The revocation is published in the CRL and by OCSP.',
-      '',
-      ...facts(d, lang),
-      ja ? `  失効日時:     ${jst(at)}` : `  Revoked at: ${utc(at)}`,
-      ja ? `  失効理由:     ${reasonWords[reason] ?? reason} (${reason})` : `  Reason:     ${reason}`,
-      '',
-      ...links(d, lang, { download: false, renew: false }),
-      ...footer(lang, 'CP 4.9'),
-    ].join('\n'),
-  };
-}
-
-function renderReminder(d: CertificateNoticeData, lang: Language): RenderedNotice {
-  const ja = lang === 'ja';
-  const name = d.dnsNames[0] ?? d.serial;
-  const days = d.daysBefore ?? 0;
-  return {
-    subject: ja ? `[JPRS CA] 証明書の有効期限まで ${days} 日です: ${name}` : `[JPRS CA] Your certificate expires in ${days} days: ${name}`,
-    text: [
-      ja
+const certificateTemplates: Readonly<Record<Exclude<NoticeKind, 'announcement'>, (d: CertificateNoticeData, ja: boolean) => CertificateTemplate>> = {
+  'certificate-issued': (d, ja) => ({
+    subject: ja ? '証明書発行のお知らせ' : 'Certificate issued',
+    lead: ja ? 'サーバー証明書を発行しました。' : 'Your server certificate has been issued.',
+    moreFacts: [],
+    note: d.renewal
+      ? ja
+        ? [`この証明書は証明書 ${d.renewal.predecessorSerial} の${renewalWords[d.renewal.kind].ja}です。旧証明書は置き換え済み（superseded）となりました。`, '']
+        : [`This certificate ${renewalWords[d.renewal.kind].en} certificate ${d.renewal.predecessorSerial}, which is now superseded.`, '']
+      : [],
+    links: { download: true, renew: false },
+    rule: 'CP 4.3.2',
+  }),
+  'certificate-revoked': (d, ja) => {
+    const reason = d.revocation?.reason ?? 'unspecified';
+    const at = d.revocation?.revokedAt ?? d.notBefore;
+    return {
+      subject: ja ? '証明書失効のお知らせ' : 'Certificate revoked',
+      lead: ja ? 'サーバー証明書を失効しました。失効は CRL と OCSP で公開されています。' : 'Your server certificate has been revoked. The revocation is published in the CRL and by OCSP.',
+      moreFacts: ja ? [`  失効日時:     ${jst(at)}`, `  失効理由:     ${reasonWords[reason] ?? reason} (${reason})`] : [`  Revoked at: ${utc(at)}`, `  Reason:     ${reason}`],
+      note: [],
+      links: { download: false, renew: false },
+      rule: 'CP 4.9',
+    };
+  },
+  'expiry-reminder': (d, ja) => {
+    const days = d.daysBefore ?? 0;
+    return {
+      subject: ja ? `証明書の有効期限まで ${days} 日です` : `Your certificate expires in ${days} days`,
+      lead: ja
         ? `サーバー証明書の有効期限まで ${days} 日です。更新（CP 4.6）、鍵更新（CP 4.7）または変更（CP 4.8）をお申し込みください。更新済みの場合、このお知らせは送られません。`
         : `Your server certificate expires in ${days} days. Apply for its renewal (CP 4.6), re-key (CP 4.7) or modification (CP 4.8); once it is renewed, no further reminder is sent.`,
-      '',
-      ...facts(d, lang),
-      '',
-      ...links(d, lang, { download: false, renew: true }),
-      ...footer(lang, 'CP 4.6–4.8'),
-    ].join('\n'),
+      moreFacts: [],
+      note: [],
+      links: { download: false, renew: true },
+      rule: 'CP 4.6–4.8',
+    };
+  },
+};
+
+function renderCertificateNotice(kind: Exclude<NoticeKind, 'announcement'>, d: CertificateNoticeData, lang: Language): RenderedNotice {
+  const t = certificateTemplates[kind](d, lang === 'ja');
+  return {
+    subject: `[JPRS CA] ${t.subject}: ${d.dnsNames[0] ?? d.serial}`,
+    text: [t.lead, '', ...facts(d, lang), ...t.moreFacts, '', ...t.note, ...links(d, lang, t.links), ...footer(lang, t.rule)].join('\n'),
   };
 }
 
@@ -200,11 +200,9 @@ function renderAnnouncement(data: Record<string, unknown>, lang: Language): Rend
 export function renderNotice(notice: { readonly kind: string; readonly language: Language; readonly data: Record<string, unknown> }): RenderedNotice {
   switch (notice.kind as NoticeKind) {
     case 'certificate-issued':
-      return renderIssued(certificateData(notice.data), notice.language);
     case 'certificate-revoked':
-      return renderRevoked(certificateData(notice.data), notice.language);
     case 'expiry-reminder':
-      return renderReminder(certificateData(notice.data), notice.language);
+      return renderCertificateNotice(notice.kind as Exclude<NoticeKind, 'announcement'>, certificateData(notice.data), notice.language);
     case 'announcement':
       return renderAnnouncement(notice.data, notice.language);
     default:

@@ -4,7 +4,7 @@
  * when it has one — and the delivery workflow records each attempt and the outcome here. Every write is idempotent:
  * the callers are retried activities.
  */
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
 import type { NoticeKind } from '../../domain/notices';
 import type { Language, NoticeStatus } from '../../domain/statuses';
@@ -30,18 +30,10 @@ export interface NewNotice {
 
 /** Writes the notice once (ON CONFLICT on the idempotency key DO NOTHING) and returns it, new or existing. */
 export function enqueueNotice(db: DbOrTx, input: NewNotice): Promise<Notice> {
+  const { actor: _actor, ...values } = input;
   return db.transaction((tx) =>
     insertOnce(tx, notices, {
-      values: {
-        kind: input.kind,
-        idempotencyKey: input.idempotencyKey,
-        recipient: input.recipient,
-        language: input.language,
-        data: input.data,
-        accountId: input.accountId ?? null,
-        orderId: input.orderId ?? null,
-        serial: input.serial ?? null,
-      },
+      values,
       conflictTarget: notices.idempotencyKey,
       existing: eq(notices.idempotencyKey, input.idempotencyKey),
       audit: {
@@ -71,44 +63,40 @@ export async function recordNoticeAttempt(db: DbOrTx, id: string, input: { at: D
   return row;
 }
 
-/** The relay accepted the message: the notice is sent (once; a repeat changes nothing). */
-export async function markNoticeSent(db: DbOrTx, id: string, input: { at: Date; messageId: string; smtpResponse: string }): Promise<Notice> {
+/**
+ * A pending notice settles once — sent or failed — with its audit entry in the same transaction; a repeat (a retried
+ * activity) changes nothing and returns the notice as it is.
+ */
+async function settleNotice(
+  db: DbOrTx,
+  id: string,
+  outcome: { set: Partial<typeof notices.$inferInsert> & { status: 'sent' | 'failed' }; data: Record<string, unknown> },
+): Promise<Notice> {
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(notices)
-      .set({ status: 'sent', sentAt: input.at, messageId: input.messageId, smtpResponse: input.smtpResponse, lastError: null })
-      .where(and(eq(notices.id, id), ne(notices.status, 'sent')))
-      .returning();
+    const [row] = await tx.update(notices).set(outcome.set).where(and(eq(notices.id, id), eq(notices.status, 'pending'))).returning();
     if (!row) return (await getNotice(tx, id))!;
     await appendAudit(tx, {
       actor: 'system',
-      event: 'notice.sent',
+      event: `notice.${outcome.set.status}`,
       orderId: row.orderId,
       serial: row.serial,
-      data: { noticeId: id, kind: row.kind, recipient: row.recipient, messageId: input.messageId, attempts: row.attempts, smtpResponse: input.smtpResponse },
+      data: { noticeId: id, kind: row.kind, recipient: row.recipient, attempts: row.attempts, ...outcome.data },
     });
     return row;
   });
 }
 
-/** The delivery gave up after its retries: the notice is failed, for an operator to see (`npm run admin -- notices failed`). */
-export async function markNoticeFailed(db: DbOrTx, id: string, input: { at: Date; error: string }): Promise<Notice> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(notices)
-      .set({ status: 'failed', failedAt: input.at, lastError: input.error })
-      .where(and(eq(notices.id, id), eq(notices.status, 'pending')))
-      .returning();
-    if (!row) return (await getNotice(tx, id))!;
-    await appendAudit(tx, {
-      actor: 'system',
-      event: 'notice.failed',
-      orderId: row.orderId,
-      serial: row.serial,
-      data: { noticeId: id, kind: row.kind, recipient: row.recipient, attempts: row.attempts, error: input.error },
-    });
-    return row;
+/** The relay accepted the message: the notice is sent. */
+export function markNoticeSent(db: DbOrTx, id: string, input: { at: Date; messageId: string; smtpResponse: string }): Promise<Notice> {
+  return settleNotice(db, id, {
+    set: { status: 'sent', sentAt: input.at, messageId: input.messageId, smtpResponse: input.smtpResponse, lastError: null },
+    data: { messageId: input.messageId, smtpResponse: input.smtpResponse },
   });
+}
+
+/** The delivery gave up (retries exhausted, or nothing to retry): failed, for an operator (`npm run admin -- notices failed`). */
+export function markNoticeFailed(db: DbOrTx, id: string, input: { at: Date; error: string }): Promise<Notice> {
+  return settleNotice(db, id, { set: { status: 'failed', failedAt: input.at, lastError: input.error }, data: { error: input.error } });
 }
 
 /** Notices in a status, oldest first: `failed` is the operators' query of CP 4.3.2 notices that never went out. */
