@@ -14,7 +14,7 @@
 import nodemailer from 'nodemailer';
 import type { Db } from '../db/client';
 import { certificateNoticeContext } from '../db/repositories/lifecycle';
-import { enqueueNotice, getNotice, markNoticeFailed, markNoticeSent, recordNoticeAttempt } from '../db/repositories/notices';
+import { enqueueNotice, getNotice, markNoticeFailed, markNoticeSent, recordNoticeAttempt, type NewNotice } from '../db/repositories/notices';
 import { CaError, isCaError } from '../domain/errors';
 import { certificateNoticeKey, noticeMessageId, renderNotice, type CertificateNoticeData } from '../domain/notices';
 import { reasonName } from '../domain/revocation';
@@ -81,6 +81,14 @@ export function createNoticeActivities({ db, smtpUrl, from, publicBaseUrl, clock
   }
 
   return {
+    /**
+     * Any notice, e.g. an `announcement` to the subscribers of an incident (CP 5.7) or of the CA's termination (CP 5.8):
+     * the outbox's generic way in for other workflows, which then hand the id to `startNoticeDelivery`.
+     */
+    async enqueueNotice(input: NewNotice): Promise<{ noticeId: string }> {
+      return { noticeId: (await enqueueNotice(db, input)).id };
+    },
+
     /**
      * CP 4.3.2 (issuance notice, never for an ACME certificate) and CP 4.9 (revocation notice): the notice of the
      * certificate, once per certificate and kind.

@@ -24,7 +24,7 @@ import { freshDatabase } from '../support/database';
 import { fakeWorkflows } from '../support/fake-workflows';
 import { markIssued, postOrder } from '../support/lifecycle-fixtures';
 import { seedIssuingCa } from '../support/revocation-fixtures';
-import { headerOf, startSmtpSink, type SmtpSink } from '../support/smtp-sink';
+import { headerOf, startSmtpSink, textOf, type SmtpSink } from '../support/smtp-sink';
 
 const config = loadConfig();
 const zone = config.dns.devZone;
@@ -144,6 +144,24 @@ describe('delivery over SMTP', () => {
     const err = await refusing.sendNotice({ noticeId: noticeId! }).catch((e: unknown) => e);
     expect(isCaError(err) && err.kind).toBe('serviceUnavailable');
     expect(await getNotice(fresh.handle.db, noticeId!)).toMatchObject({ status: 'pending', attempts: 1 });
+  });
+});
+
+describe('the generic way in: any workflow enqueues a notice (incidents, CP 5.7)', () => {
+  it('an announcement is written once per key and delivered in the recipient’s language', async () => {
+    const input = {
+      kind: 'announcement' as const,
+      recipient: 'sub@example.jp',
+      language: 'ja' as const,
+      idempotencyKey: `incident-42:${who.subscriber.id}`,
+      data: { subject: { ja: '障害のお知らせ', en: 'Incident notice' }, body: { ja: '対象の証明書を再発行してください。', en: 'Please replace the affected certificates.' } },
+      accountId: who.subscriber.id,
+    };
+    const { noticeId } = await notices.enqueueNotice(input);
+    expect((await notices.enqueueNotice(input)).noticeId).toBe(noticeId);
+    const before = smtp.messages.length;
+    expect((await notices.sendNotice({ noticeId })).status).toBe('sent');
+    expect(textOf(smtp.messages[before]!.raw).trim()).toBe('対象の証明書を再発行してください。');
   });
 });
 

@@ -26,10 +26,11 @@ export function headerOf(raw: string, name: string): string | undefined {
   return line?.slice(name.length + 1).trim();
 }
 
-/** The text body of a raw message, quoted-printable decoded when it is (nodemailer wraps long lines so). */
+/** The text body of a raw message, decoded from the transfer encoding nodemailer chose (quoted-printable or base64). */
 export function textOf(raw: string): string {
   const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
   const body = rest.join('\n\n');
+  if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (!/content-transfer-encoding:\s*quoted-printable/i.test(head)) return body;
   const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
   return Buffer.from(bytes, 'latin1').toString('utf8');
