@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expiryRemindersWorkflowId, noticeWorkflowId } from '../../domain/workflow-ids';
 import { lego, startAcmeHarness, type AcmeHarness } from '../support/acme-harness';
-import { eventually, uniqueLabel } from '../support/ca-harness';
+import { eventually, startedWorkflow, uniqueLabel } from '../support/ca-harness';
 import { makeCsr } from '../support/csr';
 import { applyAndWait } from '../support/orders';
 import { headerOf, startSmtpSink, textOf, type SmtpSink } from '../support/smtp-sink';
@@ -29,9 +29,11 @@ afterAll(async () => {
 /** The messages the relay received for `serial` of notice kind `kind`. */
 const mailsFor = (serial: string, kind: string) => smtp.messages.filter((m) => headerOf(m.raw, 'X-CA-Notice-Kind') === kind && textOf(m.raw).includes(serial));
 
+const started = (workflowId: string) => startedWorkflow(h, workflowId);
+
 /** Waits until the notice's delivery workflow ended, then returns how it ended. */
 async function delivered(noticeId: string): Promise<string> {
-  return ((await h.temporal.workflow.getHandle(noticeWorkflowId(noticeId)).result()) as { status: string }).status;
+  return ((await (await started(noticeWorkflowId(noticeId))).result()) as { status: string }).status;
 }
 
 async function noticesOf(serial: string) {
@@ -59,7 +61,7 @@ describe('CP 4.3.2: issuance notices', () => {
   });
 
   it('the issuance started the certificate’s expiry reminders, waiting on durable timers', async () => {
-    const reminders = await h.temporal.workflow.getHandle(expiryRemindersWorkflowId(serial)).describe();
+    const reminders = await (await started(expiryRemindersWorkflowId(serial))).describe();
     expect(reminders.status.name).toBe('RUNNING');
   });
 
@@ -82,7 +84,7 @@ describe('CP 4.3.2: issuance notices', () => {
     const [cert] = await h.db.sql`select c.serial, c.accepted_via from certificates c join acme_orders a on a.order_id = c.order_id where c.dns_names ->> 0 = ${name}`;
     const acmeSerial = cert!.serial as string;
     // After-issuance ran to its end: the reminders workflow is its last step.
-    await eventually(async () => (await h.temporal.workflow.getHandle(expiryRemindersWorkflowId(acmeSerial)).describe()).status.name === 'RUNNING');
+    expect((await (await started(expiryRemindersWorkflowId(acmeSerial))).describe()).status.name).toBe('RUNNING');
     expect((await noticesOf(acmeSerial)).filter((n) => n.kind === 'certificate-issued')).toEqual([]);
     expect(mailsFor(acmeSerial, 'certificate-issued')).toEqual([]);
     expect(cert!.accepted_via).toBe('acme');

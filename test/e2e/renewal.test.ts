@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expiryRemindersWorkflowId } from '../../domain/workflow-ids';
 import { currentAcceptance } from '../support/acceptance';
-import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { eventually, startHarness, startedWorkflow, uniqueLabel, type Harness } from '../support/ca-harness';
 import { makeCsr, type TestCsr } from '../support/csr';
 import { applyAndWait, dns01, sayReady, waitForOrder, type OrderJson } from '../support/orders';
 import { headerOf, startSmtpSink, textOf, type SmtpSink } from '../support/smtp-sink';
@@ -59,6 +59,8 @@ describe('CP 4.6–4.8: renewal, re-key and modification', () => {
     key = makeCsr({ names });
     first = await applyAndWait(h, apiKey, key);
     expect(first.status, JSON.stringify(first.error)).toBe('valid');
+    // Its life cycle has begun: the expiry reminders that its renewal will stop.
+    await startedWorkflow(h, expiryRemindersWorkflowId(first.certificate!.serial));
   });
 
   let renewed: OrderJson;

@@ -125,6 +125,13 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
   }
 }
 
+/** The handle of a workflow once it exists (e.g. a child its parent starts just after writing a row the test saw). */
+export async function startedWorkflow(h: Pick<Harness, 'temporal'>, workflowId: string) {
+  const handle = h.temporal.workflow.getHandle(workflowId);
+  await eventually(() => handle.describe().then(() => true, () => false));
+  return handle;
+}
+
 export const uniqueLabel = (): string => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
 /** A DevDns whose writes go to the primary server and to every perspective server (reads come from the primary). */
