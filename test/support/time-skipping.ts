@@ -45,6 +45,9 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const java: ChildProcess = spawn('java', ['-cp', `${testServerLib}/*`, 'io.temporal.testserver.TestServer', String(port)], { stdio: 'ignore' });
+  // Never outlive the test process, even when a test times out before stop().
+  const killJava = () => java.kill('SIGKILL');
+  process.once('exit', killJava);
   let connection: Connection | undefined;
   for (let i = 0; i < 120 && !connection; i++) {
     try {
@@ -81,8 +84,12 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
     async stop() {
       await workerConnection.close();
       await connection.close();
+      process.off('exit', killJava);
+      const exited = new Promise<void>((resolve) => (java.exitCode !== null || java.signalCode !== null ? resolve() : java.once('exit', () => resolve())));
       java.kill('SIGTERM');
-      await new Promise<void>((resolve) => (java.exitCode !== null ? resolve() : java.once('exit', () => resolve())));
+      const timer = setTimeout(killJava, 5_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
