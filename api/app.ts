@@ -12,6 +12,7 @@ import type { ApiDeps, ApiEnv } from './context';
 import { problemDocumentation, problemResponse } from './problems';
 import { ocspApp } from './ocsp';
 import { repositoryApp } from './repository';
+import { renewalsApp } from './renewals';
 import { revocationApp } from './revocation';
 import { reportServerError } from './server-errors';
 import { organizationsApp } from './organizations';
@@ -64,6 +65,8 @@ export function createApp(deps: ApiDeps) {
   // OV: organizations to vet (CP 3.2.2.1), and the operators' vetting-queue page (session cookie, not the API key).
   app.route('/', organizationsApp(deps));
   app.route('/', vettingPageApp({ ...deps, sessionSeconds: deps.config.vetting.sessionSeconds }));
+  // Renewal, re-key and modification (CP 4.6–4.8), behind the same /v1 authentication.
+  app.route('/', renewalsApp(deps));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API key from `npm run admin -- account create`' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,17 +1,20 @@
 /**
  * Applications (orders) — the applicant's door. Bearer API key; an account sees only its own orders.
- * POST /v1/orders            submit a DV or OV application (CSR PEM/base64 DER in JSON, or DER as application/pkcs10);
+ * POST /v1/orders            submit a DV or OV application (CSR PEM/base64 DER in JSON, or DER as application/pkcs10),
+ *                            stating acceptance of the terms, CP and CPS in force (CP 4.1.2, api/acceptance.ts);
  *                            a designated provider (CP 1.3, 3.4 (1)) relays for its subscriber with `onBehalfOf`;
  *                            an OV order (profile ov) names the subscriber's organization (`organizationId`)
  * GET  /v1/orders            the account's orders
  * GET  /v1/orders/{id}       status, challenges (TXT name and value), errors, certificate serial
  * POST /v1/orders/{id}/challenges/{challengeId}/ready   the record is published: check it (signals the workflow)
- * GET  /v1/orders/{id}/certificate   PEM chain (leaf + issuing CA), or the leaf in DER with Accept: application/pkix-cert
+ * GET  /v1/orders/{id}/certificate   PEM chain (leaf + issuing CA), or the leaf in DER with Accept: application/pkix-cert;
+ *                                    the first download is recorded as the certificate's acceptance (CP 4.4.1)
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { getAccount } from '../db/repositories/accounts';
 import { findBlockedKey } from '../db/repositories/blocklist';
 import { getCertificateByOrder } from '../db/repositories/certificates';
+import { recordCertificateAcceptance } from '../db/repositories/lifecycle';
 import { requestEmailValidation } from '../db/repositories/email-validations';
 import { getIssuer } from '../db/repositories/issuers';
 import { getOrderDetail, listOrders } from '../db/repositories/orders';
@@ -20,11 +23,14 @@ import { CaError } from '../domain/errors';
 import { registeredDomain } from '../domain/public-suffix';
 import { toPem } from '../pki/pem';
 import { acceptApplication, newRandomValue } from './accept';
+import { Acceptance, acceptanceFromQuery, acceptanceQuery, requireAcceptance } from './acceptance';
+import { readApplicationBody, type ApplicationRequest } from './application-body';
 import { requireAccount, type ApiDeps, type ApiEnv } from './context';
 import { submitOrder, workflowUnavailableRetryAfterSeconds } from './order-intake';
 import { ovOrganizationOf } from './ov-intake';
 import { Challenge, Order, presentChallengeOf, presentOrder } from './order-view';
 import { problemResponses } from './problems';
+import { repositoryUrl } from './repository';
 
 const CreateOrder = z.object({
   csr: z.string().min(1).openapi({ description: 'PKCS#10 CSR, PEM or base64 DER' }),
@@ -45,6 +51,7 @@ const CreateOrder = z.object({
       'which does not reveal whether the account exists. With application/pkcs10, send it as the query parameter onBehalfOf.',
     format: 'uuid',
   }),
+  acceptance: Acceptance.optional(),
 }).openapi('CreateOrder');
 
 const IdParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
@@ -52,23 +59,14 @@ const ChallengeParam = IdParam.extend({ challengeId: z.string().uuid().openapi({
 
 const security = [{ bearer: [] }];
 
-async function readCreateOrderBody(c: { req: { header(n: string): string | undefined; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string>; query(n: string): string | undefined } }) {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/pkcs10') {
-    return { csr: new Uint8Array(await c.req.arrayBuffer()), profile: c.req.query('profile') ?? 'dv', onBehalfOf: c.req.query('onBehalfOf'), organizationId: c.req.query('organizationId') };
-  }
-  if (type !== 'application/json') {
-    throw new CaError('malformed', 'send application/json ({"csr": "<PEM>", "profile": "dv"}) or application/pkcs10 (DER)');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(await c.req.text());
-  } catch {
-    throw new CaError('malformed', 'the body is not valid JSON');
-  }
-  const parsed = CreateOrder.safeParse(json);
-  if (!parsed.success) throw new CaError('malformed', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  return { csr: parsed.data.csr, profile: parsed.data.profile, methods: parsed.data.methods, onBehalfOf: parsed.data.onBehalfOf, organizationId: parsed.data.organizationId };
+/** POST /v1/orders: the JSON body, or the DER CSR with `profile`, `onBehalfOf` and the acceptance in the query. */
+function readCreateOrderBody(req: ApplicationRequest) {
+  return readApplicationBody(
+    req,
+    CreateOrder,
+    (query, csr) => ({ csr, profile: query('profile') ?? 'dv', methods: undefined, onBehalfOf: query('onBehalfOf'), organizationId: query('organizationId'), acceptance: acceptanceFromQuery(query) }),
+    'send application/json ({"csr": "<PEM>", "profile": "dv", "acceptance": {…}}) or application/pkcs10 (DER)',
+  );
 }
 
 /**
@@ -88,6 +86,17 @@ export async function resolveApplicant(
     throw new CaError('notFound', `no subscriber account ${onBehalfOf} managed by this account`, { rule: 'CP 1.3, 3.4 (1)' });
   }
   return { accountId: subscriber.id, providerAccountId: caller.id };
+}
+
+/** What step 1 (api/accept.ts) needs from the REST door: the blocklist and the methods this deployment offers. */
+export function applicationContext(deps: Pick<ApiDeps, 'db' | 'config'>, now: Date): Parameters<typeof acceptApplication>[1] {
+  return {
+    now,
+    config: deps.config,
+    findBlockedKey: (k) => findBlockedKey(deps.db, k),
+    emailMethod: deps.config.smtp.url !== null,
+    registrarDomains: deps.config.registrar.domains,
+  };
 }
 
 /** RFC 8657 §3: the URI identifying the applicant's account at this CA, as CAA `accounturi` names it. */
@@ -133,20 +142,16 @@ export function applicationsApp(deps: ApiDeps) {
   );
   app.post('/v1/orders', async (c) => {
       const account = c.get('account');
-      const body = await readCreateOrderBody(c);
+      const body = await readCreateOrderBody(c.req);
       // Designated providers: refused before the CSR is even parsed, so a refusal costs nothing and stores nothing.
       const applicant = await resolveApplicant(deps.db, account, body.onBehalfOf);
       const now = deps.clock();
+      // CP 4.1.2: the terms, CP and CPS in force are accepted, or nothing is parsed or stored.
+      const acceptance = requireAcceptance(body.acceptance, { now, channel: 'api', repositoryUrl: repositoryUrl(deps.config.api.publicBaseUrl) });
       // OV: the subscriber's organization, vetted or being vetted (api/ov-intake.ts).
       const ov = await ovOrganizationOf(deps.db, { profile: body.profile, organizationId: body.organizationId, accountId: applicant.accountId, now, mayWait: true });
-      const accepted = await acceptApplication(body, {
-        now,
-        config: deps.config,
-        findBlockedKey: (k) => findBlockedKey(deps.db, k),
-        emailMethod: deps.config.smtp.url !== null,
-        registrarDomains: deps.config.registrar.domains,
-      });
-      const order = await submitOrder(deps, { ...accepted, ...applicant, ...ov }, {
+      const accepted = await acceptApplication(body, applicationContext(deps, now));
+      const order = await submitOrder(deps, { ...accepted, ...applicant, ...ov, acceptance }, {
         // The order's account (the subscriber, when a provider relays): the applicant CAA accounturi names. An
         // identifier applicants write into CAA records, not a link: it keeps the public base, not the https one.
         accountUri: accountUri(deps.config.api.publicBaseUrl, applicant.accountId),
@@ -256,6 +261,8 @@ export function applicationsApp(deps: ApiDeps) {
       const cert = o.certificate ? await getCertificateByOrder(deps.db, id) : null;
       const certDer = cert?.certDer;
       if (!cert || !certDer) throw new CaError('conflict', `the order is ${o.status}: no certificate yet`);
+      // CP 4.4.1: the first download is the subscriber's acceptance of the certificate.
+      await recordCertificateAcceptance(deps.db, { serial: cert.serial, via: 'api', actor: `account:${c.get('account').id}`, at: deps.clock() });
       if ((c.req.header('accept') ?? '').includes('application/pkix-cert')) {
         return c.body(certDer as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/pkix-cert' }) as never;
       }

@@ -39,6 +39,18 @@ export const Order = z
     accountId: z.string().uuid().openapi({ description: 'The subscriber account the order belongs to' }),
     providerAccountId: z.string().uuid().nullable().openapi({ description: 'Designated providers (CP 3.4 (1)): the provider that relayed it, else null' }),
     organizationId: z.string().uuid().nullable().openapi({ description: 'OV: the organization the subject comes from, else null' }),
+    renewal: z
+      .object({
+        kind: z.enum(['renewal', 'rekey', 'modification']).openapi({ description: 'CP 4.6 renewal (same key), 4.7 re-key, 4.8 modification' }),
+        predecessor: z.string().openapi({ description: 'The serial of the certificate it renews; superseded once this order’s certificate is issued' }),
+        revokePredecessor: z.boolean(),
+      })
+      .nullable()
+      .openapi({ description: 'Set for an order made by POST /v1/certificates/{serial}/renewals' }),
+    acceptance: z
+      .object({ terms: z.string(), cp: z.string(), cps: z.string(), acceptedAt: z.string() })
+      .nullable()
+      .openapi({ description: 'CP 4.1.2: the versions of the terms, CP and CPS the applicant accepted' }),
   })
   .openapi('Order');
 
@@ -82,6 +94,8 @@ export function presentOrder(o: OrderDetail, baseUrl: string): OrderView {
     accountId: o.accountId,
     providerAccountId: o.providerAccountId ?? null,
     organizationId: o.organizationId ?? null,
+    renewal: o.predecessorSerial && o.renewalKind ? { kind: o.renewalKind, predecessor: o.predecessorSerial, revokePredecessor: o.revokePredecessor } : null,
+    acceptance: o.acceptance ? { terms: o.acceptance.terms, cp: o.acceptance.cp, cps: o.acceptance.cps, acceptedAt: o.acceptance.acceptedAt } : null,
     authorizations: o.authorizations.map((a) => ({
       fqdn: a.fqdn,
       wildcard: a.wildcard,

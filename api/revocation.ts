@@ -3,7 +3,8 @@
  *
  *   POST /v1/certificates/{serial}/revoke   {"reason": "keyCompromise"}   Bearer API key: the certificate's account or
  *                                           the designated provider that relayed it (CP 4.9.2, 3.4)
- *   GET  /v1/certificates/{serial}          status (issued / revoked with time and reason / expired)
+ *   GET  /v1/certificates/{serial}          status (issued / superseded / revoked with time and reason / expired), renewal
+ *                                           window (as ARI's) and succession (api/certificate-view.ts)
  *   POST /key-compromise                    public (CP 1.5.2, 4.9.12): {"privateKey": PEM} or {"csr": PEM}
  *   GET  /key-compromise/{id}               the report's progress
  *   GET  /repository/crl/{issuer}.crl       the latest full CRL, application/pkix-crl (RFC 5280 4.2.1.13)
@@ -27,6 +28,7 @@ import { CaError, isCaError } from '../domain/errors';
 import { reasonName, revocationDeadlines, type Requester } from '../domain/revocation';
 import { keyCompromiseWorkflowId } from '../domain/workflow-ids';
 import { proofFromCsr, proofFromPrivateKey } from '../pki/key-compromise';
+import { CertificateLifecycle, certificateLifecycle } from './certificate-view';
 import type { ApiDeps, ApiEnv } from './context';
 import { workflowUnavailableRetryAfterSeconds } from './order-intake';
 import { problemResponses } from './problems';
@@ -53,12 +55,13 @@ const RevocationAccepted = z.object({
 const CertificateStatus = z.object({
   serial: z.string(),
   issuer: z.string(),
-  status: z.enum(['precertificate', 'issued', 'revoked', 'expired']),
+  status: z.enum(['precertificate', 'issued', 'superseded', 'revoked', 'expired']).openapi({ description: 'superseded: still valid, but renewed by `supersededBy` (CP 4.6–4.8)' }),
   notBefore: z.string(),
   notAfter: z.string(),
   revokedAt: z.string().nullable(),
   reason: z.string().nullable(),
   crl: z.string().nullable(),
+  ...CertificateLifecycle,
 }).openapi('CertificateStatus');
 
 /**
@@ -159,7 +162,8 @@ export function revocationApp(deps: ApiDeps) {
       if (!facts || !related || facts.status === 'reserved') throw new CaError('notFound', `no certificate ${serial} for this account`);
       const cert = facts.certificate;
       const expired = cert.notAfter.getTime() < deps.clock().getTime();
-      const status = cert.status === 'revoked' ? 'revoked' : expired ? 'expired' : cert.status === 'issued' ? 'issued' : 'precertificate';
+      const issued = cert.supersededBy ? 'superseded' : 'issued';
+      const status = cert.status === 'revoked' ? 'revoked' : expired ? 'expired' : cert.status === 'issued' ? issued : 'precertificate';
       const urls = deps.config.urls[cert.issuerId as 'dv' | 'ov'];
       return c.json(
         {
@@ -171,6 +175,7 @@ export function revocationApp(deps: ApiDeps) {
           revokedAt: cert.revokedAt?.toISOString() ?? null,
           reason: cert.status === 'revoked' ? (reasonName(cert.revocationReason ?? 0) ?? String(cert.revocationReason)) : null,
           crl: urls?.crl ?? null,
+          ...certificateLifecycle(cert, deps.clock(), deps.config.api.publicBaseUrl),
         },
         200,
       ) as never;

@@ -108,11 +108,13 @@ const settingsShape = z.object({
     /** BR 3.2.2.4.18/.19 fetches refuse non-public addresses; development may allow loopback (local test web servers). */
     allowLoopback: setting('CA_DCV_HTTP_ALLOW_LOOPBACK', z.enum(['on', 'off']).optional()),
   }),
-  /** The SMTP relay of the constructed e-mail method (CP 3.2.2.4.4). */
+  /** The SMTP relay of the constructed e-mail method (CP 3.2.2.4.4) and of the subscribers' notices (CP 4.3.2, 4.9). */
   smtp: z.object({
-    /** A nodemailer URL, e.g. smtp://127.0.0.1:25; unset: the method is not offered. */
+    /** A nodemailer URL, e.g. smtp://127.0.0.1:25; unset: the method is not offered and notices fail (`notices failed`). */
     url: setting('CA_SMTP_URL', z.string().optional()),
     from: setting('CA_SMTP_FROM', z.string().optional()),
+    /** The sender of the notices (issuance, revocation, expiry reminders); its domain names their Message-IDs. */
+    noticeFrom: setting('CA_NOTICE_FROM', z.string().optional()),
   }),
   /** OV organization vetting (CP 3.2.2.1, 3.2.5): its notices and the operators' vetting-queue page. */
   vetting: z.object({
@@ -200,7 +202,8 @@ const settingsShape = z.object({
     /** TLS key and certificate (PEM, chain) of the ACME listener; default <data>/acme-tls/ (made by npm start from the stand-in root). */
     tlsKeyFile: setting('CA_ACME_TLS_KEY', z.string().optional()),
     tlsCertFile: setting('CA_ACME_TLS_CERT', z.string().optional()),
-    termsOfService: setting('CA_ACME_TERMS_URL', z.string().url().default('https://jprs.jp/pubcert/info/repository/')),
+    /** The directory's meta.termsOfService; default: the current terms in this CA's repository (CP 4.1.2). */
+    termsOfService: setting('CA_ACME_TERMS_URL', z.string().url().optional()),
     website: setting('CA_ACME_WEBSITE', z.string().url().default('https://jprs.jp/pubcert/')),
     /**
      * RFC 8555 §6.5: the HMAC key that makes nonces unforgeable, shared by every ACME process of the deployment (a
@@ -235,6 +238,8 @@ function derived(s: z.output<typeof settingsShape>) {
   // domain example.jp, not 127.0.0.1: the pre-issuance linters (step 6) rightly refuse internal names in the CRL DP
   // and AIA (pkilint cabf.internal_domain_name, BR 7.1.2.7.7/7.1.2.7.8), and a lint error is never accepted.
   const certBase = (s.api.publicBaseUrl ?? 'http://ca.example.jp').replace(/\/$/, '');
+  /** Where clients reach the API (links in notices, the ACME terms): the public base URL, else the local listener. */
+  const apiBase = (s.api.publicBaseUrl ?? `http://${s.api.host}:${s.api.port}`).replace(/\/$/, '');
   const urlsFor = (id: IssuingCaId | 'root'): CaUrls => ({
     crl: `${certBase}/repository/crl/${id}.crl`,
     ocsp: `${certBase}/ocsp/${id}`,
@@ -256,7 +261,7 @@ function derived(s: z.output<typeof settingsShape>) {
     },
     api: {
       ...s.api,
-      publicBaseUrl: (s.api.publicBaseUrl ?? `http://${s.api.host}:${s.api.port}`).replace(/\/$/, ''),
+      publicBaseUrl: apiBase,
       url: (s.api.url ?? `https://${s.api.host}:${s.api.tlsPort}`).replace(/\/$/, ''),
       // Development: the same certificate as the ACME listener (names localhost, 127.0.0.1, ::1).
       tlsKeyFile: s.api.tlsKeyFile ?? acmeTls.keyFile,
@@ -269,7 +274,11 @@ function derived(s: z.output<typeof settingsShape>) {
     dcvHttp: { allowLoopback: development && (s.dcvHttp.allowLoopback ?? 'on') === 'on' },
     /** Development only: CAA tree climbing stops at the dev zone the dev DNS server is authoritative for. */
     caaClimbStopsAt: development ? s.dns.devZone.toLowerCase() : undefined,
-    smtp: { url: s.smtp.url ?? null, from: s.smtp.from ?? `domain-validation@${s.caaIssuerDomain}` },
+    smtp: {
+      url: s.smtp.url ?? null,
+      from: s.smtp.from ?? `domain-validation@${s.caaIssuerDomain}`,
+      noticeFrom: s.smtp.noticeFrom ?? `notices@${s.caaIssuerDomain}`,
+    },
     vetting: {
       ...s.vetting,
       from: s.vetting.from ?? `ov-vetting@${s.caaIssuerDomain}`,
@@ -284,6 +293,7 @@ function derived(s: z.output<typeof settingsShape>) {
     acme: {
       ...s.acme,
       eabRequired: (s.acme.eabRequired ?? (development ? 'off' : 'on')) === 'on',
+      termsOfService: s.acme.termsOfService ?? `${apiBase}/repository/terms`,
       tlsKeyFile: acmeTls.keyFile,
       tlsCertFile: acmeTls.certFile,
       nonceKeyFile: s.acme.nonceKeyFile ?? path.join(secrets, 'acme-nonce-key'),

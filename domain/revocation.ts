@@ -68,6 +68,25 @@ export type Requester =
   /** A verified key-compromise report (CP 4.9.12): the CA revokes every certificate with the key. */
   | { readonly kind: 'keyCompromiseReport'; readonly reportId: string };
 
+/**
+ * What a revocation workflow (`revoke-<serial>`) starts with: the request the rules accepted. Here rather than in the
+ * workflows' contract because activities prepare it too (CP 4.6–4.8: a predecessor revoked as superseded).
+ */
+export interface RevokeCertificateInput {
+  readonly serial: string;
+  readonly issuerId: string;
+  readonly reason: number;
+  readonly requester: Requester;
+  /** Audit actor string, e.g. 'account:<id>', 'operator:<name>'. */
+  readonly actor: string;
+  /** ISO-8601. */
+  readonly requestedAt: string;
+  /** ISO-8601: BR 4.9.1.1 deadline (24 h / 5 days), a durable timer with escalation. */
+  readonly deadline: string;
+  readonly deadlineRule: string;
+  readonly signingTaskQueue: string;
+}
+
 /** What the rules need to know about the certificate. */
 export interface CertificateFacts {
   readonly accountId: string;

@@ -41,3 +41,22 @@ export type AccountKind = (typeof accountKinds)[number];
 
 export const accountStatuses = ['active', 'disabled'] as const;
 export type AccountStatus = (typeof accountStatuses)[number];
+
+/**
+ * A notice in the outbox (CP 4.3.2, 4.9; expiry reminders): pending until one delivery attempt was accepted by the
+ * SMTP relay (sent) or the delivery gave up after its retries (failed, listed by `npm run admin -- notices failed`).
+ */
+export const noticeStatuses = ['pending', 'sent', 'failed'] as const;
+export type NoticeStatus = (typeof noticeStatuses)[number];
+
+/** The language of an account's notices and documents: Japanese or English. */
+export const languages = ['ja', 'en'] as const;
+export type Language = (typeof languages)[number];
+
+/** CP 4.6 renewal (same key), 4.7 re-key (new key), 4.8 modification (names other than the CN change). */
+export const renewalKinds = ['renewal', 'rekey', 'modification'] as const;
+export type RenewalKind = (typeof renewalKinds)[number];
+
+/** How a subscriber first received (and so accepted, CP 4.4.1) a certificate. */
+export const acceptanceChannels = ['api', 'acme'] as const;
+export type AcceptanceChannel = (typeof acceptanceChannels)[number];

@@ -21,3 +21,7 @@ export const auditCheckpointWorkflowId = 'audit-checkpoint';
 export const auditCheckpointOnDemandWorkflowId = 'audit-checkpoint-now';
 /** One organization vetting (CP 3.2.2.1, 3.2.5): the vetting row's id, so a re-vetting after expiry is a new workflow. */
 export const vettingWorkflowId = (vettingId: string): string => `vetting-${vettingId}`;
+/** One delivery workflow per notice of the outbox: a second start for the same notice is refused (sent once). */
+export const noticeWorkflowId = (noticeId: string): string => `notice-${noticeId}`;
+/** The expiry reminders of one certificate (30 and 7 days before notAfter), started when it is issued. */
+export const expiryRemindersWorkflowId = (serial: string): string => `expiry-reminders-${serial}`;

@@ -15,6 +15,10 @@
  *                                        hex, Debian openssl-blacklist fingerprints, or PEM keys/certificates
  *   npm run admin -- registry | operator | vetting ...   OV: the NTA registry import, operator accounts and the
  *                                        vetting queue (scripts/lib/admin-ov.ts lists them)
+ *   account create … [--email <address>] [--language ja|en]   where (and in which language) the notices go
+ *   npm run admin -- notices failed | notices list --status pending|sent|failed   the notices outbox
+ *   npm run admin -- archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>]
+ *                  | archive verify <dir> [--public-key <file>]   the signed archive of CP 5.5.1 (scripts/lib/admin-lifecycle.ts)
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
@@ -29,6 +33,7 @@ import { pemDecode, pemEncode } from '../pki/pem';
 import { connectCaClient } from '../temporal/connection';
 import { runAuditCheckpoint } from '../temporal/client';
 import { auditPublicKey } from './lib/audit-key';
+import { archiveExport, archiveKeygen, archiveVerify, defaultArchiveKeyFile, noticesCommand } from './lib/admin-lifecycle';
 import { adminRevoke } from './lib/revoke';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,15 +45,10 @@ if (isOvAdminCommand(process.argv[2])) process.exit(await runOvAdmin(process.arg
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
-    name: { type: 'string' },
-    kind: { type: 'string', default: 'subscriber' },
-    source: { type: 'string' },
-    reason: { type: 'string' },
-    operator: { type: 'string' },
-    account: { type: 'string' },
-    provider: { type: 'string' },
-    'public-key': { type: 'string' },
-    organization: { type: 'string' },
+    name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' },
+    account: { type: 'string' }, provider: { type: 'string' }, email: { type: 'string' }, language: { type: 'string', default: 'ja' },
+    status: { type: 'string' }, limit: { type: 'string', default: '100' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
+    key: { type: 'string' }, 'public-key': { type: 'string' }, organization: { type: 'string' },
   },
 });
 const [group, action, arg] = positionals;
@@ -58,8 +58,9 @@ try {
   if (group === 'account' && action === 'create') {
     if (!values.name) throw new Error('--name is required');
     if (values.kind !== 'subscriber' && values.kind !== 'provider') throw new Error('--kind must be subscriber or provider');
-    const { account, apiKey } = await createAccount(handle.db, { name: values.name, kind: values.kind, providerAccountId: values.provider });
-    console.log(JSON.stringify({ id: account.id, name: account.name, kind: account.kind, providerAccountId: account.providerAccountId, apiKey }, null, 2));
+    if (values.language !== 'ja' && values.language !== 'en') throw new Error('--language must be ja or en');
+    const { account, apiKey } = await createAccount(handle.db, { name: values.name, kind: values.kind, providerAccountId: values.provider, email: values.email ?? null, language: values.language });
+    console.log(JSON.stringify({ id: account.id, name: account.name, kind: account.kind, providerAccountId: account.providerAccountId, email: account.email, language: account.language, apiKey }, null, 2));
     console.error('The API key is shown once and stored only as a hash: keep it now.');
   } else if (group === 'account' && action === 'disable' && arg) {
     // Its ACME accounts are revoked with it; its in-flight orders are refused by the signer (docs/SECURITY.md).
@@ -103,8 +104,19 @@ try {
     const entries = parseBlocklist(readFileSync(arg, 'utf8'));
     const result = await importBlockedKeys(handle.db, entries, { source: values.source ?? path.basename(arg), actor: 'admin-cli' });
     console.log(JSON.stringify(result));
+  } else if (group === 'notices' && (action === 'failed' || action === 'list')) {
+    console.log(JSON.stringify(await noticesCommand(handle.db, action === 'failed' ? 'failed' : (values.status ?? 'pending'), Number(values.limit)), null, 2));
+  } else if (group === 'archive' && action === 'keygen') {
+    console.log(JSON.stringify(archiveKeygen(values.out ?? defaultArchiveKeyFile(config)), null, 2));
+    console.error('Keep the private key offline; publish the public key (or its SHA-256) so that archives can be verified.');
+  } else if (group === 'archive' && action === 'export') {
+    console.log(JSON.stringify(await archiveExport(config, handle.db, values), null, 2));
+  } else if (group === 'archive' && action === 'verify' && arg) {
+    const result = archiveVerify(arg, values['public-key']);
+    console.log(JSON.stringify(result, null, 2));
+    if (!result.ok) process.exitCode = 1;
   } else {
-    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify [--public-key <pem>] | audit checkpoint | audit public-key | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> [--organization <id>] | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>]');
+    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify [--public-key <pem>] | audit checkpoint | audit public-key | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> [--organization <id>] | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>] | notices failed | notices list --status <s> | archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>] | archive verify <dir> [--public-key <file>]');
     process.exitCode = 2;
   }
 } finally {

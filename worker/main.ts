@@ -21,6 +21,8 @@ import { createOcspStorageActivities } from '../activities/ocsp';
 import { createCrlPublicationActivities } from '../activities/crl';
 import { createRevocationActivities } from '../activities/revocation';
 import { createVettingActivities } from '../activities/vetting';
+import { createNoticeActivities } from '../activities/notices';
+import { createRenewalActivities } from '../activities/renewal';
 import { createDb } from '../db/client';
 import { connectCaClient, connectionOptions } from '../temporal/connection';
 import { ensureAuditCheckpointSchedule } from './audit-checkpoint-schedule';
@@ -93,6 +95,9 @@ export async function createMainWorker(config: CaConfig, opts: { clock?: () => D
         clock,
         mail: { smtpUrl: config.smtp.url, from: config.vetting.from, queueAddress: config.vetting.queueEmail, publicBaseUrl: config.api.publicBaseUrl },
       }),
+      // The certificate's life cycle (CP 4.3.2, 4.6–4.9): the notices outbox and its SMTP delivery, renewal succession.
+      ...createNoticeActivities({ db: handle.db, smtpUrl: config.smtp.url, from: config.smtp.noticeFrom, publicBaseUrl: config.api.publicBaseUrl, clock }),
+      ...createRenewalActivities({ db: handle.db, clock }),
       ...createCrlPublicationActivities({
         db: handle.db,
         config,

@@ -109,3 +109,14 @@ export const perspectiveRemote = (taskQueue: string): ActivityOptions => ({
   scheduleToCloseTimeout: '45 seconds',
   retry: backoff('1 second', '100 seconds', { maximumAttempts: 2 }),
 });
+
+/**
+ * One delivery of a notice (CP 4.3.2, 4.9, reminders) to the SMTP relay: a dead worker is noticed by the heartbeat in
+ * seconds; a relay that is down or refuses is retried with backoff for about two hours, then the notice is failed for
+ * an operator (`npm run admin -- notices failed`).
+ */
+export const noticeDelivery: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: backoff('5 seconds', '30 minutes', { maximumAttempts: 10 }),
+};

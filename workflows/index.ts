@@ -9,3 +9,6 @@ export { revokeCertificate } from './revokeCertificate';
 export { checkpointAudit } from './auditCheckpoint';
 // Organization vetting for OV certificates (CP 3.2.2.1, 3.2.5).
 export { vetOrganization } from './vetOrganization';
+// The certificate's life cycle after issuance: notice deliveries (the outbox), expiry reminders (CP 4.3.2, 4.6–4.9).
+export { deliverNotice } from './notices';
+export { expiryReminders } from './expiryReminders';

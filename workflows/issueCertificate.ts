@@ -7,7 +7,9 @@
  * DCV result and CAA from every perspective, and CAA is re-checked before the precertificate (7) and before the final
  * certificate (9) once the last check is older than max(TTL, 8 h) (corroborate.ts); 4 (OV) waits for the
  * organization's vetting and pins its vetted record; 4a waits for the ACME finalize; 5 reserves the serial; 6 lints;
- * 7 signs the precertificate and pre-signs its OCSP response; 8 collects SCTs (ct-submission.ts); 10 signs the certificate; 11 completes. A
+ * 7 signs the precertificate and pre-signs its OCSP response; 8 collects SCTs (ct-submission.ts); 10 signs the
+ * certificate; 11 completes and starts the certificate's life cycle (after-issuance.ts: notices, renewal succession,
+ * expiry reminders). A
  * failure after step 7 revokes the presumed certificate (`revokePresumedCertificate`).
  *
  * Running workflows replay this code: a change to the commands it issues is guarded with patched() and checked
@@ -28,6 +30,7 @@ import type { createWebValidationActivities } from '../activities/validation/web
 import { caaRecheckNeeded } from '../domain/caa';
 import type { DcvCheckSpec, DcvMethodId } from '../domain/dcv';
 import type { FailureKind, StoredFailure } from '../domain/errors';
+import { afterIssuance } from './after-issuance';
 import { dcvCheck, email, lint as lintOptions, ocspPresign, signing as signingOptions, storage as storageOptions } from './activity-options';
 import {
   challengeReadySignal,
@@ -241,10 +244,11 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   // Step 10: re-sign the OCSP response now that the certificate itself is issued (RFC 5019 pre-signing).
   await presignOcsp(serial);
 
-  // Step 11: complete. The e-mail notice of CP 4.3.2 (never for ACME orders, input.viaAcme) is not sent yet:
-  // TODO(#15) notices go through an outbox so that none is lost or sent twice.
+  // Step 11: complete, then the certificate's life cycle: its predecessor superseded (CP 4.6–4.8), the e-mail notice
+  // of CP 4.3.2 (never for ACME orders) through the outbox, the expiry reminders (after-issuance.ts).
   setStep('notifying');
   await storage.completeOrder({ orderId: input.orderId, serial });
+  if (patched('lifecycle-after-issuance')) await afterIssuance(input, serial);
   setStep('done', 'valid');
   log.info('certificate issued', { orderId: input.orderId, serial });
   return { orderId: input.orderId, status: 'valid', serial };

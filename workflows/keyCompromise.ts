@@ -10,9 +10,11 @@
  * Deadline: 24 hours after the report — a durable timer; past it the workflow flags itself overdue
  * (CaStatus=key-compromise-overdue) and keeps going. Progress: query `keyCompromiseProgress`.
  */
-import { log } from '@temporalio/workflow';
+import { log, patched, proxyActivities } from '@temporalio/workflow';
+import type { createNoticeActivities } from '../activities/notices';
 import { signingBatch, storageBatch } from './activity-options';
 import { failureOf } from './failures';
+import { startNoticeDelivery } from './notices';
 import { keyCompromiseProgressQuery, type KeyCompromiseInput, type KeyCompromiseProgress } from './revocation-contracts';
 import { queryableProgress, revocationActivities, setCaStatus, settledBy } from './revocation-steps';
 
@@ -21,6 +23,11 @@ const BATCH = 200;
 export async function keyCompromise(input: KeyCompromiseInput): Promise<KeyCompromiseProgress> {
   // A batch revokes up to BATCH certificates in the database, and signs as many OCSP responses in the HSM.
   const { storage, ocsp } = revocationActivities({ storage: storageBatch, signing: signingBatch(input.signingTaskQueue) });
+  const notices = proxyActivities<ReturnType<typeof createNoticeActivities>>(storageBatch);
+  const notifyRevoked = async (serials: string[]) => {
+    const { noticeIds } = await notices.enqueueRevocationNotices({ serials });
+    for (const id of noticeIds) await startNoticeDelivery(id);
+  };
 
   const progress = queryableProgress<KeyCompromiseProgress>(keyCompromiseProgressQuery, {
     reportId: input.reportId,
@@ -53,6 +60,8 @@ export async function keyCompromise(input: KeyCompromiseInput): Promise<KeyCompr
       progress.update({ certificatesRevoked: progress.current.certificatesRevoked + batch.serials.length });
       // OCSP and CRL publication run beside the next batches: the revocations themselves are already stored.
       publications.push(ocsp.signOcspResponses({ serials: batch.serials }));
+      // CP 4.9: each subscriber is told, through the notices outbox.
+      if (patched('lifecycle-revocation-notice')) publications.push(notifyRevoked(batch.serials));
       for (const issuerId of batch.issuerIds) {
         publications.push(storage.requestCrlPublication({ issuerId, trigger: `key-compromise:${input.reportId}` }));
       }

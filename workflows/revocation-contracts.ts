@@ -3,24 +3,11 @@
  * signals and queries. Pure: imported by workflow code, the API, the admin CLI and the workers alike.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Requester } from '../domain/revocation';
 
 export { revocationWorkflowId, keyCompromiseWorkflowId, crlPublisherWorkflowId, crlScheduleId, crlScheduledWorkflowId } from '../domain/workflow-ids';
 
-export interface RevokeCertificateInput {
-  readonly serial: string;
-  readonly issuerId: string;
-  readonly reason: number;
-  readonly requester: Requester;
-  /** Audit actor string, e.g. 'account:<id>', 'operator:<name>'. */
-  readonly actor: string;
-  /** ISO-8601. */
-  readonly requestedAt: string;
-  /** ISO-8601: BR 4.9.1.1 deadline (24 h / 5 days), a durable timer with escalation. */
-  readonly deadline: string;
-  readonly deadlineRule: string;
-  readonly signingTaskQueue: string;
-}
+/** The revokeCertificate input lives in domain/ (revocation.ts): activities prepare it too (a superseded predecessor). */
+export type { RevokeCertificateInput } from '../domain/revocation';
 
 export type RevocationStep = 'recording' | 'publishing' | 'done' | 'failed';
 

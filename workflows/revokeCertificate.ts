@@ -6,13 +6,16 @@
  * 1. record: audit the request, store the revocation (time, reason) in PostgreSQL.
  * 2. publish: re-sign the serial's OCSP response on the signing queue (activities/ocsp.ts) and ask the issuer's
  *    debounced CRL publisher for a new CRL (publishCrl) — in parallel: neither waits for the other.
+ * 3. notify: the revocation notice to the subscriber or its designated provider, through the outbox (CP 4.9).
  * The BR deadline (24 h / 5 days) is a durable timer: if it fires before both are done the workflow flags itself
  * (search attribute CaStatus=revocation-overdue, query `revocationProgress`) for the operators, and keeps going.
  */
-import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { createNoticeActivities } from '../activities/notices';
 import { signing, storage as storageOptions } from './activity-options';
 import { searchAttributes } from './contracts';
 import { failureOf } from './failures';
+import { startNoticeDelivery } from './notices';
 import {
   revocationProgressQuery,
   type RevocationProgress,
@@ -23,6 +26,7 @@ import { queryableProgress, revocationActivities, setCaStatus, settledBy } from 
 
 export async function revokeCertificate(input: RevokeCertificateInput): Promise<RevokeCertificateResult> {
   const { storage, ocsp } = revocationActivities({ storage: storageOptions, signing: signing(input.signingTaskQueue) });
+  const notices = proxyActivities<ReturnType<typeof createNoticeActivities>>(storageOptions);
 
   const progress = queryableProgress<RevocationProgress>(revocationProgressQuery, {
     serial: input.serial,
@@ -68,6 +72,11 @@ export async function revokeCertificate(input: RevokeCertificateInput): Promise<
     progress.update({ step: 'failed', error });
     setCaStatus('revocation-failed');
     return { serial: input.serial, status: 'failed', overdue: progress.current.overdue };
+  }
+  // CP 4.9: the subscriber (or its designated provider) is told, through the notices outbox.
+  if (patched('lifecycle-revocation-notice')) {
+    const { noticeId } = await notices.enqueueCertificateNotice({ kind: 'certificate-revoked', serial: input.serial });
+    if (noticeId) await startNoticeDelivery(noticeId);
   }
   progress.update({ step: 'done' });
   setCaStatus('revoked');

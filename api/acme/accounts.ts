@@ -7,9 +7,16 @@ import { base64url, decodeProtectedHeader, flattenedVerify, importJWK, type JWK 
 import { changeAcmeAccountKey, createAcmeAccount, findAcmeAccountByThumbprint, listAcmeOrderIds, updateAcmeAccount } from '../../db/repositories/acme';
 import { usableEabHmacKey } from '../../db/repositories/acme-eab';
 import { CaError } from '../../domain/errors';
+import { currentDocumentVersions, type DocumentVersions } from '../../domain/repository-documents';
 import { allowedAlgorithms, checkAccountJwk, jsonPayload, jwkThumbprint, parseFlattenedJws, verifyExternalAccountBinding } from './jws';
 import { presentAccount } from './presenters';
 import { requireAccount, type AcmeEnv, type AcmeKit } from './requests';
+
+/** The versions of the terms, CP and CPS in force at `now` (CP 4.1.2), or null while one has none in force. */
+function agreedDocuments(now: Date): DocumentVersions | null {
+  const current = currentDocumentVersions(now);
+  return current.terms && current.cp && current.cps ? { terms: current.terms, cp: current.cp, cps: current.cps } : null;
+}
 
 export function accountsApp({ deps, urls, verified, reply }: AcmeKit) {
   const app = new Hono<AcmeEnv>();
@@ -47,6 +54,8 @@ export function accountsApp({ deps, urls, verified, reply }: AcmeKit) {
       thumbprint,
       contact,
       termsAgreedAt: deps.clock(),
+      // CP 4.1.2: the terms agreed to incorporate the CP and the CPS; the versions in force are recorded with it.
+      acceptedDocuments: agreedDocuments(deps.clock()),
       eabKeyId,
       now: deps.clock(),
     });
@@ -65,9 +74,16 @@ export function accountsApp({ deps, urls, verified, reply }: AcmeKit) {
     const p = jsonPayload(v.payloadText);
     if (p.status !== undefined && p.status !== 'deactivated') throw new CaError('malformed', 'the only status a client may set is "deactivated" (RFC 8555 §7.3.6)');
     const contact = p.contact !== undefined ? checkContact(p.contact) : undefined;
+    // RFC 8555 §7.3.3: agreeing again to the terms in force (asked for by a userActionRequired on newOrder).
+    const documents = p.termsOfServiceAgreed === true ? agreedDocuments(deps.clock()) : null;
+    const agreed = documents ? { at: deps.clock(), documents } : undefined;
     const updated =
-      contact !== undefined || p.status === 'deactivated'
-        ? await updateAcmeAccount(deps.db, account.id, { ...(contact !== undefined ? { contact } : {}), ...(p.status === 'deactivated' ? { status: 'deactivated' as const } : {}) })
+      contact !== undefined || p.status === 'deactivated' || agreed
+        ? await updateAcmeAccount(deps.db, account.id, {
+            ...(contact !== undefined ? { contact } : {}),
+            ...(p.status === 'deactivated' ? { status: 'deactivated' as const } : {}),
+            ...(agreed ? { agreed } : {}),
+          })
         : account;
     c.header('Location', urls.account(account.id));
     return reply(c, presentAccount(urls, updated));

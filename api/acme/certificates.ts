@@ -8,6 +8,7 @@ import type { Db } from '../../db/client';
 import { acmeAccountOfOrder } from '../../db/repositories/acme';
 import { getCertificateBySerial } from '../../db/repositories/certificates';
 import { getIssuer } from '../../db/repositories/issuers';
+import { recordCertificateAcceptance } from '../../db/repositories/lifecycle';
 import { ARI_RETRY_AFTER_SECONDS, suggestedRenewalWindow } from '../../domain/ari';
 import { CaError } from '../../domain/errors';
 import type { Requester } from '../../domain/revocation';
@@ -36,6 +37,8 @@ export function certificatesApp({ deps, verified, commonHeaders }: AcmeKit) {
     const cert = await getCertificateBySerial(deps.db, c.req.param('serial'));
     const owner = cert ? await acmeAccountOfOrder(deps.db, cert.orderId) : null;
     if (!cert || !cert.certDer || owner !== account.id) throw new CaError('notFound', 'no such certificate for this account');
+    // CP 4.4.1: fetching it over ACME is the subscriber's acceptance of the certificate (the first fetch is recorded).
+    await recordCertificateAcceptance(deps.db, { serial: cert.serial, via: 'acme', actor: `acme:${account.id}`, at: deps.clock() });
     const issuer = await getIssuer(deps.db, cert.issuerId);
     commonHeaders(c);
     return c.body(toPem('CERTIFICATE', cert.certDer) + (issuer?.certDer ? toPem('CERTIFICATE', issuer.certDer) : ''), 200, {

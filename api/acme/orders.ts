@@ -10,6 +10,7 @@ import { findBlockedKey } from '../../db/repositories/blocklist';
 import { activeReplacementOrder, finalizeAcmeOrder, unfinalizeAcmeOrder, type AcmeAccount } from '../../db/repositories/acme';
 import { challengeExpiry, checkDcvMethod, dnsChangeRecordName, type DcvMethodId } from '../../domain/dcv';
 import { CaError } from '../../domain/errors';
+import { acceptsCurrentVersions, currentDocumentVersions, type AcceptanceRecord } from '../../domain/repository-documents';
 import { maxValidity, policyAt } from '../../domain/policy';
 import { bytesEqual } from '../../pki/der';
 import { acceptApplication, acceptNames, newRandomValue } from '../accept';
@@ -59,6 +60,7 @@ export function ordersApp(kit: AcmeKit) {
       throw e;
     }
     const replaces = p.replaces !== undefined ? await checkReplaces(account, p.replaces, names.map((n) => n.fqdn)) : null;
+    const acceptance = acmeAcceptance(account, now);
 
     const policy = policyAt(now);
     const expiresAt = challengeExpiry(now, policy);
@@ -82,6 +84,7 @@ export function ordersApp(kit: AcmeKit) {
           return { fqdn: n.fqdn, wildcard: n.wildcard, challenge: challenge!, moreChallenges };
         }),
         acme: { acmeAccountId: account.id, replaces },
+        acceptance,
       },
       // RFC 8657 §3: CAA accounturi names the ACME account URL (§4: validationmethods match the ACME labels).
       { accountUri: urls.account(account.id), actor: `acme:${account.id}` },
@@ -161,6 +164,26 @@ export function ordersApp(kit: AcmeKit) {
       if (e instanceof CaError && (e.kind === 'organizationNotVetted' || e.kind === 'notFound')) throw new CaError('unsupportedProfile', `profile ov: ${e.message}`, { rule: 'CP 3.2.2.1, 3.2.5' });
       throw e;
     }
+  }
+
+  /**
+   * CP 4.1.2 through ACME: the account agreed (termsOfServiceAgreed, RFC 8555 §7.3) to the terms, which incorporate the
+   * CP and the CPS, and the versions it agreed to are still those in force; otherwise the client must agree again
+   * (RFC 8555 §7.3.3: userActionRequired with a Link to the terms; an account update with termsOfServiceAgreed: true).
+   * The order stores the versions, as a REST order does.
+   */
+  function acmeAcceptance(account: AcmeAccount, now: Date): AcceptanceRecord {
+    const agreed = account.acceptedDocuments;
+    const terms = deps.config.acme.termsOfService;
+    if (!account.termsAgreedAt || !agreed || !acceptsCurrentVersions(agreed, now)) {
+      const current = currentDocumentVersions(now);
+      throw new CaError('userActionRequired', `the terms of service changed (terms ${current.terms}, CP ${current.cp}, CPS ${current.cps} are in force): agree to them again with termsOfServiceAgreed: true on your account (RFC 8555 §7.3.3)`, {
+        rule: 'CP 4.1.2',
+        instance: terms,
+        link: `<${terms}>;rel="terms-of-service"`,
+      });
+    }
+    return { ...agreed, acceptedAt: account.termsAgreedAt.toISOString(), channel: 'acme' };
   }
 
   /** RFC 9773 §5: the replaced certificate exists, was issued to this CA account, shares a name, is not replaced yet. */

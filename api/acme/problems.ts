@@ -3,7 +3,8 @@
  * document whose `type` (`urn:ietf:params:acme:error:<type>`) and HTTP status come from the failure-kind table
  * (domain/errors.ts `failureKinds[kind].acme`). ACME code throws `CaError(kind, detail, details)` like every other
  * part of the CA; the details it may carry become document members (`subproblems` §6.7.1, `algorithms` §6.2,
- * `instance` §7.3.3, `rule`, `identifier`) or headers (`retryAfterSeconds` → Retry-After, `location` → Location).
+ * `instance` §7.3.3, `rule`, `identifier`) or headers (`retryAfterSeconds` → Retry-After, `location` → Location,
+ * `link` → Link, §7.3.3).
  * Stored order and challenge errors carry their kind as `type` and are rendered through the same table.
  */
 import { failureKindOf, failureKinds, isCaError, type FailureKind } from '../../domain/errors';
@@ -50,6 +51,8 @@ export function renderAcmeProblem(err: unknown): RenderedAcmeProblem {
   const headers: Record<string, string> = {};
   if (typeof d.retryAfterSeconds === 'number') headers['Retry-After'] = String(d.retryAfterSeconds);
   if (typeof d.location === 'string') headers.Location = d.location;
+  // RFC 8555 §7.3.3: userActionRequired carries a Link to the terms of service (rel="terms-of-service").
+  if (typeof d.link === 'string') headers.Link = d.link;
   const subproblems = Array.isArray(d.subproblems) ? d.subproblems.filter(isSubproblem) : [];
   const algorithms = Array.isArray(d.algorithms) ? d.algorithms.filter((a): a is string => typeof a === 'string') : null;
   return {

@@ -111,7 +111,8 @@ export function installProblemHandling(app: Hono<AcmeEnv>, kit: AcmeKit): void {
   const problemResponse = (c: Context, err: unknown) => {
     const p = renderAcmeProblem(err);
     kit.commonHeaders(c);
-    for (const [k, v] of Object.entries(p.headers)) c.header(k, v);
+    // A problem's Link (terms of service, §7.3.3) goes beside the directory's Link rel="index", not over it.
+    for (const [k, v] of Object.entries(p.headers)) c.header(k, v, { append: k === 'Link' });
     return c.body(JSON.stringify(p.document), p.status as 400, { 'content-type': 'application/problem+json' });
   };
   // Every request gets its id (X-Request-Id) and log context, and ends with one log event and one observation.

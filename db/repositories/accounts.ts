@@ -36,7 +36,15 @@ export function generateApiKey(): string {
  */
 export async function createAccount(
   db: DbOrTx,
-  input: { name: string; kind?: Account['kind']; actor?: string; providerAccountId?: string },
+  input: {
+    name: string;
+    kind?: Account['kind'];
+    actor?: string;
+    providerAccountId?: string;
+    /** Where the CA's notices go (CP 4.3.2, 4.9, expiry reminders), and in which language. */
+    email?: string | null;
+    language?: Account['language'];
+  },
 ): Promise<{ account: Account; apiKey: string }> {
   const apiKey = generateApiKey();
   const kind = input.kind ?? 'subscriber';
@@ -50,12 +58,26 @@ export async function createAccount(
     }
     const [row] = await tx
       .insert(accounts)
-      .values({ name: input.name, kind, apiKeySha256: hashApiKey(apiKey), providerAccountId: input.providerAccountId ?? null })
+      .values({
+        name: input.name,
+        kind,
+        apiKeySha256: hashApiKey(apiKey),
+        providerAccountId: input.providerAccountId ?? null,
+        email: input.email ?? null,
+        language: input.language ?? 'ja',
+      })
       .returning();
     await appendAudit(tx, {
       actor: input.actor ?? 'admin',
       event: 'account.created',
-      data: { accountId: row!.id, name: row!.name, kind: row!.kind, ...(row!.providerAccountId ? { providerAccountId: row!.providerAccountId } : {}) },
+      data: {
+        accountId: row!.id,
+        name: row!.name,
+        kind: row!.kind,
+        ...(row!.providerAccountId ? { providerAccountId: row!.providerAccountId } : {}),
+        ...(row!.email ? { email: row!.email } : {}),
+        language: row!.language,
+      },
     });
     return row!;
   });

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
+import type { DocumentVersions } from '../../domain/repository-documents';
 import { accounts, acmeAccounts, acmeEabKeys, acmeOrders, authorizations, challenges, corroborations, orders, organizations } from '../schema';
 import { createAccount, isUuid } from './accounts';
 import { appendAudit } from './audit';
@@ -37,6 +38,8 @@ export async function createAcmeAccount(
     thumbprint: string;
     contact: readonly string[];
     termsAgreedAt: Date | null;
+    /** CP 4.1.2: the versions of the terms, CP and CPS in force when the account agreed (termsOfServiceAgreed). */
+    acceptedDocuments?: DocumentVersions | null;
     eabKeyId: string | null;
     now: Date;
   },
@@ -65,6 +68,7 @@ export async function createAcmeAccount(
         jwkThumbprint: input.thumbprint,
         contact: [...input.contact],
         termsAgreedAt: input.termsAgreedAt,
+        acceptedDocuments: input.acceptedDocuments ?? null,
         eabKeyId: input.eabKeyId,
         organizationId,
       })
@@ -75,7 +79,7 @@ export async function createAcmeAccount(
     await appendAudit(tx, {
       actor: `acme:${row!.id}`,
       event: 'acme.account.created',
-      data: { acmeAccountId: row!.id, accountId: caAccountId, thumbprint: input.thumbprint, contact: [...input.contact], eabKeyId: input.eabKeyId, ...(organizationId ? { organizationId } : {}) },
+      data: { acmeAccountId: row!.id, accountId: caAccountId, thumbprint: input.thumbprint, contact: [...input.contact], eabKeyId: input.eabKeyId, acceptedDocuments: input.acceptedDocuments ?? null, ...(organizationId ? { organizationId } : {}) },
     });
     return { account: row!, created: true };
   });
@@ -84,7 +88,7 @@ export async function createAcmeAccount(
 export async function updateAcmeAccount(
   db: DbOrTx,
   id: string,
-  change: { contact?: readonly string[]; status?: 'deactivated' },
+  change: { contact?: readonly string[]; status?: 'deactivated'; agreed?: { at: Date; documents: DocumentVersions } },
 ): Promise<AcmeAccount> {
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(acmeAccounts).where(eq(acmeAccounts.id, id)).for('update');
@@ -92,13 +96,19 @@ export async function updateAcmeAccount(
     if (current.status !== 'valid') throw new CaError('unauthorized', `the account is ${current.status}`);
     const [row] = await tx
       .update(acmeAccounts)
-      .set({ ...(change.contact ? { contact: [...change.contact] } : {}), ...(change.status ? { status: change.status } : {}), updatedAt: new Date() })
+      .set({
+        ...(change.contact ? { contact: [...change.contact] } : {}),
+        ...(change.status ? { status: change.status } : {}),
+        // RFC 8555 §7.3.3: the client agreed (again) to the terms in force, which incorporate the CP and CPS (CP 4.1.2).
+        ...(change.agreed ? { termsAgreedAt: change.agreed.at, acceptedDocuments: change.agreed.documents } : {}),
+        updatedAt: new Date(),
+      })
       .where(eq(acmeAccounts.id, id))
       .returning();
     await appendAudit(tx, {
       actor: `acme:${id}`,
       event: change.status === 'deactivated' ? 'acme.account.deactivated' : 'acme.account.updated',
-      data: { acmeAccountId: id, ...(change.contact ? { contact: [...change.contact] } : {}) },
+      data: { acmeAccountId: id, ...(change.contact ? { contact: [...change.contact] } : {}), ...(change.agreed ? { acceptedDocuments: change.agreed.documents } : {}) },
     });
     // RFC 8555 §7.3.6: pending authorizations of a deactivated account are deactivated; here they expire with their
     // orders, which can no longer be finalized (no request of this account is accepted any more).

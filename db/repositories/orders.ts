@@ -4,6 +4,8 @@
  */
 import { asc, desc, eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
+import type { AcceptanceRecord } from '../../domain/repository-documents';
+import type { RenewalKind } from '../../domain/statuses';
 import { orderWorkflowId } from '../../domain/workflow-ids';
 import { acmeOrders, authorizations, certificates, challenges, orders } from '../schema';
 import { isUuid, requireActiveApplicant } from './accounts';
@@ -55,6 +57,10 @@ export interface NewOrder {
   readonly acme?: { readonly acmeAccountId: string; readonly replaces: { readonly certId: string; readonly serial: string } | null };
   /** OV (CP 7.1.1): the organization whose vetted record gives the subject; the door checked it is the applicant's. */
   readonly organizationId?: string | null;
+  /** CP 4.1.2: the versions of the terms, CP and CPS the applicant accepted (checked by the door). */
+  readonly acceptance?: AcceptanceRecord | null;
+  /** CP 4.6–4.8: the certificate this order renews, re-keys or modifies, and whether to revoke it once replaced. */
+  readonly renewal?: { readonly predecessorSerial: string; readonly kind: RenewalKind; readonly revokePredecessor: boolean } | null;
   /** Audit actor; defaults to `account:<accountId>`. */
   readonly actor?: string;
 }
@@ -95,6 +101,10 @@ export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDet
       expiresAt: input.expiresAt,
       workflowId,
       organizationId: input.organizationId ?? null,
+      acceptance: input.acceptance ?? null,
+      predecessorSerial: input.renewal?.predecessorSerial ?? null,
+      renewalKind: input.renewal?.kind ?? null,
+      revokePredecessor: input.renewal?.revokePredecessor ?? false,
     });
     const authzIds: string[] = [];
     for (const a of input.authorizations) {
@@ -132,6 +142,8 @@ export async function createOrder(db: DbOrTx, input: NewOrder): Promise<OrderDet
         validitySeconds: input.validitySeconds,
         expiresAt: input.expiresAt,
         workflowId,
+        ...(input.acceptance ? { acceptance: input.acceptance } : {}),
+        ...(input.renewal ? { renewal: input.renewal } : {}),
         authorizations: input.authorizations.map((a, i) => ({
           id: authzIds[i],
           fqdn: a.fqdn,

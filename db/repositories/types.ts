@@ -21,3 +21,4 @@ export type Challenge = typeof schema.challenges.$inferSelect;
 export type ValidationEvidence = typeof schema.validationEvidence.$inferSelect;
 export type Certificate = typeof schema.certificates.$inferSelect;
 export type AuditEntry = typeof schema.auditLog.$inferSelect;
+export type Notice = typeof schema.notices.$inferSelect;

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { DocumentVersions } from '../../domain/repository-documents';
 import { acmeAccountStatuses } from '../../domain/statuses';
 import { accounts } from './accounts';
 import { bytea, oneOf, ts } from './columns';
@@ -26,6 +27,12 @@ export const acmeAccounts = pgTable('acme_accounts', {
   status: text('status', { enum: acmeAccountStatuses }).notNull().default('valid'),
   contact: jsonb('contact').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   termsAgreedAt: ts('terms_agreed_at'),
+  /**
+   * CP 4.1.2: the versions of the terms, CP and CPS the account agreed to with termsOfServiceAgreed (the terms
+   * incorporate the CP and CPS); a newOrder while other versions are in force asks the client to agree again
+   * (RFC 8555 §7.3.3 userActionRequired). Null: agreed before versions were recorded.
+   */
+  acceptedDocuments: jsonb('accepted_documents').$type<DocumentVersions | null>(),
   /** The EAB key id this account was bound with (RFC 8555 §7.3.4), if any. */
   eabKeyId: text('eab_key_id'),
   /** OV over ACME: the organization its EAB key was bound to; while its vetted record is valid it may order `ov`. */

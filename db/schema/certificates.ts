@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { bigserial, check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { certificateStatuses } from '../../domain/statuses';
+import { acceptanceChannels, certificateStatuses } from '../../domain/statuses';
 import { accounts } from './accounts';
 import { bytea, oneOf, ts } from './columns';
 import { orders } from './orders';
@@ -52,8 +52,18 @@ export const certificates = pgTable('certificates', {
   revokedAt: ts('revoked_at'),
   revocationReason: integer('revocation_reason'),
   createdAt: ts('created_at').notNull().defaultNow(),
+  /**
+   * CP 4.6–4.8: the certificate that renewed, re-keyed or modified this one, once it was issued; the certificate stays
+   * valid (status 'issued', OCSP good) unless revoked: superseded is a fact of the life cycle, not a status.
+   */
+  supersededBy: text('superseded_by'),
+  supersededAt: ts('superseded_at'),
+  /** CP 4.4.1: the first download (REST or ACME) is the subscriber's acceptance of the certificate. */
+  acceptedAt: ts('accepted_at'),
+  acceptedVia: text('accepted_via', { enum: acceptanceChannels }),
 }, (t) => [
   uniqueIndex('certificates_order_uq').on(t.orderId),
+  oneOf('certificates_accepted_via_ck', sql`${t.acceptedVia}`, acceptanceChannels),
   // CP 4.9.12: a key-compromise report finds every certificate with the key.
   index('certificates_spki_idx').on(t.spkiSha256),
   // CRL generation reads the revoked, not yet dropped entries of one issuer (CP 4.9.6).

@@ -15,4 +15,5 @@ export * from './audit';
 export * from './operators';
 export * from './organizations';
 export * from './registry';
+export * from './notices';
 export type { CertificateStatus, OrderStatus } from '../../domain/statuses';

@@ -7,7 +7,8 @@
 import { sql } from 'drizzle-orm';
 import { type AnyPgColumn, bigserial, boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { profileIds } from '../../domain/profiles';
-import { authorizationStatuses, challengeStatuses, emailValidationStatuses, orderStatuses } from '../../domain/statuses';
+import type { AcceptanceRecord } from '../../domain/repository-documents';
+import { authorizationStatuses, challengeStatuses, emailValidationStatuses, orderStatuses, renewalKinds } from '../../domain/statuses';
 import { accounts } from './accounts';
 import { bytea, oneOf, ts } from './columns';
 import { organizations, vettedOrganizations } from './organizations';
@@ -45,8 +46,21 @@ export const orders = pgTable('orders', {
   createdAt: ts('created_at').notNull().defaultNow(),
   expiresAt: ts('expires_at').notNull(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+  /**
+   * CP 4.1.2: the versions of the terms, the CP and the CPS the applicant accepted, when and through which door
+   * (domain/repository-documents.ts). Null only for orders stored before acceptance was recorded.
+   */
+  acceptance: jsonb('acceptance').$type<AcceptanceRecord | null>(),
+  /** CP 4.6–4.8: the certificate this order renews, re-keys or modifies (REST `POST /v1/certificates/{serial}/renewals`). */
+  predecessorSerial: text('predecessor_serial'),
+  renewalKind: text('renewal_kind', { enum: renewalKinds }),
+  /** The subscriber asked that the predecessor be revoked (reason superseded) once this order's certificate is issued. */
+  revokePredecessor: boolean('revoke_predecessor').notNull().default(false),
 }, (t) => [
   index('orders_account_idx').on(t.accountId),
+  // One renewal at a time per certificate; the successor of a certificate.
+  index('orders_predecessor_idx').on(t.predecessorSerial),
+  oneOf('orders_renewal_kind_ck', sql`${t.renewalKind}`, renewalKinds),
   // GET /v1/orders lists the orders a designated provider relayed (CP 1.3).
   index('orders_provider_idx').on(t.providerAccountId),
   index('orders_organization_idx').on(t.organizationId),

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Harness } from '../../test/support/ca-harness';
 import { orderWorkflowId } from '../../workflows/contracts';
+import { currentDocumentVersions } from '../../domain/repository-documents';
 
 /** `count` DER CSRs for `c<i>.<run>.<zone>`, all with one RSA-2048 key. */
 export function makeBenchCsrs(count: number, run: string, zone: string): Buffer[] {
@@ -31,7 +32,10 @@ export function makeBenchCsrs(count: number, run: string, zone: string): Buffer[
 /** One order from POST to the workflow's result: publish the TXT record, say ready, wait. */
 export async function issueThroughApi(h: Harness, client: Client, apiKey: string, csrDer: Buffer): Promise<{ ok: boolean; ms: number }> {
   const start = performance.now();
-  const res = await h.api('/v1/orders?profile=dv', { method: 'POST', apiKey, headers: { 'content-type': 'application/pkcs10' }, body: csrDer });
+  // CP 4.1.2: the application accepts the terms, CP and CPS in force (query parameters with application/pkcs10).
+  const v = currentDocumentVersions(new Date());
+  const accept = new URLSearchParams({ acceptTerms: v.terms ?? '', acceptCp: v.cp ?? '', acceptCps: v.cps ?? '' });
+  const res = await h.api(`/v1/orders?profile=dv&${accept}`, { method: 'POST', apiKey, headers: { 'content-type': 'application/pkcs10' }, body: csrDer });
   const order = (await res.json()) as { id: string; authorizations: Array<{ challenges: Array<{ id: string; recordName: string; recordValue: string }> }> };
   const ch = order.authorizations[0]!.challenges[0]!;
   h.dns.add({ name: ch.recordName, type: 'TXT', value: ch.recordValue });

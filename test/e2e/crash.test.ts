@@ -3,14 +3,13 @@
  * after the serial is reserved and before the order completes; a new worker process resumes the same workflow,
  * and the order ends with exactly one certificate — the one whose serial was reserved before the crash.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../config';
 import { createSigningWorker } from '../../worker/signing';
 import { makeCsr } from '../support/csr';
 import { eventually, runWorker, startHarness, uniqueLabel, type Harness, type RunningWorker } from '../support/ca-harness';
 import { answerDns01, createOrder } from '../support/orders';
+import { spawnMainWorker as spawnWorkerProcess } from '../support/worker-process';
 
 let h: Harness;
 let apiKey: string;
@@ -18,14 +17,7 @@ const children: ChildProcess[] = [];
 let signing: RunningWorker | undefined;
 
 function spawnMainWorker(): ChildProcess {
-  // node itself with tsx as a loader — not the tsx CLI, which would run the worker in a grandchild that a SIGKILL of
-  // the wrapper leaves running — so that the SIGKILL below really kills the process that runs the worker.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env, CA_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[main-worker ${child.pid}] ${d}`));
+  const child = spawnWorkerProcess();
   children.push(child);
   return child;
 }

@@ -20,6 +20,7 @@ import { orderWorkflowId } from '../../workflows/contracts';
 import { makeCsr, toPemString } from '../support/csr';
 import { startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
 import { createOrder, dns01, getOrder, sayReady, waitForOrder } from '../support/orders';
+import { currentAcceptance } from '../support/acceptance';
 
 let h: Harness;
 let apiKey: string;
@@ -151,7 +152,7 @@ describe('DV issuance end to end', () => {
     const res = await app.request('/v1/orders', {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ csr: csr.pem, profile: 'dv' }),
+      body: JSON.stringify({ csr: csr.pem, profile: 'dv', acceptance: currentAcceptance() }),
     });
     expect(res.status).toBe(201);
     const order = (await res.json()) as { id: string };

@@ -19,6 +19,7 @@ import { crlScheduleId, type PublishCrlResult } from '../../workflows/revocation
 import { makeCsr } from '../support/csr';
 import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
 import { applyAndWait } from '../support/orders';
+import { currentAcceptance } from '../support/acceptance';
 
 let h: Harness;
 let owner: { id: string; apiKey: string };
@@ -194,7 +195,7 @@ describe('key-compromise reports end to end (CP 4.9.12)', () => {
     expect(rejected.stdout + rejected.stderr).toMatch(/certificate revoked/);
     // BR 6.1.1.3: a new application with the key is refused.
     const again = makeCsr({ names: [`${uniqueLabel()}.${h.config.dns.devZone}`], keyPem: first.keyPem });
-    const res = await h.api('/v1/orders', { method: 'POST', apiKey: owner.apiKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: again.pem, profile: 'dv' }) });
+    const res = await h.api('/v1/orders', { method: 'POST', apiKey: owner.apiKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: again.pem, profile: 'dv', acceptance: currentAcceptance() }) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { type: string }).type).toBe('/problems/badPublicKey');
   });

@@ -12,6 +12,7 @@ import { allFailureKinds, CaError, failureKinds } from '../../domain/errors';
 import { makeCsr, withBrokenSignature, toPemString } from '../support/csr';
 import { freshDatabase } from '../support/database';
 import { fakeWorkflows } from '../support/fake-workflows';
+import { acceptanceQuery, currentAcceptance } from '../support/acceptance';
 
 let fresh: Awaited<ReturnType<typeof freshDatabase>>;
 let app: ReturnType<typeof createApp>;
@@ -45,11 +46,12 @@ async function counts() {
 function post(body: string | Uint8Array, opts: { key?: string | null; type?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': opts.type ?? 'application/json' };
   if (opts.key !== null) headers.authorization = `Bearer ${opts.key ?? keyA}`;
-  return app.request('/v1/orders', { method: 'POST', headers, body });
+  // CP 4.1.2: every application states acceptance of the documents in force (JSON member, or query for DER).
+  return app.request(opts.type === 'application/pkcs10' ? `/v1/orders?${acceptanceQuery()}` : '/v1/orders', { method: 'POST', headers, body });
 }
 
 const json = (csr: string | Uint8Array, profile = 'dv') =>
-  JSON.stringify({ csr: typeof csr === 'string' ? csr : Buffer.from(csr).toString('base64'), profile });
+  JSON.stringify({ csr: typeof csr === 'string' ? csr : Buffer.from(csr).toString('base64'), profile, acceptance: currentAcceptance() });
 
 const good = () => makeCsr({ names: [`a.${zone}`, `b.${zone}`] });
 
@@ -241,8 +243,8 @@ describe('designated providers relay applications for the subscribers they manag
   const relay = (who: Who, onBehalfOf: string, via: 'json' | 'pkcs10' = 'json') => {
     const csr = good();
     return via === 'json'
-      ? post(JSON.stringify({ csr: csr.pem, onBehalfOf }), { key: acct[who].key })
-      : app.request(`/v1/orders?onBehalfOf=${encodeURIComponent(onBehalfOf)}`, {
+      ? post(JSON.stringify({ csr: csr.pem, onBehalfOf, acceptance: currentAcceptance() }), { key: acct[who].key })
+      : app.request(`/v1/orders?onBehalfOf=${encodeURIComponent(onBehalfOf)}&${acceptanceQuery()}`, {
           method: 'POST',
           headers: { authorization: `Bearer ${acct[who].key}`, 'content-type': 'application/pkcs10' },
           body: csr.der,

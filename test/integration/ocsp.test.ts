@@ -270,11 +270,13 @@ describe('the static repository (CP 2.2)', () => {
     }
   });
 
-  it('serves a CPS page that says plainly it is a placeholder', async () => {
+  it('serves the CPS in force at /repository/cps — the placeholder is gone (test/integration/repository-documents.test.ts has the rest)', async () => {
     const res = await fetch(`${baseUrl}/repository/cps`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await res.text()).toMatch(/This page is a placeholder/);
+    const html = await res.text();
+    expect(html).toContain('認証局運用規程（CPS）');
+    expect(html).not.toMatch(/placeholder/i);
   });
 
   it('serves the CRL URLs as a JSON array for CCADB, equal to the certificates\' CRL DP URLs', async () => {

@@ -26,6 +26,7 @@ import { freshDatabase } from '../support/database';
 import { fakeWorkflows } from '../support/fake-workflows';
 import { countAuditEvents, recordAsWorkflowWould } from '../support/revocation-audit';
 import { seedCertificate, seedIssuingCa } from '../support/revocation-fixtures';
+import { currentAcceptance } from '../support/acceptance';
 
 type Fresh = Awaited<ReturnType<typeof freshDatabase>>;
 let fresh: Fresh;
@@ -132,7 +133,7 @@ describe('revocation over HTTP: who may ask, with which reason (CP 4.9.2, 3.4, 7
     const res = await app.request('/v1/orders', {
       method: 'POST',
       headers: { authorization: `Bearer ${accounts.provider.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ csr: makeCsr({ names: [`relay.${config.dns.devZone}`] }).pem, onBehalfOf: shop.id }),
+      body: JSON.stringify({ csr: makeCsr({ names: [`relay.${config.dns.devZone}`] }).pem, onBehalfOf: shop.id, acceptance: currentAcceptance() }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
     const order = (await res.json()) as { id: string };

@@ -16,6 +16,7 @@ import { makeCsr } from '../support/csr';
 import { freshDatabase } from '../support/database';
 import { fakeWorkflows } from '../support/fake-workflows';
 import { closePrimesKey, ordinaryKey, rocaKey } from '../support/weak-keys';
+import { currentAcceptance } from '../support/acceptance';
 
 let fresh: Awaited<ReturnType<typeof freshDatabase>>;
 let app: ReturnType<typeof createApp>;
@@ -37,7 +38,7 @@ const submit = (csrPem: string) =>
   app.request('/v1/orders', {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-    body: JSON.stringify({ csr: csrPem, profile: 'dv' }),
+    body: JSON.stringify({ csr: csrPem, profile: 'dv', acceptance: currentAcceptance() }),
   });
 
 async function orderCount(): Promise<number> {
@@ -126,7 +127,7 @@ describe('CP 3.2.2.4: the applicant picks among the methods policy(now) allows',
     app.request('/v1/orders', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-      body: JSON.stringify({ csr: makeCsr({ names }).pem, profile: 'dv', methods }),
+      body: JSON.stringify({ csr: makeCsr({ names }).pem, profile: 'dv', methods, acceptance: currentAcceptance() }),
     });
 
   it('BR 3.2.2.4.2 (e-mail to the WHOIS contact) is refused, citing its prohibition since 2025-07-15; nothing stored', async () => {

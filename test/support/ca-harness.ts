@@ -43,7 +43,8 @@ export interface Harness {
   readonly temporal: Client;
   readonly apiUrl: string;
   readonly workers: RunningWorker[];
-  newAccount(name?: string): Promise<{ id: string; apiKey: string }>;
+  /** A subscriber account; `email` and `language` are where (and in which language) its notices go. */
+  newAccount(name?: string, opts?: { email?: string; language?: 'ja' | 'en' }): Promise<{ id: string; apiKey: string }>;
   api(path: string, init?: RequestInit & { apiKey?: string }): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -100,8 +101,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     temporal,
     apiUrl: api.url,
     workers,
-    async newAccount(name = 'Test Applicant') {
-      const { account, apiKey } = await createAccount(db.db, { name });
+    async newAccount(name = 'Test Applicant', opts = {}) {
+      const { account, apiKey } = await createAccount(db.db, { name, ...opts });
       return { id: account.id, apiKey };
     },
     api(path, init = {}) {
@@ -134,6 +135,13 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The handle of a workflow once it exists (e.g. a child its parent starts just after writing a row the test saw). */
+export async function startedWorkflow(h: Pick<Harness, 'temporal'>, workflowId: string) {
+  const handle = h.temporal.workflow.getHandle(workflowId);
+  await eventually(() => handle.describe().then(() => true, () => false));
+  return handle;
 }
 
 export const uniqueLabel = (): string => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;

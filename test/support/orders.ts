@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import type { OrderStatus } from '../../domain/statuses';
 import { eventually, type Harness } from './ca-harness';
 import type { TestCsr } from './csr';
+import { currentAcceptance } from './acceptance';
 
 export interface ChallengeJson {
   readonly id: string;
@@ -61,13 +62,13 @@ export interface OrderJson {
   readonly providerAccountId: string | null;
 }
 
-/** POST /v1/orders with the CSR as PEM in JSON (profile dv, or what `body` adds); the order must be accepted. */
+/** POST /v1/orders with the CSR as PEM in JSON (profile dv, the documents in force accepted, or what `body` adds); the order must be accepted. */
 export async function createOrder(h: Harness, apiKey: string, csr: TestCsr, body: Record<string, unknown> = {}): Promise<OrderJson> {
   const res = await h.api('/v1/orders', {
     method: 'POST',
     apiKey,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ csr: csr.pem, profile: 'dv', ...body }),
+    body: JSON.stringify({ csr: csr.pem, profile: 'dv', acceptance: currentAcceptance(), ...body }),
   });
   const order = (await res.json()) as OrderJson;
   expect(res.status, JSON.stringify(order)).toBe(201);

@@ -8,18 +8,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 // Not re-exported by the package index: the flag @temporalio/testing sets to get the TestService on a connection.
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection';
 import { msToTs } from '@temporalio/common/lib/time';
+import { NativeConnection } from '@temporalio/worker';
 import { caSearchAttributes, indexedValueType } from '../../scripts/lib/temporal';
 
 export interface TimeSkippingServer {
   readonly address: string;
   readonly client: Client;
   readonly connection: Connection;
+  /** For Worker.create({ connection }). */
+  readonly workerConnection: NativeConnection;
   /** Moves the server's clock forward by `ms`, firing every timer due meanwhile. */
   skip(ms: number): Promise<void>;
+  /** Lets time run until the workflow completes, then locks it again. */
+  result<T>(handle: WorkflowHandle): Promise<T>;
   /** The server's current time. */
   now(): Promise<Date>;
   stop(): Promise<void>;
@@ -72,12 +77,22 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
   // the given duration of server time and locks again.
   await test.lockTimeSkipping({});
   const client = new Client({ connection, namespace: 'default' });
+  const workerConnection = await NativeConnection.connect({ address });
   return {
     address,
     client,
     connection,
+    workerConnection,
     async skip(ms) {
       await test.unlockTimeSkippingWithSleep({ duration: msToTs(ms) });
+    },
+    async result<T>(handle: WorkflowHandle) {
+      await test.unlockTimeSkipping({});
+      try {
+        return (await handle.result()) as T;
+      } finally {
+        await test.lockTimeSkipping({});
+      }
     },
     async now() {
       const r = await test.getCurrentTime({});
@@ -85,6 +100,7 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
     },
     async stop() {
       process.off('exit', killChild);
+      await workerConnection.close().catch(() => {});
       await connection!.close().catch(() => {});
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
