@@ -47,7 +47,7 @@ function findOnPath(command: string): string | undefined {
   return undefined;
 }
 
-async function goBinDir(): Promise<string> {
+export async function goBinDir(): Promise<string> {
   const { stdout } = await execFileAsync('go', ['env', 'GOPATH']);
   const gopath = stdout.trim().split(path.delimiter)[0];
   if (!gopath) throw new Error('`go env GOPATH` printed nothing');
