@@ -9,7 +9,22 @@ import { bringUpStack, type RunningStack } from './lib/stack';
 const log = (line: string) => console.log(`[stack] ${line}`);
 let shuttingDown = false;
 
-const bringingUp: Promise<RunningStack> = bringUpStack({ log, onFatal: () => void shutdown(1) });
+/** `--env NAME=VALUE` (repeatable): a setting for every CA process, e.g. a shorter DCV window in the topology test. */
+function parseArgs(argv: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = argv[i] === '--env' ? /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(argv[i + 1] ?? '') : null;
+    if (!m) {
+      console.error('usage: npm run stack [-- --env NAME=VALUE ...]');
+      process.exit(2);
+    }
+    env[m[1]!] = m[2]!;
+    i++;
+  }
+  return env;
+}
+
+const bringingUp: Promise<RunningStack> = bringUpStack({ log, env: parseArgs(process.argv.slice(2)), onFatal: () => void shutdown(1) });
 
 /** Stops once the bring-up has settled (a Ctrl-C during it waits for it, then stops what it started). */
 async function shutdown(code: number): Promise<void> {

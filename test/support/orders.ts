@@ -8,6 +8,9 @@ import type { OrderStatus } from '../../domain/statuses';
 import { eventually, type Harness } from './ca-harness';
 import type { TestCsr } from './csr';
 
+/** What the REST helpers need of a harness: its API (the topology test drives the stack's API the same way). */
+export type DoorClient = Pick<Harness, 'api'>;
+
 export interface ChallengeJson {
   readonly id: string;
   /** BR 3.2.2.4 method, e.g. '3.2.2.4.7'. */
@@ -62,7 +65,7 @@ export interface OrderJson {
 }
 
 /** POST /v1/orders with the CSR as PEM in JSON (profile dv, or what `body` adds); the order must be accepted. */
-export async function createOrder(h: Harness, apiKey: string, csr: TestCsr, body: Record<string, unknown> = {}): Promise<OrderJson> {
+export async function createOrder(h: DoorClient, apiKey: string, csr: TestCsr, body: Record<string, unknown> = {}): Promise<OrderJson> {
   const res = await h.api('/v1/orders', {
     method: 'POST',
     apiKey,
@@ -74,7 +77,7 @@ export async function createOrder(h: Harness, apiKey: string, csr: TestCsr, body
   return order;
 }
 
-export async function getOrder(h: Harness, apiKey: string, id: string): Promise<OrderJson> {
+export async function getOrder(h: DoorClient, apiKey: string, id: string): Promise<OrderJson> {
   const res = await h.api(`/v1/orders/${id}`, { apiKey });
   expect(res.status).toBe(200);
   return (await res.json()) as OrderJson;
@@ -88,7 +91,7 @@ export function dns01(a: AuthorizationJson): ChallengeJson & { readonly recordNa
 }
 
 /** POST …/challenges/{id}/ready; the CA must accept it (202). */
-export async function sayReady(h: Harness, apiKey: string, orderId: string, challengeId: string): Promise<void> {
+export async function sayReady(h: DoorClient, apiKey: string, orderId: string, challengeId: string): Promise<void> {
   expect((await h.api(`/v1/orders/${orderId}/challenges/${challengeId}/ready`, { method: 'POST', apiKey })).status).toBe(202);
 }
 
@@ -114,7 +117,7 @@ export const isFinal = (o: OrderJson): boolean => o.status === 'valid' || o.stat
 
 /** Polls the order until `until` holds (by default: valid or invalid). */
 export function waitForOrder(
-  h: Harness,
+  h: DoorClient,
   apiKey: string,
   id: string,
   opts: { until?: (o: OrderJson) => boolean; timeoutMs?: number } = {},

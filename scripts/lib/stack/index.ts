@@ -4,7 +4,7 @@
  * token and the CA hierarchy, the local CT logs, DNS (Knot signing the dev zone, validating Unbounds), the Temporal
  * cluster with mTLS and its UI, the dev zone's admin API, the CA's processes, Prometheus — and stopped in reverse.
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { loadConfig, type CaConfig } from '../../../config';
@@ -68,6 +68,20 @@ function setupConfig(layout: StackLayout): CaConfig {
   return loadConfig({ CA_ENV: 'development', CA_DATA_DIR: layout.root, CA_PG_PORT: String(stackPorts.postgres), CA_DEV_ZONE: stackZone, CA_ACME_PORT: String(stackPorts.acme) });
 }
 
+/** One stack per machine: its ports and users are fixed. A state file whose supervisor still lives means one runs. */
+function refuseIfRunning(layout: StackLayout): void {
+  if (!existsSync(layout.stateFile)) return;
+  const { pid } = JSON.parse(readFileSync(layout.stateFile, 'utf8')) as { pid?: number };
+  let alive = false;
+  try {
+    if (pid) process.kill(pid, 0);
+    alive = Boolean(pid);
+  } catch {
+    // Not running: the state file is a leftover.
+  }
+  if (alive) throw new Error(`a stack is already running (pid ${pid}, ${layout.stateFile}); stop it with Ctrl-C first`);
+}
+
 const signingUser = caProcesses.find((p) => p.name === 'signing')!.user;
 
 const readyHttp = (url: string) => fetch(url, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status < 500, () => false);
@@ -81,6 +95,7 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
   mkdirSync(layout.secrets, { recursive: true });
   // Traversable, not listable: each user finds its own directory by name and nothing else.
   chmodSync(layout.secrets, 0o711);
+  refuseIfRunning(layout);
   const runDir = await ownedDir(path.join(layout.root, 'run'), 'root', 0o755);
   killLeftovers(runDir, log);
   const config = setupConfig(layout);
