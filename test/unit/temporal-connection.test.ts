@@ -15,14 +15,14 @@ describe('connectionOptions (every Temporal client and worker of the CA)', () =>
     for (const f of ['ca.pem', 'client.pem', 'client-key.pem']) writeFileSync(path.join(dir, f), `-----${f}-----\n`);
     const options = connectionOptions(
       loadConfig({
-        TEMPORAL_ADDRESS: '10.231.1.1:27233',
+        TEMPORAL_ADDRESS: '10.231.1.1:21233',
         TEMPORAL_TLS_CA: path.join(dir, 'ca.pem'),
         TEMPORAL_TLS_CERT: path.join(dir, 'client.pem'),
         TEMPORAL_TLS_KEY: path.join(dir, 'client-key.pem'),
         TEMPORAL_TLS_SERVER_NAME: 'temporal-frontend',
       }),
     );
-    expect(options.address).toBe('10.231.1.1:27233');
+    expect(options.address).toBe('10.231.1.1:21233');
     expect(options.tls?.serverNameOverride).toBe('temporal-frontend');
     expect(Buffer.from(options.tls!.serverRootCACertificate!).toString()).toBe('-----ca.pem-----\n');
     expect(Buffer.from(options.tls!.clientCertPair!.crt).toString()).toBe('-----client.pem-----\n');

@@ -129,6 +129,8 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
     stops.push(() => db.stop());
     // The CA's keys and records: the key ceremony's steps, as the operator (root) with the schema owner's login.
     const token = await ensureSoftHsmToken(config);
+    // The token setup keeps its PINs in <data>/secrets and makes that directory 0700: make it traversable again.
+    chmodSync(layout.secrets, 0o711);
     const acmeTls = await withCaKeys(config, db.ownerUrl, token.pin, async (deps) => {
       await ensureCaHierarchy({ ...deps, log });
       return ensureAcmeTlsCertificate({ ...deps, log });

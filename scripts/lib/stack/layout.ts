@@ -7,28 +7,28 @@
 import path from 'node:path';
 import { repoRoot } from '../../../config';
 
+/** In 21xxx: clear of `npm start` (5433, 7233, 8xxx), the test slots (1xxxx) and the benchmarks (25xxx–28xxx). */
 export const stackPorts = {
-  postgres: 25432,
-  knot: 25353,
+  postgres: 21432,
+  knot: 21353,
   /** The primary perspective's validating Unbound. */
-  resolver: 25354,
+  resolver: 21354,
   /** The dev zone's admin API (records by RFC 2136 dynamic update to Knot): `npm run dns`, the ACME hook. */
-  dnsAdmin: 25355,
-  temporalFrontend: 27233,
-  temporalFrontendHttp: 27243,
-  temporalHistory: 27234,
-  temporalMatching: 27235,
-  temporalWorker: 27239,
-  temporalFrontendMembership: 26933,
-  temporalHistoryMembership: 26934,
-  temporalMatchingMembership: 26935,
-  temporalWorkerMembership: 26939,
-  temporalMetrics: 28000,
-  temporalUi: 28233,
-  api: 28080,
-  ocsp: 28081,
-  acme: 28443,
-  prometheus: 29090,
+  dnsAdmin: 21355,
+  temporalFrontend: 21233,
+  temporalHistory: 21234,
+  temporalMatching: 21235,
+  temporalWorker: 21239,
+  temporalFrontendMembership: 21933,
+  temporalHistoryMembership: 21934,
+  temporalMatchingMembership: 21935,
+  temporalWorkerMembership: 21939,
+  temporalMetrics: 21800,
+  temporalUi: 21280,
+  api: 21080,
+  ocsp: 21081,
+  acme: 21443,
+  prometheus: 21090,
 } as const;
 
 /** The dev zone, signed by Knot (DNSSEC), and its deliberately broken child zone (bad signatures). */
