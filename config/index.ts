@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ocspTimingViolations } from '../domain/ocsp';
-import { deepFreeze, type DeepReadonly, hostPort, onOff, parseEnv, parseLinters, parsePerspectives, setting } from './settings';
+import { deepFreeze, type DeepReadonly, hostPort, onOff, parseEnv, parseLinters, parsePerspectives, setting, settingVariables } from './settings';
 
 export type { PerspectiveConfig } from './settings';
 
@@ -258,6 +258,9 @@ function derived(s: z.output<typeof settingsShape>) {
 }
 
 const settings = settingsShape.transform(derived);
+
+/** Every environment variable the configuration reads (deployment files may set these and nothing else). */
+export const configVariables: readonly string[] = settingVariables(settingsShape);
 
 export type CaConfig = DeepReadonly<z.output<typeof settings>>;
 

@@ -9,7 +9,8 @@ import { Connection } from '@temporalio/client';
 import { repoRoot } from '../../../config';
 import type { CaConnectionOptions } from '../../../temporal/connection';
 import { ownedDir, ownedFile, runAs } from './host';
-import { caProcesses, frontendServerName, stackNamespace, stackPerspectives, stackPorts, stackZone, type CaProcess, type StackLayout } from './layout';
+import { caProcesses, stackNamespace, stackPerspectives, stackPorts, stackZone, type CaProcess, type StackLayout } from './layout';
+import { secretsOf, settingsOf, type Placement, type SecretName } from './process-settings';
 import { issueLeaf, type OpsCa } from './ops-ca';
 import type { Service, Supervisor } from './supervisor';
 
@@ -20,7 +21,6 @@ export interface CaProcessInputs {
   readonly dbUrlFor: (dbRole: string) => string;
   readonly dbPasswordFileOf: (user: string) => string;
   readonly ctLogList: string;
-  readonly softhsmConf: string;
   /** The HSM user PIN and the ACME listener's key and certificate chain, copied into their users' directories. */
   readonly hsmPin: string;
   readonly acmeTls: { readonly key: string; readonly cert: string };
@@ -29,44 +29,43 @@ export interface CaProcessInputs {
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** The remote perspectives as every process sees them: each resolves on its own namespace's loopback. */
-export const stackPerspectiveSetting = stackPerspectives.map((p) => `${p.id}:${p.region}@127.0.0.1:53`).join(',');
-
-/** The environment of one process: what config/ reads, nothing else (no secret values, only their files). */
+/**
+ * Writes a process's secret files into its own 0700 directory (a fresh Temporal client certificate each start) and
+ * returns its environment: the settings of process-settings.ts with the stack's paths.
+ */
 async function environmentOf(p: CaProcess, inputs: CaProcessInputs): Promise<Record<string, string>> {
   const { layout } = inputs;
   const secrets = await ownedDir(layout.secretsOf(p.user), p.user, 0o700);
-  const env: Record<string, string> = {
-    PATH: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
-    CA_ENV: 'development',
-    CA_DATA_DIR: layout.root,
-    CA_DEV_ZONE: stackZone,
-    CA_API_PORT: String(stackPorts.api),
-    CA_OCSP_PORT: String(stackPorts.ocsp),
-    CA_ACME_PORT: String(stackPorts.acme),
-    CA_DNS_RESOLVER: `127.0.0.1:${stackPorts.resolver}`,
-    CA_PERSPECTIVES: stackPerspectiveSetting,
-    CA_CT_LOG_LIST: inputs.ctLogList,
-    TEMPORAL_NAMESPACE: stackNamespace,
-    // A perspective reaches the frontend over its own veth link, the others on loopback.
-    TEMPORAL_ADDRESS: `${p.perspective?.hostAddress ?? '127.0.0.1'}:${stackPorts.temporalFrontend}`,
+  const file = (name: SecretName) => path.join(secrets, name);
+  for (const name of secretsOf(p)) {
+    if (name === 'temporal.pem') await issueLeaf(inputs.ca, { commonName: p.user, usage: ['clientAuth'], owner: p.user, dir: secrets, base: 'temporal' });
+    if (name === 'hsm-user-pin') await ownedFile(file(name), inputs.hsmPin, p.user, 0o400);
+    if (name === 'acme-tls-key.pem') await ownedFile(file(name), inputs.acmeTls.key, p.user, 0o400);
+    if (name === 'acme-tls-cert.pem') await ownedFile(file(name), inputs.acmeTls.cert, p.user, 0o400);
+    // db-password: written with the database roles (database.ts), at the same path.
+  }
+  const placement: Placement = {
+    common: {
+      PATH: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+      CA_ENV: 'development',
+      CA_DATA_DIR: layout.root,
+      CA_DEV_ZONE: stackZone,
+      CA_API_PORT: String(stackPorts.api),
+      CA_OCSP_PORT: String(stackPorts.ocsp),
+      CA_ACME_PORT: String(stackPorts.acme),
+      CA_DNS_RESOLVER: `127.0.0.1:${stackPorts.resolver}`,
+      CA_CT_LOG_LIST: inputs.ctLogList,
+    },
+    temporalAddress: (q) => `${q.perspective?.hostAddress ?? '127.0.0.1'}:${stackPorts.temporalFrontend}`,
+    // Each perspective's Unbound listens on its own namespace's loopback.
+    perspectiveResolver: () => '127.0.0.1:53',
+    opsCaFile: inputs.ca.certFile,
+    secret: (q, name) => (name === 'db-password' ? inputs.dbPasswordFileOf(q.user) : path.join(layout.secretsOf(q.user), name)),
+    dbUrl: inputs.dbUrlFor,
+    // The signing worker finds the token through CA_DATA_DIR (config: <data>/softhsm/softhsm2.conf).
+    extra: (q): Record<string, string> => (q.name === 'worker' ? { CA_ZLINT_BIN: inputs.zlint } : {}),
   };
-  if (p.temporalClient) {
-    const leaf = await issueLeaf(inputs.ca, { commonName: p.user, usage: ['clientAuth'], owner: p.user, dir: secrets, base: 'temporal' });
-    Object.assign(env, { TEMPORAL_TLS_CA: inputs.ca.certFile, TEMPORAL_TLS_CERT: leaf.certFile, TEMPORAL_TLS_KEY: leaf.keyFile, TEMPORAL_TLS_SERVER_NAME: frontendServerName });
-  }
-  if (p.dbRole) Object.assign(env, { DATABASE_URL: inputs.dbUrlFor(p.dbRole), DATABASE_PASSWORD_FILE: inputs.dbPasswordFileOf(p.user) });
-  if (p.perspective) env.CA_PERSPECTIVE_ID = p.perspective.id;
-  if (p.name === 'signing') {
-    env.SOFTHSM2_CONF = inputs.softhsmConf;
-    env.HSM_PIN_FILE = await ownedFile(path.join(secrets, 'hsm-user-pin'), inputs.hsmPin, p.user, 0o400);
-  }
-  if (p.name === 'acme') {
-    env.CA_ACME_TLS_KEY = await ownedFile(path.join(secrets, 'acme-tls-key.pem'), inputs.acmeTls.key, p.user, 0o400);
-    env.CA_ACME_TLS_CERT = await ownedFile(path.join(secrets, 'acme-tls-cert.pem'), inputs.acmeTls.cert, p.user, 0o400);
-  }
-  if (p.name === 'worker') env.CA_ZLINT_BIN = inputs.zlint;
-  return { ...env, ...inputs.env };
+  return { ...settingsOf(p, placement), ...inputs.env };
 }
 
 /** Starts every CA process under the supervisor; returns them by name. */

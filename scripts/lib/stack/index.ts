@@ -160,7 +160,6 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
         dbUrlFor: db.urlFor,
         dbPasswordFileOf: db.passwordFileOf,
         ctLogList: ct.logListFile,
-        softhsmConf: config.hsm.softhsmConf,
         hsmPin: token.pin,
         acmeTls: { key: readFileSync(acmeTls.keyFile, 'utf8'), cert: readFileSync(acmeTls.certFile, 'utf8') },
         zlint,

@@ -23,6 +23,7 @@ import { frontendServerName, internodeServerName, serviceUsers, stackNamespace, 
 import { issueLeaf, type OpsCa } from './ops-ca';
 import type { Service, Supervisor } from './supervisor';
 import { TEMPORAL_ROLE, temporalDatabases } from './database';
+import { temporalDynamicConfig, temporalServerConfig } from './temporal-config';
 
 export const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server@v1.29.1';
 /** Namespace retention: closed workflows stay queryable for this long; the archive keeps them for CP 5.5.2's 7 years. */
@@ -72,81 +73,33 @@ async function writeServerConfig(layout: StackLayout, ca: OpsCa, dbPassword: str
   const secrets = await ownedDir(layout.secretsOf(user), user, 0o700);
   const leaf = (base: string, commonName: string, usage: Array<'serverAuth' | 'clientAuth'>, dnsNames: string[], ipAddresses: string[] = []) =>
     issueLeaf(ca, { commonName, usage, dnsNames, ipAddresses, owner: user, dir: secrets, base });
-  // The frontend is reached on 127.0.0.1 and on each perspective link's host address; clients check the name.
-  const frontend = await leaf('frontend', frontendServerName, ['serverAuth'], [frontendServerName], ['127.0.0.1', ...perspectiveAddresses]);
-  const internode = await leaf('internode', internodeServerName, ['serverAuth', 'clientAuth'], [internodeServerName], ['127.0.0.1']);
-  const systemWorker = await leaf('system-worker', 'temporal-system-worker', ['clientAuth'], []);
-  const clientOf = (serverName: string) => ({ serverName, rootCaFiles: [ca.certFile] });
-  const sqlStore = (databaseName: string, maxConns: number) => ({
-    sql: {
-      pluginName: 'postgres12',
-      databaseName,
-      connectAddr: `127.0.0.1:${stackPorts.postgres}`,
-      connectProtocol: 'tcp',
-      user: TEMPORAL_ROLE,
-      password: dbPassword,
-      maxConns,
-      maxIdleConns: maxConns,
-      maxConnLifetime: '1h',
-    },
-  });
-  const rpc = (grpcPort: number, membershipPort: number, bindOnIP: string) => ({ rpc: { grpcPort, membershipPort, bindOnIP } });
   const archiveUri = `file://${archive}`;
-  const config = {
-    log: { stdout: true, level: 'warn' },
-    persistence: {
-      defaultStore: 'default',
-      visibilityStore: 'visibility',
-      // Fixed for the life of a cluster: more shards spread history load over more hosts (docs/DEPLOYMENT.md).
-      numHistoryShards: 4,
-      datastores: { default: sqlStore('temporal', 20), visibility: sqlStore('temporal_visibility', 10) },
+  const dynamicConfigFile = path.join(configDir, 'dynamicconfig.yaml');
+  const config = temporalServerConfig({
+    opsCaFile: ca.certFile,
+    // The frontend is reached on 127.0.0.1 and on each perspective link's host address; clients check the name.
+    frontend: await leaf('frontend', frontendServerName, ['serverAuth'], [frontendServerName], ['127.0.0.1', ...perspectiveAddresses]),
+    internode: await leaf('internode', internodeServerName, ['serverAuth', 'clientAuth'], [internodeServerName], ['127.0.0.1']),
+    systemWorker: await leaf('system-worker', 'temporal-system-worker', ['clientAuth'], []),
+    postgres: `127.0.0.1:${stackPorts.postgres}`,
+    dbPassword,
+    broadcastAddress: '127.0.0.1',
+    // The perspectives reach the frontend on their links' host addresses.
+    frontendBind: '0.0.0.0',
+    internalBind: '127.0.0.1',
+    ports: { frontend: stackPorts.temporalFrontend, history: stackPorts.temporalHistory, matching: stackPorts.temporalMatching, worker: stackPorts.temporalWorker },
+    membershipPorts: {
+      frontend: stackPorts.temporalFrontendMembership,
+      history: stackPorts.temporalHistoryMembership,
+      matching: stackPorts.temporalMatchingMembership,
+      worker: stackPorts.temporalWorkerMembership,
     },
-    global: {
-      membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
-      metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${stackPorts.temporalMetrics}` } },
-      tls: {
-        internode: {
-          server: { certFile: internode.certFile, keyFile: internode.keyFile, requireClientAuth: true, clientCaFiles: [ca.certFile] },
-          client: clientOf(internodeServerName),
-        },
-        frontend: {
-          server: { certFile: frontend.certFile, keyFile: frontend.keyFile, requireClientAuth: true, clientCaFiles: [ca.certFile] },
-          client: clientOf(frontendServerName),
-        },
-        systemWorker: { certFile: systemWorker.certFile, keyFile: systemWorker.keyFile, client: clientOf(frontendServerName) },
-      },
-    },
-    services: {
-      // The frontend also listens on the perspectives' links (their only way in); the rest on loopback only.
-      frontend: rpc(stackPorts.temporalFrontend, stackPorts.temporalFrontendMembership, '0.0.0.0'),
-      history: rpc(stackPorts.temporalHistory, stackPorts.temporalHistoryMembership, '127.0.0.1'),
-      matching: rpc(stackPorts.temporalMatching, stackPorts.temporalMatchingMembership, '127.0.0.1'),
-      worker: rpc(stackPorts.temporalWorker, stackPorts.temporalWorkerMembership, '127.0.0.1'),
-    },
-    clusterMetadata: {
-      enableGlobalNamespace: false,
-      failoverVersionIncrement: 10,
-      masterClusterName: 'active',
-      currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${stackPorts.temporalFrontend}` } },
-    },
-    dcRedirectionPolicy: { policy: 'noop' },
-    archival: {
-      history: { state: 'enabled', enableRead: true, provider: { filestore: { fileMode: '0600', dirMode: '0700' } } },
-      visibility: { state: 'disabled', enableRead: false },
-    },
-    namespaceDefaults: { archival: { history: { state: 'enabled', URI: archiveUri }, visibility: { state: 'disabled' } } },
-    dynamicConfigClient: { filepath: path.join(configDir, 'dynamicconfig.yaml'), pollInterval: '10s' },
-  };
-  // JSON is YAML: the server's loader reads it as its config file.
+    metricsListen: `127.0.0.1:${stackPorts.temporalMetrics}`,
+    archiveUri,
+    dynamicConfigFile,
+  });
   await ownedFile(path.join(configDir, 'stack.yaml'), `${JSON.stringify(config, null, 2)}\n`, user, 0o600);
-  const dynamic = {
-    'limit.maxIDLength': [{ value: 255, constraints: {} }],
-    // Archive a closed workflow's history within seconds (the default waits 5 minutes); the topology test reads it.
-    'history.archivalProcessorArchiveDelay': [{ value: '5s', constraints: {} }],
-    'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }],
-  };
-  await ownedFile(path.join(configDir, 'dynamicconfig.yaml'), `${JSON.stringify(dynamic, null, 2)}\n`, user, 0o600);
+  await ownedFile(dynamicConfigFile, `${JSON.stringify(temporalDynamicConfig, null, 2)}\n`, user, 0o600);
   return { configDir, archiveUri };
 }
 
