@@ -9,22 +9,17 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config';
 import { runAs } from '../../scripts/lib/stack/host';
 import { caProcesses, stackLayout, stackPerspectives, stackPorts } from '../../scripts/lib/stack/layout';
 import { connectionOptions, type CaConnectionOptions } from '../../temporal/connection';
-import { connectStack, openssl, type StackClient } from './stack-client';
+import { openssl, useStack } from './stack-client';
 
-let c: StackClient;
+const t = useStack();
+
 const layout = stackLayout();
 
-beforeAll(async () => {
-  c = await connectStack();
-});
-afterAll(async () => {
-  await c?.close();
-});
 
 /** Connects and asks the frontend something; the error message when refused, null when it answered. */
 async function refusal(options: CaConnectionOptions): Promise<string | null> {
@@ -48,14 +43,14 @@ function asUser(user: string, cmd: string[], netns?: string) {
 }
 
 describe('Temporal: mTLS on the frontend', () => {
-  const caFile = () => c.state.temporal.caFile;
+  const caFile = () => t.c.state.temporal.caFile;
 
   it('a client with a certificate of the operations CA is served (the positive control)', async () => {
-    expect(await refusal(c.adminConnection)).toBeNull();
+    expect(await refusal(t.c.adminConnection)).toBeNull();
   });
 
   it('a client without a certificate (through the CA\'s own connectionOptions) is refused', async () => {
-    const config = loadConfig({ TEMPORAL_ADDRESS: c.state.temporal.address, TEMPORAL_TLS_CA: caFile(), TEMPORAL_TLS_SERVER_NAME: c.state.temporal.serverName });
+    const config = loadConfig({ TEMPORAL_ADDRESS: t.c.state.temporal.address, TEMPORAL_TLS_CA: caFile(), TEMPORAL_TLS_SERVER_NAME: t.c.state.temporal.serverName });
     expect(await refusal(connectionOptions(config))).toMatch(/Failed to connect/);
   });
 
@@ -63,15 +58,15 @@ describe('Temporal: mTLS on the frontend', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rogue-'));
     openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=ca-api', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')]);
     const rogue: CaConnectionOptions = {
-      address: c.state.temporal.address,
+      address: t.c.state.temporal.address,
       tls: {
         serverRootCACertificate: readFileSync(caFile()),
         clientCertPair: { crt: readFileSync(path.join(dir, 'cert.pem')), key: readFileSync(path.join(dir, 'key.pem')) },
-        serverNameOverride: c.state.temporal.serverName,
+        serverNameOverride: t.c.state.temporal.serverName,
       },
     };
     expect(await refusal(rogue)).toMatch(/Failed to connect/);
-    expect(await refusal({ address: c.state.temporal.address })).toMatch(/Failed to connect/);
+    expect(await refusal({ address: t.c.state.temporal.address })).toMatch(/Failed to connect/);
   });
 });
 
@@ -96,7 +91,7 @@ describe('perspectives in their own network namespaces', () => {
 describe('one OS user per security context', () => {
   it('every CA process runs as its own user, a perspective inside its namespace', () => {
     for (const p of caProcesses) {
-      const pid = Number(readFileSync(path.join(c.state.runDir, `${p.name}.pid`), 'utf8').split('\n')[0]);
+      const pid = Number(readFileSync(path.join(t.c.state.runDir, `${p.name}.pid`), 'utf8').split('\n')[0]);
       expect(spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim(), p.name).toBe(p.user);
       if (p.perspective) expect(spawnSync('ip', ['netns', 'identify', String(pid)], { encoding: 'utf8' }).stdout.trim()).toBe(p.perspective.netns);
     }

@@ -7,13 +7,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pemEncode } from '../../pki/pem';
 import { eventually } from '../support/ca-harness';
-import { applyDv, connectStack, openssl, opensslChecked, type StackClient } from './stack-client';
+import { applyDv, openssl, opensslChecked, useStack } from './stack-client';
 
-let c: StackClient;
-let apiKey: string;
+const t = useStack();
+
 const work = mkdtempSync(path.join(tmpdir(), 'topology-revocation-'));
 const file = (name: string, der: Buffer, label = 'CERTIFICATE') => {
   const p = path.join(work, name);
@@ -22,29 +22,22 @@ const file = (name: string, der: Buffer, label = 'CERTIFICATE') => {
 };
 const der = async (res: Response) => Buffer.from(await res.arrayBuffer());
 
-beforeAll(async () => {
-  c = await connectStack();
-  apiKey = await c.newAccount();
-});
-afterAll(async () => {
-  await c?.close();
-});
 
 describe('revocation in the production topology', () => {
   it('a revoked certificate is `revoked` at the OCSP responder and listed in the CRL', async () => {
-    const order = await applyDv(c, apiKey, [c.name()]);
+    const order = await applyDv(t.c, t.apiKey, [t.c.name()]);
     expect(order.status, JSON.stringify(order.error)).toBe('valid');
     const serial = order.certificate!.serial;
-    const leaf = file('leaf.pem', await der(await c.api(`/v1/orders/${order.id}/certificate`, { apiKey, headers: { accept: 'application/pkix-cert' } })));
-    const root = file('root.pem', await der(await c.api('/repository/ca/root.cer')));
-    const dv = file('dv.pem', await der(await c.api('/repository/ca/dv.cer')));
-    const ocsp = () => opensslChecked(['ocsp', '-issuer', dv, '-cert', leaf, '-url', `${c.state.ocspUrl}/ocsp/dv`, '-CAfile', root, '-no_nonce']).out;
+    const leaf = file('leaf.pem', await der(await t.c.api(`/v1/orders/${order.id}/certificate`, { apiKey: t.apiKey, headers: { accept: 'application/pkix-cert' } })));
+    const root = file('root.pem', await der(await t.c.api('/repository/ca/root.cer')));
+    const dv = file('dv.pem', await der(await t.c.api('/repository/ca/dv.cer')));
+    const ocsp = () => opensslChecked(['ocsp', '-issuer', dv, '-cert', leaf, '-url', `${t.c.state.ocspUrl}/ocsp/dv`, '-CAfile', root, '-no_nonce']).out;
     // Pre-signed at issuance (BR 4.9.10): good before the revocation; the response verifies under the root.
     const before = ocsp();
     expect(before).toMatch(/Response verify OK/);
     expect(before).toMatch(/: good/);
 
-    const res = await c.api(`/v1/certificates/${serial}/revoke`, { method: 'POST', apiKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'keyCompromise' }) });
+    const res = await t.c.api(`/v1/certificates/${serial}/revoke`, { method: 'POST', apiKey: t.apiKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'keyCompromise' }) });
     expect(res.status, await res.clone().text()).toBe(202);
 
     const answer = await eventually(async () => {
@@ -55,12 +48,12 @@ describe('revocation in the production topology', () => {
     expect(answer).toMatch(/Reason: keyCompromise/);
 
     const crlText = await eventually(async () => {
-      const text = openssl(['crl', '-inform', 'DER', '-noout', '-text'], await der(await c.api('/repository/crl/dv.crl')));
+      const text = openssl(['crl', '-inform', 'DER', '-noout', '-text'], await der(await t.c.api('/repository/crl/dv.crl')));
       return text.includes(serial.toUpperCase()) ? text : null;
     }, 60_000, 500);
     expect(crlText).toMatch(new RegExp(`${serial.toUpperCase()}[\\s\\S]*?Key Compromise`));
     // The CRL verifies under the issuing CA (openssl crl -verify).
-    const crlFile = file('dv.crl.pem', await der(await c.api('/repository/crl/dv.crl')), 'X509 CRL');
+    const crlFile = file('dv.crl.pem', await der(await t.c.api('/repository/crl/dv.crl')), 'X509 CRL');
     const chain = path.join(work, 'chain.pem');
     writeFileSync(chain, openssl(['x509', '-in', root]) + openssl(['x509', '-in', dv]));
     const verified = opensslChecked(['crl', '-in', crlFile, '-CAfile', chain, '-noout', '-verify']);

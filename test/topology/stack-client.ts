@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client';
 import { createAccount } from '../../db/repositories/accounts';
 import type { StackState } from '../../scripts/lib/stack';
@@ -29,6 +30,22 @@ export interface StackClient extends DoorClient {
   /** A fresh name in the dev zone. */
   name(): string;
   close(): Promise<void>;
+}
+
+/**
+ * A file's connection to the stack, opened before its tests (with a fresh applicant account) and closed after them:
+ * `const t = useStack();` then `t.c`, `t.apiKey` inside the tests.
+ */
+export function useStack(): { readonly c: StackClient; readonly apiKey: string } {
+  const t = {} as { c: StackClient; apiKey: string };
+  beforeAll(async () => {
+    t.c = await connectStack();
+    t.apiKey = await t.c.newAccount();
+  });
+  afterAll(async () => {
+    await t.c?.close();
+  });
+  return t;
 }
 
 export async function connectStack(): Promise<StackClient> {

@@ -6,36 +6,29 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { answers } from '../../scripts/lib/temporal';
 import { makeCsr } from '../support/csr';
 import { eventually } from '../support/ca-harness';
 import { createOrder, dns01, sayReady, waitForOrder } from '../support/orders';
-import { connectStack, type StackClient } from './stack-client';
+import { useStack } from './stack-client';
 
-let c: StackClient;
-let apiKey: string;
+const t = useStack();
 
-beforeAll(async () => {
-  c = await connectStack();
-  apiKey = await c.newAccount();
-});
-afterAll(async () => {
-  await c?.close();
-});
 
-const serverPid = () => Number(readFileSync(path.join(c.state.runDir, 'temporal-server.pid'), 'utf8').split('\n')[0]);
+
+const serverPid = () => Number(readFileSync(path.join(t.c.state.runDir, 'temporal-server.pid'), 'utf8').split('\n')[0]);
 
 describe('a Temporal server crash mid-order', () => {
   it('is survived: the server is restarted, the order completes, exactly one certificate exists', async () => {
-    const order = await createOrder(c, apiKey, makeCsr({ names: [c.name()] }));
+    const order = await createOrder(t.c, t.apiKey, makeCsr({ names: [t.c.name()] }));
     const ch = dns01(order.authorizations[0]!);
-    await c.dns('POST', '/records', { name: ch.recordName, type: 'TXT', value: ch.recordValue, ttl: 0 });
-    await sayReady(c, apiKey, order.id, ch.id);
+    await t.c.dns('POST', '/records', { name: ch.recordName, type: 'TXT', value: ch.recordValue, ttl: 0 });
+    await sayReady(t.c, t.apiKey, order.id, ch.id);
 
     // Mid-order: the certificate row exists (serial reserved, or the precertificate signed) but is not issued yet.
     const atKill = await eventually(async () => {
-      const [row] = await c.db.sql`select status from certificates where order_id = ${order.id}`;
+      const [row] = await t.c.db.sql`select status from certificates where order_id = ${order.id}`;
       return row ? (row.status as string) : null;
     }, 120_000, 25);
     const killed = serverPid();
@@ -44,16 +37,16 @@ describe('a Temporal server crash mid-order', () => {
 
     const restarted = await eventually(async () => {
       const pid = serverPid();
-      return pid !== killed && (await answers(c.adminConnection, 2_000)) ? pid : null;
+      return pid !== killed && (await answers(t.c.adminConnection, 2_000)) ? pid : null;
     }, 120_000, 500);
     expect(restarted).not.toBe(killed);
 
-    const done = await waitForOrder(c, apiKey, order.id, { timeoutMs: 300_000 });
+    const done = await waitForOrder(t.c, t.apiKey, order.id, { timeoutMs: 300_000 });
     expect(done.status, JSON.stringify(done.error)).toBe('valid');
-    const rows = await c.db.sql`select serial, status from certificates where order_id = ${order.id}`;
+    const rows = await t.c.db.sql`select serial, status from certificates where order_id = ${order.id}`;
     expect(rows).toEqual([{ serial: done.certificate!.serial, status: 'issued' }]);
     // One precertificate and one certificate signed for it (the HSM signatures are audited once each).
-    const signed = await c.db.sql`select event, count(*)::int as n from audit_log where serial = ${done.certificate!.serial}
+    const signed = await t.c.db.sql`select event, count(*)::int as n from audit_log where serial = ${done.certificate!.serial}
       and event in ('certificate.precertificate_signed', 'certificate.issued') group by event order by event`;
     expect(signed).toEqual([{ event: 'certificate.issued', n: 1 }, { event: 'certificate.precertificate_signed', n: 1 }]);
   });
