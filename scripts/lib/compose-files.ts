@@ -2,7 +2,7 @@
  * The files of the compose deployment, by path in the repository: docker-compose.yml and what it mounts from deploy/.
  * Generated (scripts/compose.ts writes them; test/unit/compose.test.ts checks the committed ones are current).
  */
-import { composeProject } from './compose';
+import { composeProject, temporalContainerPaths } from './compose';
 import { scrapeConfig } from './stack/prometheus';
 import { temporalDynamicConfig, temporalServerConfig } from './stack/temporal-config';
 import { toYaml } from './yaml';
@@ -24,8 +24,7 @@ export function composeFiles(): Record<string, string> {
     ports: { frontend: 7233, history: 7234, matching: 7235, worker: 7239 },
     membershipPorts: { frontend: 6933, history: 6934, matching: 6935, worker: 6939 },
     metricsListen: '0.0.0.0:8000',
-    archiveUri: 'file:///var/lib/temporal/archival',
-    dynamicConfigFile: '/etc/temporal/dynamicconfig.yaml',
+    ...temporalContainerPaths,
   });
   return {
     'docker-compose.yml': toYaml(composeProject(), [

@@ -16,7 +16,9 @@ type Service = { [k: string]: YamlValue };
 const CA_IMAGE = { build: '.', image: 'jprs-ca:latest' };
 const ADMIN_TOOLS = 'temporalio/admin-tools:1.29.1';
 const RETENTION = '30d';
-const ARCHIVE = 'file:///var/lib/temporal/archival';
+/** Paths inside the Temporal containers, shared with the server configuration (compose-files.ts). */
+export const temporalContainerPaths = { archiveUri: 'file:///var/lib/temporal/archival', dynamicConfigFile: '/etc/temporal/dynamicconfig.yaml' } as const;
+const ARCHIVE = temporalContainerPaths.archiveUri;
 /** The CA's processes run as these uids (one per security context), from 10001. */
 const uidOf = (p: CaProcess) => 10001 + caProcesses.indexOf(p);
 const secretName = (p: CaProcess, file: string) => `${p.name}-${file}`;
@@ -152,7 +154,7 @@ export function composeProject(): { [k: string]: YamlValue } {
       // Its configuration (deploy/temporal-server.example.yaml, with the temporal role's password filled in) is itself a secret.
       entrypoint: ['temporal-server', '--root', '/', '--config', 'run/secrets', '--env', 'temporal-server', '--allow-no-auth', 'start'],
       secrets: ['temporal-server.yaml', 'ops-ca.pem', 'temporal-frontend.pem', 'temporal-frontend-key.pem', 'temporal-internode.pem', 'temporal-internode-key.pem', 'temporal-system-worker.pem', 'temporal-system-worker-key.pem'],
-      volumes: ['temporal-archival:/var/lib/temporal/archival', './deploy/temporal-dynamicconfig.yaml:/etc/temporal/dynamicconfig.yaml:ro'],
+      volumes: [`temporal-archival:${new URL(ARCHIVE).pathname}`, `./deploy/temporal-dynamicconfig.yaml:${temporalContainerPaths.dynamicConfigFile}:ro`],
       // The perspectives reach the frontend over their own networks, and nothing else there.
       networks: ['backend', ...stackPerspectives.map((p) => perspectiveNetwork(p.id))],
       depends_on: { 'temporal-schema': { condition: 'service_completed_successfully' } },

@@ -25,7 +25,7 @@ import { createNamespace, removeNamespace } from './netns';
 import { ensureOpsCa, issueLeaf } from './ops-ca';
 import { startPrometheus } from './prometheus';
 import { killLeftovers, Supervisor } from './supervisor';
-import { startTemporalCluster, temporalServerArtifacts, applyTemporalSchema } from './temporal-cluster';
+import { startTemporalCluster } from './temporal-cluster';
 
 /** What a running stack tells its operator and the topology test (data-stack/stack.json, root only). */
 export interface StackState {
@@ -144,8 +144,6 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
     stops.push(() => supervisor.stopAll());
 
     const dns = await startStackDns({ layout, perspectives: stackPerspectives, supervisor, log });
-    const artifacts = await temporalServerArtifacts();
-    await applyTemporalSchema(artifacts.sqlTool, artifacts.schemaDir, db.temporalPassword, log);
     const temporal = await startTemporalCluster({ layout, ca, dbPassword: db.temporalPassword, admin: adminOptions, perspectiveAddresses: stackPerspectives.map((p) => p.hostAddress), supervisor, log });
 
     const records = new KnotRecords(stackZone, { host: '127.0.0.1', port: stackPorts.knot }, dns.tsigKeyFile, [`ns.${stackZone}`]);

@@ -46,7 +46,7 @@ export async function temporalServerArtifacts(): Promise<{ server: string; sqlTo
 }
 
 /** Applies (or brings up to date) the Temporal schema in both databases, as the temporal role. */
-export async function applyTemporalSchema(sqlTool: string, schemaDir: string, password: string, log: (line: string) => void): Promise<void> {
+async function applyTemporalSchema(sqlTool: string, schemaDir: string, password: string, log: (line: string) => void): Promise<void> {
   const env = { ...process.env, SQL_PASSWORD: password };
   for (const db of temporalDatabases) {
     const base = ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(stackPorts.postgres), '-u', TEMPORAL_ROLE, '--db', db];
@@ -149,7 +149,10 @@ export interface TemporalCluster {
   readonly archiveDir: string;
 }
 
-/** Writes the configuration, starts the server (supervised: restarted if it dies) and the UI, and sets the namespace up. */
+/**
+ * Applies the schema, writes the configuration, starts the server (supervised: restarted if it dies) and the UI, and
+ * sets the namespace up.
+ */
 export async function startTemporalCluster(opts: {
   layout: StackLayout;
   ca: OpsCa;
@@ -162,6 +165,7 @@ export async function startTemporalCluster(opts: {
 }): Promise<TemporalCluster> {
   const { layout, ca, supervisor, log } = opts;
   const artifacts = await temporalServerArtifacts();
+  await applyTemporalSchema(artifacts.sqlTool, artifacts.schemaDir, opts.dbPassword, log);
   const files = await writeServerConfig(layout, ca, opts.dbPassword, opts.perspectiveAddresses);
   const server = supervisor.start({
     name: 'temporal-server',
