@@ -1,12 +1,23 @@
-# One image for the API, the main worker, the signing worker (and later the perspectives); the command picks the role.
-# Production only: development runs everything as plain processes (npm start).
+# One image for every CA process of docker-compose.yml (API, ACME, OCSP responder, main/signing/perspective workers,
+# the database jobs); the command picks the role, the environment configures it (config/index.ts), each container runs
+# under its own uid. The pre-issuance linters (POLICY-2026.md, issuance step 6) are in the image: zlint v3.7.3 built
+# from the Go module proxy, pkilint 0.13.3 from PyPI in a venv. Production only: development runs plain processes.
+FROM golang:1.25-bookworm AS zlint
+RUN go install github.com/zmap/zlint/v3/cmd/zlint@v3.7.3
+
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends openssl python3 make g++ ca-certificates \
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends openssl python3 python3-venv make g++ ca-certificates \
   && rm -rf /var/lib/apt/lists/*
+RUN python3 -m venv /opt/pkilint \
+  && /opt/pkilint/bin/pip install --no-cache-dir pkilint==0.13.3 \
+  && ln -s /opt/pkilint/bin/lint_* /usr/local/bin/
+COPY --from=zlint /go/bin/zlint /usr/local/bin/zlint
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-USER node
 ENV CA_ENV=production
+# No process runs as root: compose gives each its own uid (10001…); this default is for a bare `docker run`.
+USER node
 CMD ["node", "--import", "tsx", "api/server.ts"]

@@ -16,8 +16,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          // test/unit/ needs no services: the unit project runs it.
-          exclude: [...configDefaults.exclude, 'test/unit/**'],
+          // test/unit/ needs no services: the unit project runs it; test/topology/ runs on its own stack
+          // (`npm run test:topology`, vitest.topology.config.ts).
+          exclude: [...configDefaults.exclude, 'test/unit/**', 'test/topology/**'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, repoRoot } from './index';
 
@@ -68,5 +71,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CA_CRL_INTERVAL_SECONDS: String(8 * 86_400) })).toThrow(/CA_CRL_INTERVAL_SECONDS/);
     expect(() => loadConfig({ CA_API_PORT: 'eighty' })).toThrow(/CA_API_PORT/);
     expect(() => loadConfig({ CA_OCSP_RESPONSE_VALIDITY_SECONDS: '3600' })).toThrow(/at least 8 hours \(BR 4\.9\.10/);
+  });
+
+  it('secrets as files: the database password and the HSM PIN file; Temporal mTLS files need cert and key together', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'config-secrets-'));
+    writeFileSync(path.join(dir, 'db-password'), 'p@ss:w/rd%\n');
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://ca_api@127.0.0.1:25432/ca',
+      DATABASE_PASSWORD_FILE: path.join(dir, 'db-password'),
+      HSM_PIN_FILE: '/run/secrets/hsm-pin',
+      TEMPORAL_TLS_CA: '/etc/ops-ca.pem',
+      TEMPORAL_TLS_CERT: '/run/secrets/client.pem',
+      TEMPORAL_TLS_KEY: '/run/secrets/client-key.pem',
+      TEMPORAL_TLS_SERVER_NAME: 'temporal-frontend',
+    });
+    expect(decodeURIComponent(new URL(c.database.url).password)).toBe('p@ss:w/rd%');
+    expect(new URL(c.database.url).username).toBe('ca_api');
+    expect(c.hsm.pinFile).toBe('/run/secrets/hsm-pin');
+    expect(c.temporal.tls).toEqual({ ca: '/etc/ops-ca.pem', cert: '/run/secrets/client.pem', key: '/run/secrets/client-key.pem', serverName: 'temporal-frontend' });
+    expect(loadConfig({}).temporal.tls).toEqual({});
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT: '/run/secrets/client.pem' })).toThrow(/TEMPORAL_TLS_CA, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_SERVER_NAME: a client certificate needs its key/);
   });
 });

@@ -4,11 +4,12 @@
  * schema is the shape of the configuration; the final transform only adds what is derived from several settings.
  * Local defaults bring up a self-contained development CA under ./data; every value can be overridden by env.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ocspTimingViolations } from '../domain/ocsp';
-import { deepFreeze, type DeepReadonly, hostPort, onOff, parseEnv, parseLinters, parsePerspectives, setting } from './settings';
+import { deepFreeze, type DeepReadonly, hostPort, onOff, parseEnv, parseLinters, parsePerspectives, setting, settingVariables } from './settings';
 
 export type { PerspectiveConfig } from './settings';
 
@@ -42,6 +43,11 @@ const settingsShape = z.object({
     url: setting('DATABASE_URL', z.string().optional()),
     /** The OWNER role, which runs the migrations (`npm run db:migrate`); never given to a service. */
     ownerUrl: setting('DATABASE_OWNER_URL', z.string().optional()),
+    /**
+     * The password of DATABASE_URL's role, read from this file (a secret readable by the process's own OS user only,
+     * docs/DEPLOYMENT.md) rather than written into the URL or the environment.
+     */
+    passwordFile: setting('DATABASE_PASSWORD_FILE', z.string().optional()),
     port: setting('CA_PG_PORT', int().default(5433)),
   }),
   temporal: z.object({
@@ -51,12 +57,29 @@ const settingsShape = z.object({
     taskQueue: setting('CA_TASK_QUEUE', z.string().default('ca-main')),
     /** The signing worker's own queue: only the process that holds the HSM session polls it (CP 6.2). */
     signingTaskQueue: setting('CA_SIGNING_TASK_QUEUE', z.string().default('ca-signing')),
+    /**
+     * mTLS to the Temporal frontend (the production topology, docs/DEPLOYMENT.md): PEM files of the operations CA that
+     * issued the frontend's certificate, and of this process's client certificate and key. Unset: plaintext (the
+     * development server, which has no TLS). temporal/connection.ts is the one place that reads them.
+     */
+    tls: z
+      .object({
+        ca: setting('TEMPORAL_TLS_CA', z.string().optional()),
+        cert: setting('TEMPORAL_TLS_CERT', z.string().optional()),
+        key: setting('TEMPORAL_TLS_KEY', z.string().optional()),
+        /** The name the frontend's certificate carries, when the address is not it (an IP, a veth address). */
+        serverName: setting('TEMPORAL_TLS_SERVER_NAME', z.string().optional()),
+      })
+      .superRefine((tls, ctx) => {
+        if ((tls.cert === undefined) !== (tls.key === undefined)) ctx.addIssue({ code: 'custom', message: 'a client certificate needs its key (set both or neither)' });
+      }),
   }),
   hsm: z.object({
     modulePath: setting('PKCS11_MODULE', z.string().default('/usr/lib/softhsm/libsofthsm2.so')),
     tokenLabel: setting('HSM_TOKEN_LABEL', z.string().default('jprs-ca')),
-    /** The user PIN; when absent it is read from <dataDir>/secrets/hsm-user-pin (created by the token setup). */
+    /** The user PIN; when absent it is read from HSM_PIN_FILE (default <dataDir>/secrets/hsm-user-pin, made by the token setup). */
     pin: setting('HSM_PIN', z.string().optional()),
+    pinFile: setting('HSM_PIN_FILE', z.string().optional()),
     sessions: setting('HSM_SESSIONS', int().min(1).max(64).default(4)),
   }),
   api: z.object({
@@ -226,6 +249,14 @@ export interface CaUrls {
 /** Development: five local perspectives, one per RIR label (they share the machine, not a network — see docs). */
 const devPerspectives = 'dev-arin:ARIN,dev-ripe:RIPE,dev-apnic:APNIC,dev-lacnic:LACNIC,dev-afrinic:AFRINIC';
 
+/** DATABASE_URL with the password of DATABASE_PASSWORD_FILE (trailing newline dropped) put in, URL-encoded. */
+function withPasswordFrom(file: string | undefined, url: string): string {
+  if (file === undefined) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(readFileSync(file, 'utf8').replace(/\r?\n$/, ''));
+  return u.toString();
+}
+
 /** The values that depend on more than one setting (defaults under dataDir, development-only behaviour, URLs). */
 function derived(s: z.output<typeof settingsShape>) {
   const development = s.environment === 'development';
@@ -249,13 +280,13 @@ function derived(s: z.output<typeof settingsShape>) {
     ...s,
     database: {
       // The private cluster's roles (scripts/lib/postgres-roles.ts); with DATABASE_URL alone, migrations use it too.
-      url: s.database.url ?? `postgres://ca_app@127.0.0.1:${s.database.port}/ca`,
-      ownerUrl: s.database.ownerUrl ?? s.database.url ?? `postgres://ca_owner@127.0.0.1:${s.database.port}/ca`,
+      url: withPasswordFrom(s.database.passwordFile, s.database.url ?? `postgres://ca_app@127.0.0.1:${s.database.port}/ca`),
+      ownerUrl: s.database.ownerUrl ?? withPasswordFrom(s.database.passwordFile, s.database.url ?? `postgres://ca_owner@127.0.0.1:${s.database.port}/ca`),
       managedPort: s.database.url ? undefined : s.database.port,
     },
     hsm: {
       ...s.hsm,
-      pinFile: path.join(secrets, 'hsm-user-pin'),
+      pinFile: s.hsm.pinFile ?? path.join(secrets, 'hsm-user-pin'),
       soPinFile: path.join(secrets, 'hsm-so-pin'),
       softhsmConf: path.join(s.dataDir, 'softhsm', 'softhsm2.conf'),
     },
@@ -303,6 +334,9 @@ function derived(s: z.output<typeof settingsShape>) {
 }
 
 const settings = settingsShape.transform(derived);
+
+/** Every environment variable the configuration reads (deployment files may set these and nothing else). */
+export const configVariables: readonly string[] = settingVariables(settingsShape);
 
 export type CaConfig = DeepReadonly<z.output<typeof settings>>;
 

@@ -32,6 +32,13 @@ export function parseEnv<T extends z.ZodType>(schema: T, source: Readonly<Record
   throw new Error(`Invalid configuration: ${lines.join('; ')}`);
 }
 
+/** Every environment variable a schema of settings reads. */
+export function settingVariables(schema: z.ZodType): string[] {
+  const variableAt = new Map<string, string>();
+  readTree(schema, {}, [], variableAt);
+  return [...variableAt.values()];
+}
+
 function readTree(schema: z.ZodType, source: Readonly<Record<string, string | undefined>>, at: string[], variableAt: Map<string, string>): unknown {
   const name = envNames.get(schema);
   if (name !== undefined) {

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { connectionOptions } from '../temporal/connection';
 import { benchEnvironment } from './lib/bench-env';
 import { issueThroughApi, makeBenchCsrs } from './lib/bench-issuance';
 
@@ -34,7 +35,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 async function phase(label: string, env: Record<string, string>) {
   const h = await startHarness({ env });
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(connectionOptions(config));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   try {
     const { apiKey } = await h.newAccount(`Bench ${label}`);

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { connectionOptions } from '../temporal/connection';
 import { benchEnvironment } from './lib/bench-env';
 import { issueThroughApi, makeBenchCsrs } from './lib/bench-issuance';
 
@@ -53,7 +54,7 @@ try {
   // The issuance path. One applicant key for every CSR (key generation is the applicant's cost, not the CA's).
   const { apiKey } = await h.newAccount('Bench Applicant');
   const csrs = makeBenchCsrs(N, `b${Date.now().toString(36)}`, config.dns.devZone);
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(connectionOptions(config));
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
   const latencies: number[] = [];

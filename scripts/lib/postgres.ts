@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { appendFile, chown, mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { appendFile, chown, mkdir, open, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
@@ -32,6 +32,8 @@ export interface ManagedPostgres {
   readonly url: string;
   /** The owner role's URL (migrations). */
   readonly ownerUrl: string;
+  /** The cluster superuser's URL to the CA database (role management); undefined for a cluster of DATABASE_URL. */
+  readonly superuserUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -110,14 +112,21 @@ async function clusterComplete(l: Layout): Promise<boolean> {
   return conf.includes(CONF_MARKER);
 }
 
-async function initCluster(l: Layout, log: (s: string) => void): Promise<void> {
+async function initCluster(l: Layout, log: (s: string) => void, superuserPassword?: string): Promise<void> {
   if (existsSync(l.pgData)) {
     // An initialization that was interrupted (the marker is written last): nothing in it can be worth keeping.
     log(`postgres: removing the incomplete cluster in ${l.pgData}`);
     await rm(l.pgData, { recursive: true, force: true });
   }
   log(`postgres: initdb ${l.pgData}`);
-  await pgRun(l, 'initdb', ['-D', l.pgData, '-U', DB_USER, '--auth=trust', '-E', 'UTF8', '--locale=C']);
+  // With a superuser password (the production topology, `npm run stack`), every TCP login needs its role's password
+  // (SCRAM) and the socket only admits the postgres OS user as itself; without one, the development cluster trusts.
+  const auth = superuserPassword === undefined ? ['--auth=trust'] : ['--auth-host=scram-sha-256', '--auth-local=peer', `--pwfile=${await writePwFile(l, superuserPassword)}`];
+  try {
+    await pgRun(l, 'initdb', ['-D', l.pgData, '-U', DB_USER, ...auth, '-E', 'UTF8', '--locale=C']);
+  } finally {
+    await rm(path.join(l.root, 'initdb-pw'), { force: true });
+  }
   const socketDir = path.join(l.pgData, `.s.PGSQL.${l.port}`).length <= MAX_SOCKET_PATH ? l.pgData : '';
   // Appended settings win over initdb's defaults (last one in the file counts).
   await appendFile(
@@ -133,6 +142,17 @@ async function initCluster(l: Layout, log: (s: string) => void): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/** The superuser password for initdb --pwfile, readable by the postgres user only for the duration of initdb. */
+async function writePwFile(l: Layout, password: string): Promise<string> {
+  const file = path.join(l.root, 'initdb-pw');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  if (asRoot()) {
+    const ids = (flag: string) => execFileAsync('id', [flag, SERVER_USER]).then((r) => Number(r.stdout.trim()));
+    await chown(file, await ids('-u'), await ids('-g'));
+  }
+  return file;
 }
 
 /** The pid and port of the running postmaster, from postmaster.pid when `pg_ctl status` says it runs. */
@@ -163,7 +183,7 @@ async function waitForConnections(url: string, timeoutMs = 60_000): Promise<void
   }
 }
 
-async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     const rows = await sql`select 1 from pg_database where datname = ${name}`;
@@ -219,7 +239,8 @@ async function withLock<T>(file: string, fn: () => Promise<T>, timeoutMs = 180_0
   }
 }
 
-const urlFor = (port: number, db: string) => `postgres://${DB_USER}@127.0.0.1:${port}/${db}`;
+const urlFor = (port: number, db: string, password?: string) =>
+  `postgres://${DB_USER}${password === undefined ? '' : `:${encodeURIComponent(password)}`}@127.0.0.1:${port}/${db}`;
 
 /**
  * Makes sure a PostgreSQL server is reachable and returns its URL. With DATABASE_URL set (managedPort undefined)
@@ -228,17 +249,17 @@ const urlFor = (port: number, db: string) => `postgres://${DB_USER}@127.0.0.1:${
  */
 export async function ensurePostgres(
   config: CaConfig,
-  opts: { log?: (s: string) => void } = {},
+  opts: { log?: (s: string) => void; superuserPassword?: string; createRoles?: boolean } = {},
 ): Promise<ManagedPostgres> {
   const port = config.database.managedPort;
-  if (port === undefined) return { url: config.database.url, ownerUrl: config.database.ownerUrl, stop: async () => {} };
+  if (port === undefined) return { url: config.database.url, ownerUrl: config.database.ownerUrl, superuserUrl: undefined, stop: async () => {} };
   const log = opts.log ?? (() => {});
   const l = layout(config, port);
 
   await mkdir(l.root, { recursive: true });
   const startedHere = await withLock(path.join(config.dataDir, '.pg-ensure.lock'), async () => {
     await prepareOwnership(l);
-    if (!(await clusterComplete(l))) await initCluster(l, log);
+    if (!(await clusterComplete(l))) await initCluster(l, log, opts.superuserPassword);
     const running = await runningServer(l);
     if (running) {
       if (running.port !== port) {
@@ -262,19 +283,24 @@ export async function ensurePostgres(
     }
   });
 
-  await waitForConnections(urlFor(port, 'postgres'));
-  await ensureDatabase(urlFor(port, 'postgres'), DB_NAME);
+  await waitForConnections(urlFor(port, 'postgres', opts.superuserPassword));
+  await ensureDatabase(urlFor(port, 'postgres', opts.superuserPassword), DB_NAME);
+  const superuserUrl = urlFor(port, DB_NAME, opts.superuserPassword);
   // The cluster's superuser (DB_USER) only sets up: the owner runs the migrations, the services use the runtime role.
-  await ensureDatabaseRoles(urlFor(port, DB_NAME), {
-    database: DB_NAME,
-    owner: roleOfUrl(config.database.ownerUrl),
-    runtime: roleOfUrl(config.database.url),
-    ownerMayCreateDatabases: true,
-  });
+  // The production topology makes its own roles (one password login per process, scripts/lib/stack/database.ts).
+  if (opts.createRoles !== false) {
+    await ensureDatabaseRoles(superuserUrl, {
+      database: DB_NAME,
+      owner: roleOfUrl(config.database.ownerUrl),
+      runtime: roleOfUrl(config.database.url),
+      ownerMayCreateDatabases: true,
+    });
+  }
   let ownsServer = startedHere;
   return {
     url: config.database.url,
     ownerUrl: config.database.ownerUrl,
+    superuserUrl,
     stop: async () => {
       if (!ownsServer) return;
       ownsServer = false;

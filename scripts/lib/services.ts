@@ -90,7 +90,7 @@ export async function migrateAndSeal(config: CaConfig, databaseUrl: string): Pro
 }
 
 /** Runs `fn` with a short-lived database handle and one HSM session (setup steps that sign with the CA keys). */
-async function withCaKeys<T>(config: CaConfig, databaseUrl: string, pin: string, fn: (deps: { config: CaConfig; db: Db; hsm: Hsm }) => Promise<T>): Promise<T> {
+export async function withCaKeys<T>(config: CaConfig, databaseUrl: string, pin: string, fn: (deps: { config: CaConfig; db: Db; hsm: Hsm }) => Promise<T>): Promise<T> {
   const handle = createDb(databaseUrl, { max: 2 });
   try {
     const hsm = await openHsm({ modulePath: config.hsm.modulePath, tokenLabel: config.hsm.tokenLabel, pin, sessions: 1 });

@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import type { CaConnectionOptions } from '../../temporal/connection';
 import { caSearchAttributes } from '../../workflows/search-attributes';
 
 export { caSearchAttributes };
@@ -46,7 +47,7 @@ function findOnPath(command: string): string | undefined {
   return undefined;
 }
 
-async function goBinDir(): Promise<string> {
+export async function goBinDir(): Promise<string> {
   const { stdout } = await execFileAsync('go', ['env', 'GOPATH']);
   const gopath = stdout.trim().split(path.delimiter)[0];
   if (!gopath) throw new Error('`go env GOPATH` printed nothing');
@@ -121,10 +122,10 @@ export interface TemporalDevServer {
 const HOST = '127.0.0.1';
 
 /** One attempt to reach the frontend; resolves true when GetSystemInfo answers. */
-async function answers(address: string, timeoutMs: number): Promise<boolean> {
+export async function answers(options: CaConnectionOptions, timeoutMs: number): Promise<boolean> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    connection = await Connection.connect({ ...options, connectTimeout: timeoutMs });
     await connection.workflowService.getSystemInfo({});
     return true;
   } catch {
@@ -138,8 +139,8 @@ async function answers(address: string, timeoutMs: number): Promise<boolean> {
  * A server started by someone else may lack our search attributes (or the namespace); add what is missing so that
  * workflows' upsertSearchAttributes do not fail at run time.
  */
-async function ensureSearchAttributes(address: string, namespace: string, log: Log): Promise<void> {
-  const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+export async function ensureSearchAttributes(options: CaConnectionOptions, namespace: string, log: Log): Promise<void> {
+  const connection = await Connection.connect({ ...options, connectTimeout: 5_000 });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const have = new Set(Object.keys(existing.customAttributes ?? {}));
@@ -169,9 +170,9 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
   const address = `${HOST}:${opts.port}`;
   const namespace = opts.namespace ?? 'default';
 
-  if (await answers(address, 1_500)) {
+  if (await answers({ address }, 1_500)) {
     log(`Temporal already answers on ${address}; reusing it`);
-    await ensureSearchAttributes(address, namespace, log);
+    await ensureSearchAttributes({ address }, namespace, log);
     return { address, reused: true, stop: async () => {} };
   }
 
@@ -227,7 +228,7 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
           `${spawnError ? `, ${spawnError.message}` : ''}):\n${tail.join('\n')}`,
       );
     }
-    if (await answers(address, 2_000)) break;
+    if (await answers({ address }, 2_000)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`Temporal dev server did not answer on ${address} within ${opts.readyTimeoutMs ?? 60_000} ms`);
@@ -236,7 +237,7 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
   }
   // start-dev registers --search-attribute in the namespaces it creates; checking costs one call and also covers
   // a namespace created by an older run of a persisted db file.
-  await ensureSearchAttributes(address, namespace, log);
+  await ensureSearchAttributes({ address }, namespace, log);
   log(`Temporal dev server ready on ${address}${opts.uiPort !== undefined ? ` (Web UI http://${HOST}:${opts.uiPort})` : ''}`);
   return { address, reused: false, stop };
 }

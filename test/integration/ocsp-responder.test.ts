@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { connectionOptions } from '../../temporal/connection';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcspActivities } from '../../activities/ocsp';
@@ -137,7 +138,7 @@ describe('the ocsp-refresh Temporal Schedule (real Temporal, main and signing wo
   let client: Client;
   let connection: Connection;
   beforeAll(async () => {
-    connection = await Connection.connect({ address: config.temporal.address });
+    connection = await Connection.connect(connectionOptions(config));
     client = new Client({ connection, namespace: config.temporal.namespace });
     // createMainWorker creates (or updates) the schedule itself.
     workers = [await runWorker(await createMainWorker(config)), await runWorker(await createSigningWorker(config))];

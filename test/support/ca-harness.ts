@@ -3,6 +3,7 @@
  * DNS server the test controls, the main and signing workers, and the HTTP API on a free port.
  */
 import { Client, Connection } from '@temporalio/client';
+import { connectionOptions } from '../../temporal/connection';
 import type { Worker } from '@temporalio/worker';
 import { loadConfig, type CaConfig } from '../../config';
 import { createDb, type DbHandle } from '../../db/client';
@@ -91,7 +92,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     }
   }
   const api = await startApiServer(config, { port: opts.apiOnConfiguredPort ? config.api.port : 0, tlsPort: 0 });
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(connectionOptions(config));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   return {
     config,

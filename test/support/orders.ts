@@ -9,6 +9,9 @@ import { eventually, type Harness } from './ca-harness';
 import type { TestCsr } from './csr';
 import { currentAcceptance } from './acceptance';
 
+/** What the REST helpers need of a harness: its API (the topology test drives the stack's API the same way). */
+export type DoorClient = Pick<Harness, 'api'>;
+
 export interface ChallengeJson {
   readonly id: string;
   /** BR 3.2.2.4 method, e.g. '3.2.2.4.7'. */
@@ -63,7 +66,7 @@ export interface OrderJson {
 }
 
 /** POST /v1/orders with the CSR as PEM in JSON (profile dv, the documents in force accepted, or what `body` adds); the order must be accepted. */
-export async function createOrder(h: Harness, apiKey: string, csr: TestCsr, body: Record<string, unknown> = {}): Promise<OrderJson> {
+export async function createOrder(h: DoorClient, apiKey: string, csr: TestCsr, body: Record<string, unknown> = {}): Promise<OrderJson> {
   const res = await h.api('/v1/orders', {
     method: 'POST',
     apiKey,
@@ -75,7 +78,7 @@ export async function createOrder(h: Harness, apiKey: string, csr: TestCsr, body
   return order;
 }
 
-export async function getOrder(h: Harness, apiKey: string, id: string): Promise<OrderJson> {
+export async function getOrder(h: DoorClient, apiKey: string, id: string): Promise<OrderJson> {
   const res = await h.api(`/v1/orders/${id}`, { apiKey });
   expect(res.status).toBe(200);
   return (await res.json()) as OrderJson;
@@ -89,7 +92,7 @@ export function dns01(a: AuthorizationJson): ChallengeJson & { readonly recordNa
 }
 
 /** POST …/challenges/{id}/ready; the CA must accept it (202). */
-export async function sayReady(h: Harness, apiKey: string, orderId: string, challengeId: string): Promise<void> {
+export async function sayReady(h: DoorClient, apiKey: string, orderId: string, challengeId: string): Promise<void> {
   expect((await h.api(`/v1/orders/${orderId}/challenges/${challengeId}/ready`, { method: 'POST', apiKey })).status).toBe(202);
 }
 
@@ -115,7 +118,7 @@ export const isFinal = (o: OrderJson): boolean => o.status === 'valid' || o.stat
 
 /** Polls the order until `until` holds (by default: valid or invalid). */
 export function waitForOrder(
-  h: Harness,
+  h: DoorClient,
   apiKey: string,
   id: string,
   opts: { until?: (o: OrderJson) => boolean; timeoutMs?: number } = {},

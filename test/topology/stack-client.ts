@@ -1,0 +1,112 @@
+/**
+ * The topology tests' view of a running `npm run stack`: its coordinates (data-stack/stack.json), the API as an
+ * applicant uses it (the REST helpers of test/support/orders.ts), the dev zone's admin API (records go to Knot by
+ * dynamic update), the operator's Temporal client (mTLS, admin certificate) and the database (superuser, checks only).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll } from 'vitest';
+import { createDb, type DbHandle } from '../../db/client';
+import { createAccount } from '../../db/repositories/accounts';
+import type { StackState } from '../../scripts/lib/stack';
+import { stackLayout } from '../../scripts/lib/stack/layout';
+import type { CaConnectionOptions } from '../../temporal/connection';
+import { makeCsr } from '../support/csr';
+import { uniqueLabel } from '../support/ca-harness';
+import { createOrder, dns01, sayReady, waitForOrder, type DoorClient, type OrderJson } from '../support/orders';
+
+export const state = (): StackState => JSON.parse(readFileSync(stackLayout().stateFile, 'utf8')) as StackState;
+
+export interface StackClient extends DoorClient {
+  readonly state: StackState;
+  readonly db: DbHandle;
+  readonly temporal: Client;
+  /** The operator's connection options (what a CA process's connectionOptions gives, with the admin certificate). */
+  readonly adminConnection: CaConnectionOptions;
+  newAccount(): Promise<string>;
+  /** POST/DELETE/GET on the dev zone's admin API (Knot behind it). */
+  dns(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<unknown>;
+  /** A fresh name in the dev zone. */
+  name(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * A file's connection to the stack, opened before its tests (with a fresh applicant account) and closed after them:
+ * `const t = useStack();` then `t.c`, `t.apiKey` inside the tests.
+ */
+export function useStack(): { readonly c: StackClient; readonly apiKey: string } {
+  const t = {} as { c: StackClient; apiKey: string };
+  beforeAll(async () => {
+    t.c = await connectStack();
+    t.apiKey = await t.c.newAccount();
+  });
+  afterAll(async () => {
+    await t.c?.close();
+  });
+  return t;
+}
+
+export async function connectStack(): Promise<StackClient> {
+  const s = state();
+  const db = createDb(s.databaseUrl, { max: 2 });
+  const adminConnection: CaConnectionOptions = {
+    address: s.temporal.address,
+    tls: {
+      serverRootCACertificate: readFileSync(s.temporal.caFile),
+      clientCertPair: { crt: readFileSync(s.temporal.certFile), key: readFileSync(s.temporal.keyFile) },
+      serverNameOverride: s.temporal.serverName,
+    },
+  };
+  const connection = await Connection.connect(adminConnection);
+  return {
+    state: s,
+    db,
+    temporal: new Client({ connection, namespace: s.namespace }),
+    adminConnection,
+    api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.apiKey) headers.set('authorization', `Bearer ${init.apiKey}`);
+      return fetch(`${s.apiUrl}${path}`, { ...init, headers });
+    },
+    async newAccount() {
+      return (await createAccount(db.db, { name: `Topology ${uniqueLabel()}` })).apiKey;
+    },
+    async dns(method, route, body) {
+      const res = await fetch(`${s.dnsAdminUrl}${route}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = (await res.json()) as unknown;
+      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    },
+    name: () => `${uniqueLabel()}.${s.zone}`,
+    async close() {
+      await connection.close();
+      await db.close();
+    },
+  };
+}
+
+/** A DV order through the REST API: apply, publish each dns-01 TXT record in Knot, say ready; the order once final. */
+export async function applyDv(c: StackClient, apiKey: string, names: string[], opts: { timeoutMs?: number } = {}): Promise<OrderJson> {
+  const order = await createOrder(c, apiKey, makeCsr({ names }));
+  for (const a of order.authorizations) {
+    const ch = dns01(a);
+    await c.dns('POST', '/records', { name: ch.recordName, type: 'TXT', value: ch.recordValue, ttl: 0 });
+    await sayReady(c, apiKey, order.id, ch.id);
+  }
+  return waitForOrder(c, apiKey, order.id, { timeoutMs: opts.timeoutMs ?? 180_000 });
+}
+
+export const openssl = (args: string[], input?: string | Buffer): string =>
+  execFileSync('openssl', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+
+/** openssl with its exit status and both streams (it reports "verify OK" and "Response verify OK" on stderr). */
+export function opensslChecked(args: string[]): { status: number | null; out: string } {
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
