@@ -12,4 +12,5 @@ export * from './certificates';
 export * from './revocation';
 export * from './acme';
 export * from './audit';
+export * from './operations';
 export type { CertificateStatus, OrderStatus } from '../../domain/statuses';
