@@ -3,7 +3,7 @@
  * signing activities (steps 7 and 10, signing worker) and the pre-issuance lint (step 6, main worker) alike: the
  * linted TBS and the signed TBS come from one function, so what is linted is what is signed.
  */
-import type { CaConfig } from '../config';
+import { issuerUrls, type CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getCertificateBySerial } from '../db/repositories/certificates';
 import { getIssuer } from '../db/repositories/issuers';
@@ -15,7 +15,7 @@ import { parseCsr } from '../pki/csr';
 
 export async function loadLeafTbs(
   db: Db,
-  config: Pick<CaConfig, 'urls' | 'cps'>,
+  config: Pick<CaConfig, 'certificateBaseUrl' | 'cps'>,
   p: { orderId: string; serial: string; kind: 'precertificate' | 'final'; sctListExtensionValue?: Uint8Array },
 ) {
   const { orderId, serial, kind } = p;
@@ -30,7 +30,6 @@ export async function loadLeafTbs(
     throw new CaError('invariantViolated', `issuing CA ${cert.issuerId} has no certificate yet`);
   }
   const csr = parseCsr(order.csrDer);
-  const issuerId = cert.issuerId as 'dv' | 'ov';
   const tbs = buildLeafTbs({
     serialHex: serial,
     issuer: { subjectDer: issuer.subjectDer, keyIdentifier: issuer.keyIdentifier },
@@ -40,7 +39,8 @@ export async function loadLeafTbs(
     commonName: commonNameFor(cert.dnsNames),
     spkiDer: csr.spkiDer,
     profile: 'dv',
-    urls: config.urls[issuerId],
+    // The issuing key's own URLs (CP 5.6: each key of a CA has its CRL, OCSP responder and certificate).
+    urls: issuerUrls(config, cert.issuerId),
     cps: config.cps,
     // CP 7.1.1 lists the SKI; BR 7.1.2.7.6 says NOT RECOMMENDED but allowed: we follow the CP.
     includeSubjectKeyIdentifier: true,

@@ -10,7 +10,7 @@ export interface ApiDeps {
   readonly db: Db;
   /** Every workflow start, signal and query of the API (orders, revocations, key-compromise reports). */
   readonly workflows: CaWorkflows;
-  readonly config: Pick<CaConfig, 'environment' | 'dns' | 'api' | 'temporal' | 'dcvCheckWindowSeconds' | 'urls' | 'ocsp' | 'smtp' | 'registrar'>;
+  readonly config: Pick<CaConfig, 'environment' | 'dns' | 'api' | 'temporal' | 'dcvCheckWindowSeconds' | 'urls' | 'certificateBaseUrl' | 'ocsp' | 'smtp' | 'registrar'>;
   readonly clock: () => Date;
 }
 

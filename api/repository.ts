@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
-import { repoRoot } from '../config';
-import { getIssuer, listIssuers } from '../db/repositories/issuers';
+import { issuerUrls, repoRoot } from '../config';
+import { getIssuer, listIssuers, signingIssuerKeys } from '../db/repositories/issuers';
 import { CaError } from '../domain/errors';
 import { toPem } from '../pki/pem';
 import type { ApiDeps } from './context';
@@ -55,7 +55,7 @@ written yet; nothing on this page is a practice statement, and no relying party 
 </body></html>
 `;
 
-function mountPolicyDocuments(app: Hono, deps: Pick<ApiDeps, 'config'>) {
+function mountPolicyDocuments(app: Hono, deps: Pick<ApiDeps, 'db' | 'config'>) {
   let cpText: string | undefined;
   const cp = (c: Context) => {
     cpText ??= readFileSync(cpFile, 'utf8');
@@ -65,11 +65,12 @@ function mountPolicyDocuments(app: Hono, deps: Pick<ApiDeps, 'config'>) {
   app.get('/repository/cp', cp);
   app.get('/repository/cp-ja.txt', cp);
   app.get('/repository/cps', (c) => c.html(cpsPlaceholder));
-  // CCADB "JSON array of partitioned CRLs" / full CRL URLs of the issuing CAs (POLICY-2026 CRL), the same URLs as
-  // the certificates' CRL DP, byte for byte.
-  app.get('/repository/crl-urls.json', (c) => c.json((['dv', 'ov'] as const).map((id) => deps.config.urls[id].crl)));
-  app.get('/repository/crl-urls/:id{(dv|ov)\\.json}', (c) => {
-    const id = c.req.param('id').replace(/\.json$/, '') as 'dv' | 'ov';
-    return c.json([deps.config.urls[id].crl]);
+  // CCADB "JSON array of partitioned CRLs" / full CRL URLs of the issuing keys that still sign (POLICY-2026 CRL), the
+  // same URLs as the certificates' CRL DP, byte for byte; one array per CA certificate (each key has its own, CP 5.6).
+  app.get('/repository/crl-urls.json', async (c) => c.json((await signingIssuerKeys(deps.db)).map((k) => issuerUrls(deps.config, k.id).crl)));
+  app.get('/repository/crl-urls/:id{[a-z0-9-]+\\.json}', async (c) => {
+    const id = c.req.param('id').replace(/\.json$/, '');
+    if (!(await signingIssuerKeys(deps.db)).some((k) => k.id === id)) throw new CaError('notFound', `no issuing CA key ${id}`);
+    return c.json([issuerUrls(deps.config, id).crl]);
   });
 }

@@ -3,9 +3,9 @@
  * production issuing CA awaiting the external root, the CSR) is stored here. Changes are audited (BR 5.4.1:
  * CA key and certificate lifecycle events).
  */
-import { and, asc, desc, eq, isNotNull, isNull, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, isNull, lte, max } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
-import { issuers } from '../schema';
+import { certificates, issuers } from '../schema';
 import { appendAudit } from './audit';
 import type { DbOrTx, Issuer, NewIssuer } from './types';
 
@@ -128,12 +128,12 @@ export async function insertNextIssuerKey(
 }
 
 /**
- * Stores the certificate the root issued for a key and the instant issuance switches to it (CP 5.6). Idempotent for
- * the same certificate; a different one for a key that already has its certificate is a conflict.
+ * Stores the certificate the root issued for a CA's next key (CP 5.6); issuance switches to it later
+ * (`activateIssuerKey`). Idempotent for the same certificate; another one for a key that has its certificate is a conflict.
  */
 export async function storeIssuerKeyCertificate(
   db: DbOrTx,
-  input: { issuerId: string; certDer: Uint8Array; parentId: string | null; activeFrom: Date; actor: string },
+  input: { issuerId: string; certDer: Uint8Array; parentId: string | null; actor: string },
 ): Promise<Issuer> {
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(issuers).where(eq(issuers.id, input.issuerId)).for('update');
@@ -144,16 +144,34 @@ export async function storeIssuerKeyCertificate(
     }
     const [stored] = await tx
       .update(issuers)
-      .set({ certDer: input.certDer, parentId: input.parentId, activeFrom: input.activeFrom })
+      .set({ certDer: input.certDer, parentId: input.parentId })
       .where(eq(issuers.id, input.issuerId))
       .returning();
     await appendAudit(tx, {
       actor: input.actor,
       event: 'issuer.key_certificate_imported',
-      data: { issuerId: input.issuerId, caId: current.caId, generation: current.generation, parentId: input.parentId, activeFrom: input.activeFrom },
+      data: { issuerId: input.issuerId, caId: current.caId, generation: current.generation, parentId: input.parentId },
     });
     return stored!;
   });
+}
+
+/** The switch (CP 5.6): from `at` on, the CA issues under this key (`issuingKeyOf`). Idempotent. */
+export async function activateIssuerKey(db: DbOrTx, issuerId: string, opts: { at: Date; actor: string }): Promise<Issuer> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(issuers).where(eq(issuers.id, issuerId)).for('update');
+    if (!current?.certDer) throw new CaError('invariantViolated', `issuer key ${issuerId} has no certificate: it cannot issue`);
+    if (current.activeFrom) return current;
+    const [stored] = await tx.update(issuers).set({ activeFrom: opts.at }).where(eq(issuers.id, issuerId)).returning();
+    await appendAudit(tx, { actor: opts.actor, event: 'issuer.key_switched', data: { issuerId, caId: current.caId, generation: current.generation, activeFrom: opts.at } });
+    return stored!;
+  });
+}
+
+/** The latest notAfter of anything reserved or signed under a key: until then its CRLs and OCSP stay (CP 5.6). */
+export async function lastNotAfterOf(db: DbOrTx, issuerId: string): Promise<Date | null> {
+  const [row] = await db.select({ last: max(certificates.notAfter) }).from(certificates).where(eq(certificates.issuerId, issuerId));
+  return row?.last ?? null;
 }
 
 /** The key signs nothing more (CP 5.6: its last certificate expired, its last CRL is published). Idempotent. */
