@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { CaConfig } from '../config';
 import { temporalCaWorkflows, type CaWorkflows } from './client';
+import { temporalOperatorWorkflows, type OperatorWorkflows } from './operator';
 
 /** The options every connection of the CA uses (client and worker connections accept the same shape). */
 export function connectionOptions(config: Pick<CaConfig, 'temporal'>): { address: string } {
@@ -23,4 +24,11 @@ export async function connectCaClient(config: Pick<CaConfig, 'temporal' | 'crl'>
   const connection = await Connection.connect(connectionOptions(config));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return { client, workflows: temporalCaWorkflows(client, config), close: () => connection.close() };
+}
+
+/** The operators' connection (admin and ca CLIs): the doors' workflows plus incidents, changeover and self-audit. */
+export async function connectOperatorClient(config: Pick<CaConfig, 'temporal' | 'crl' | 'operator'>): Promise<CaTemporalClient & { readonly operator: OperatorWorkflows }> {
+  const connection = await Connection.connect(connectionOptions(config));
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  return { client, workflows: temporalCaWorkflows(client, config), operator: temporalOperatorWorkflows(client, config), close: () => connection.close() };
 }

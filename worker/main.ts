@@ -4,6 +4,7 @@
  * Run: `tsx worker/main.ts` (npm start runs it for you).
  */
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { CaConfig } from '../config';
 import { closeInOrder, runMain } from '../config/main';
@@ -20,20 +21,33 @@ import { createLintActivities } from '../activities/lint';
 import { createOcspStorageActivities } from '../activities/ocsp';
 import { createCrlPublicationActivities } from '../activities/crl';
 import { createRevocationActivities } from '../activities/revocation';
-import { createDb } from '../db/client';
+import { createIncidentActivities } from '../activities/incident';
+import { createKeyChangeoverActivities } from '../activities/key-changeover';
+import { auditedNotices } from '../activities/notices';
+import { createSelfAuditActivities } from '../activities/self-audit';
+import { createDb, type Db } from '../db/client';
 import { connectCaClient, connectionOptions } from '../temporal/connection';
 import { ensureCrlSchedules } from './crl-schedule';
 import { caWorkerInterceptors } from './failure-interceptor';
 import { ensureOcspRefreshSchedule } from './ocsp-schedule';
+import { ensureOperatorSchedules } from './operator-schedules';
 import { installRuntimeLogging } from './runtime';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** The schedules that follow the signing keys: one CRL schedule per key, and the OCSP refresh over all of them. */
+export async function ensureSigningKeySchedules(config: CaConfig, db: Db, client: Client): Promise<void> {
+  await ensureCrlSchedules(config, db, { client });
+  await ensureOcspRefreshSchedule(config, db, { client });
+}
 
 export async function createMainWorker(config: CaConfig) {
   installRuntimeLogging();
   const handle = createDb(config.database.url);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const clock = () => new Date();
+  // Notices of the operator workflows (incident notices, changeover reminders, self-audit reports).
+  const notices = auditedNotices(handle.db);
   // The typed client: signal-with-start of the CRL publishers (activity requestCrlPublication) and the schedules.
   const temporal = await connectCaClient(config);
   const worker = await Worker.create({
@@ -89,12 +103,17 @@ export async function createMainWorker(config: CaConfig) {
         clock,
         requestCrlPublication: (issuerId, trigger) => temporal.workflows.requestCrlPublication(issuerId, trigger),
       }),
+      // The operator's duties (CP 4.9.1, 5.6, 8): incidents, CA key changeover, the quarterly self-audit.
+      ...createIncidentActivities({ db: handle.db, clock, notices, config }),
+      ...createKeyChangeoverActivities({ db: handle.db, clock, notices, config, ensureSchedules: () => ensureSigningKeySchedules(config, handle.db, temporal.client) }),
+      ...createSelfAuditActivities({ db: handle.db, clock, notices, config }),
     },
   });
-  // The CRL schedules (CP 4.9.7: at least every 7 days), created idempotently at start.
-  await ensureCrlSchedules(config, handle.db, { client: temporal.client });
-  // The OCSP refresh schedule (responder renewal + response refresh, BR 4.9.10), created idempotently at start.
-  await ensureOcspRefreshSchedule(config, { client: temporal.client });
+  // The CRL schedules (CP 4.9.7: at least every 7 days) and the OCSP refresh schedule (responder renewal + response
+  // refresh, BR 4.9.10) of the keys that sign, created idempotently at start (and again by a key changeover).
+  await ensureSigningKeySchedules(config, handle.db, temporal.client);
+  // The key-changeover check (CP 5.6) and the quarterly self-audit (BR 8.7).
+  await ensureOperatorSchedules(config, { client: temporal.client });
   return { worker, close: () => closeInOrder(connection, temporal, handle) };
 }
 

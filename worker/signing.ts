@@ -9,6 +9,7 @@ import { closeInOrder, runMain } from '../config/main';
 import { createSigningActivities } from '../activities/signing';
 import { createOcspActivities } from '../activities/ocsp';
 import { createCrlSigningActivities } from '../activities/crl';
+import { createKeyChangeoverSigningActivities } from '../activities/key-changeover';
 import { createDb } from '../db/client';
 import { openHsm } from '../pki/hsm';
 import { readHsmPin } from '../pki/hsm-pin';
@@ -38,6 +39,8 @@ export async function createSigningWorker(config: CaConfig) {
       ...createOcspActivities({ db: handle.db, signer: hsm, keys: hsm, config, clock: () => new Date() }),
       // CRLs (CP 4.9.7), generated from PostgreSQL and signed in the HSM.
       ...createCrlSigningActivities({ db: handle.db, signer: hsm, config, clock: () => new Date() }),
+      // CP 5.6: the next CA key, generated in the HSM, and its CSR for the external root.
+      ...createKeyChangeoverSigningActivities({ db: handle.db, hsm, clock: () => new Date() }),
     },
     // One concurrent signature per HSM session (a PKCS#11 session runs one operation at a time).
     maxConcurrentActivityTaskExecutions: config.hsm.sessions,

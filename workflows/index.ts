@@ -5,3 +5,7 @@ export { refreshOcsp } from './refreshOcsp';
 export { keyCompromise } from './keyCompromise';
 export { publishCrl } from './publishCrl';
 export { revokeCertificate } from './revokeCertificate';
+// The operator's duties: incidents (CP 4.9.1, BR 4.9.1.1), CA key changeover (CP 5.6), the self-audit (BR 8.7).
+export { incidentResponse } from './incident';
+export { checkKeyChangeover, keyChangeover } from './keyChangeover';
+export { selfAudit } from './selfAudit';

@@ -9,6 +9,8 @@ export const caSearchAttributes = {
   CaFqdns: 'KeywordList',
   CaSerial: 'Keyword',
   CaStatus: 'Keyword',
+  /** The incident a workflow works on (incidentResponse, and its CRL runs): operators filter one incident's work. */
+  CaIncidentId: 'Keyword',
 } as const;
 
 export type CaSearchAttributeName = keyof typeof caSearchAttributes;
