@@ -33,6 +33,8 @@ export interface SelfAuditDeps {
   readonly clock: () => Date;
   readonly notices: NoticePort;
   readonly config: Pick<CaConfig, 'lint' | 'environment' | 'dns' | 'operator'>;
+  /** The sampling seed: 128 bits from the CSPRNG (tests fix it to know the sample in advance). */
+  readonly seed?: () => string;
 }
 
 const ACTOR = 'self-audit';
@@ -42,7 +44,7 @@ function flaggedCounter(): Counter<string> {
   return (register.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help: 'Sampled certificates the self-audit flagged (BR 8.7)' });
 }
 
-export function createSelfAuditActivities({ db, clock, notices, config }: SelfAuditDeps) {
+export function createSelfAuditActivities({ db, clock, notices, config, seed: drawSeed = () => randomBytes(16).toString('hex') }: SelfAuditDeps) {
   /** Today's linters on the certificate: every error, fatal or unaccepted warning is a finding. */
   async function lintFindings(der: Uint8Array, dnsNames: readonly string[]): Promise<SelfAuditFinding[]> {
     const runs = await lintCertificate(der, {
@@ -71,7 +73,7 @@ export function createSelfAuditActivities({ db, clock, notices, config }: SelfAu
           const periodTo = clock();
           const periodFrom = await lastSelfAuditPeriodEnd(db, periodTo);
           const population = await issuedSerials(db, periodFrom, periodTo);
-          const seed = randomBytes(16).toString('hex');
+          const seed = drawSeed();
           const sample = seededSample(population, selfAuditSampleSize(population.length), seed);
           return createSelfAudit(db, { id: input.auditId, periodFrom, periodTo, seed, population: population.length, sample, workflowId: input.workflowId, actor: ACTOR });
         })());

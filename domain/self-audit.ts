@@ -78,7 +78,7 @@ export interface NameEvidence {
   readonly authorization: { readonly status: string; readonly validatedAt: Date | null } | null;
   /** The validation that authorized it (the order's own, or the earlier one it reused, BR 4.2.1). */
   readonly validation: { readonly method: string; readonly validatedAt: Date; readonly reused: boolean } | null;
-  /** Successful DCV evidence rows of that validation (BR 3.2.2.4, 5.4.1). */
+  /** The primary perspective's successful DCV evidence rows of that validation (BR 3.2.2.4, 5.4.1). */
   readonly dcvEvidenceRows: number;
   /** The latest DCV corroboration round of that validation (BR 3.2.2.9), with its stored quorum. */
   readonly dcvCorroboration: { readonly result: string; readonly checkedAt: Date; readonly quorum: Record<string, unknown> } | null;

@@ -73,3 +73,30 @@ if ! command -v certbot >/dev/null; then
 fi
 command -v pebble >/dev/null || { apt-get update -q; apt-get install -y -q pebble; }
 
+
+# The Temporal time-skipping test server (Java, io.temporal:temporal-test-server from Maven Central) for the tests of
+# durable timers that span hours and days (test/support/time-skipping.ts: incidents, key changeover). The TypeScript
+# SDK's TestWorkflowEnvironment downloads its server from a website, which CI cannot reach; Maven Central it can.
+TTS_VERSION=1.38.0
+TTS_DIR=/opt/temporal-test-server
+if [ ! -f "$TTS_DIR/lib/temporal-test-server-$TTS_VERSION.jar" ]; then
+  if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+    apt-get update -q
+    apt-get install -y -q default-jre-headless maven
+  fi
+  echo "[install-tools] mvn dependency:copy-dependencies io.temporal:temporal-test-server:$TTS_VERSION ($TTS_DIR)"
+  ttstmp="$(mktemp -d)"
+  cat > "$ttstmp/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.ca</groupId><artifactId>temporal-test-server-classpath</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>$TTS_VERSION</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-nop</artifactId><version>2.0.16</version></dependency>
+  </dependencies>
+</project>
+POM
+  rm -rf "$TTS_DIR/lib"
+  mvn -q -B -f "$ttstmp/pom.xml" dependency:copy-dependencies -DoutputDirectory="$TTS_DIR/lib"
+  rm -rf "$ttstmp"
+fi

@@ -12,8 +12,10 @@ import type { CaConfig } from '../config';
 import { keyChangeoverCheckScheduleId, keyChangeoverCheckWorkflowId, selfAuditScheduleId, selfAuditWorkflowId } from '../domain/workflow-ids';
 import { operatorInputs } from '../temporal/operator';
 
-/** BR 8.7 "at least every quarter": the first day of each calendar quarter. */
-export const selfAuditCron = '0 3 1 1,4,7,10 *';
+/** BR 8.7 "at least every quarter": 03:00 UTC on the first day of each calendar quarter. */
+export const selfAuditCalendar: ScheduleSpec = {
+  calendars: [{ month: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'], dayOfMonth: 1, hour: 3, minute: 0, second: 0, comment: 'BR 8.7: at least every quarter' }],
+};
 
 async function ensureSchedule(client: Client, scheduleId: string, spec: ScheduleSpec, action: ScheduleOptionsAction): Promise<void> {
   try {
@@ -34,7 +36,7 @@ export async function ensureOperatorSchedules(config: Pick<CaConfig, 'temporal' 
     taskQueue,
     args: [inputs.keyChangeoverCheck()],
   });
-  await ensureSchedule(opts.client, selfAuditScheduleId, { cronExpressions: [selfAuditCron] }, {
+  await ensureSchedule(opts.client, selfAuditScheduleId, selfAuditCalendar, {
     type: 'startWorkflow',
     workflowType: 'selfAudit',
     workflowId: selfAuditWorkflowId,

@@ -196,11 +196,12 @@ export async function incidentResponse(input: IncidentInput): Promise<IncidentPr
       const remaining = p.selected - p.revoked - p.skipped;
       if (remaining <= 0) break;
       const now = new Date();
-      const pace = revocationPace({ ratePerSecond: p.ratePerSecond, remaining, now, finishBy: alarmAt });
+      // Aim to be done before the alarm; once past it (after a long pause), before the deadline itself.
+      const pace = revocationPace({ ratePerSecond: p.ratePerSecond, remaining, now, finishBy: now < alarmAt ? alarmAt : deadline });
       progress.update({ effectiveRate: pace.ratePerSecond });
       if (pace.raised && !raisedRecorded) {
         raisedRecorded = true;
-        await acts.recordIncidentEvent({ incidentId: id, event: 'incident.rate_raised', detail: { configured: p.ratePerSecond, effective: pace.ratePerSecond, finishBy: alarmAt.toISOString() } });
+        await acts.recordIncidentEvent({ incidentId: id, event: 'incident.rate_raised', detail: { configured: p.ratePerSecond, effective: pace.ratePerSecond } });
       }
       const batch = await acts.revokeIncidentBatch({ incidentId: id, limit: pace.batchSize, at: now.toISOString() });
       progress.update({ revoked: progress.current.revoked + batch.revoked.length, skipped: progress.current.skipped + batch.skipped });

@@ -111,8 +111,8 @@ function caaTtl(rawAnswers: unknown): number {
 /**
  * Everything the issuance of `serial` left behind for each of its names (null: no such certificate): the order's
  * authorization, the validation that authorized it — its own valid challenge, or the earlier one it reused (the
- * `authorization.reused` audit entry names it, BR 4.2.1) — that validation's DCV evidence and MPIC round, and the
- * order's latest CAA round for the name.
+ * `authorization.reused` audit entry names it, BR 4.2.1) — the primary's successful DCV evidence of that validation
+ * (step 2) and its MPIC round, and the order's latest CAA round for the name.
  */
 export async function issuanceEvidence(db: DbOrTx, serial: string): Promise<IssuanceEvidence | null> {
   const [cert] = await db.select().from(certificates).where(eq(certificates.serial, serial));
@@ -142,7 +142,7 @@ export async function issuanceEvidence(db: DbOrTx, serial: string): Promise<Issu
       ? await db
           .select({ n: sql<number>`count(*)::int` })
           .from(validationEvidence)
-          .where(and(eq(validationEvidence.challengeId, challenge.id), eq(validationEvidence.check, 'dcv'), eq(validationEvidence.result, 'success')))
+          .where(and(eq(validationEvidence.challengeId, challenge.id), eq(validationEvidence.perspective, 'primary'), eq(validationEvidence.check, 'dcv'), eq(validationEvidence.result, 'success')))
       : [{ n: 0 }];
     const [dcvRound] = await db
       .select()
