@@ -152,7 +152,9 @@ export async function keyChangeover(input: KeyChangeoverInput): Promise<KeyChang
   phase('scheduled');
   const wait = new Date(done.switchAt).getTime() - Date.now();
   if (wait > 0) await sleep(wait);
-  await main.activateIssuerKey({ issuerId: next.issuerId, at: new Date().toISOString() });
+  // The key issues from the stated instant (a late worker does not move the switch: reservations made under the old
+  // key meanwhile stay valid, the old key is still within its CA certificate's usefulness).
+  await main.activateIssuerKey({ issuerId: next.issuerId, at: done.switchAt });
   phase('switched');
 
   // 4. The old key signs CRLs and OCSP until its last certificate expired (orders reserved before the switch may
