@@ -1,5 +1,5 @@
 /**
- * `npm run bench:incident [-- --n 5000 --rate 100000]`: revocations per second of an incident (CP 4.9.1) with CRL and
+ * `npm run bench:incident [-- --n 2000 --rate 100000]`: revocations per second of an incident (CP 4.9.1) with CRL and
  * OCSP kept in step — the incidentResponse workflow on the Temporal dev server, the main and signing workers
  * (PostgreSQL, SoftHSM2 with the configured sessions), the API serving the CRLs it verifies — over N certificate rows
  * seeded in bulk (test/support/ocsp-fixtures.ts). With --rate high the throttle does not bind: what is measured is the
@@ -17,7 +17,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchEnvironment } from './lib/bench-env';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '5000' }, rate: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '2000' }, rate: { type: 'string', default: '100000' } } });
 const N = Number(values.n);
 const RATE = Number(values.rate);
 
@@ -39,9 +39,12 @@ const log = (s: string) => process.stderr.write(`[bench-incident] ${s}\n`);
 const config = loadConfig();
 const services = await bringUpServices(config, { log: () => {}, persistTemporal: false, temporalUi: false, devDns: false });
 process.env.DATABASE_URL = services.databaseUrl;
-const h = await startHarness({ apiOnConfiguredPort: true, perspectives: false });
-const temporal = await connectOperatorClient(config);
-const db = h.db.db;
+const { createDb } = await import('../db/client');
+const store = createDb(services.databaseUrl, { max: 4 });
+const db = store.db;
+// The workers start after the baselines, so that their start-up work (the OCSP refresh) does not weigh on them.
+let h: Awaited<ReturnType<typeof startHarness>> | undefined;
+let temporal: Awaited<ReturnType<typeof connectOperatorClient>> | undefined;
 
 try {
   // Baseline 1: SoftHSM2 signatures/s over the signing worker's sessions (one OCSP response per revocation).
@@ -76,8 +79,11 @@ try {
   const dbOnlyPerSec = m / ((performance.now() - t0) / 1000);
   log(`database part alone: ${dbOnlyPerSec.toFixed(0)} revocations/s over ${m}`);
 
+  h = await startHarness({ apiOnConfiguredPort: true, perspectives: false });
+  temporal = await connectOperatorClient(config);
   // The incident: N certificates issued after `from`, revoked by the workflow at an unbinding rate.
-  const from = new Date();
+  // Whole seconds, as notBefore is stored (the baseline's certificates are revoked by now: not selected again).
+  const from = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
   await seedCertificates(db, { count: N, status: 'issued' });
   const crlBefore = (await latestCrlMeta(db, 'dv'))?.crlNumber ?? 0n;
   const started = await startIncident(
@@ -117,7 +123,8 @@ try {
     `| ${result.date} | ${N} | ${result.revocationsPerSecond} | ${result.endToEndPerSecond} (${result.totalSeconds} s) | ${result.crlsDuringIncident} (last: ${result.finalCrlEntries} entries, verified ${result.finalCrlVerified}) | ${result.hsmSignsPerSec} | ${(result.revocationsPerSecond / result.hsmSignsPerSec).toFixed(2)} | ${result.dbOnlyRevocationsPerSec} | ${(result.revocationsPerSecond / result.dbOnlyRevocationsPerSec).toFixed(2)} |`,
   );
 } finally {
-  await temporal.close();
-  await h.stop();
+  await temporal?.close();
+  await h?.stop();
+  await store.close();
   await services.stop();
 }

@@ -180,8 +180,8 @@ export async function revokeIncidentBatch(
         at: input.at,
         deadline: input.deadline,
         deadlineRule: input.deadlineRule,
+        // The request's audit entry names the incident (actor incident:<id>, its workflow id): no further entry needed.
         workflowId: input.workflowId,
-        data: { incidentId: input.incidentId },
       });
       await tx.update(incidentCertificates).set({ state: 'revoked', revokedAt: input.at }).where(and(eq(incidentCertificates.incidentId, input.incidentId), eq(incidentCertificates.serial, serial)));
     });
