@@ -91,8 +91,10 @@ try {
 
 /** The operator's duties (docs/OPERATIONS.md): incidents (CP 4.9.1) and self-audits (BR 8.7), through their workflows. */
 async function operatorCommand(group: string, action: string | undefined, id: string | undefined): Promise<void> {
-  const temporal = await connectOperatorClient(config);
-  const deps = { db: handle.db, operator: temporal.operator, config, clock: () => new Date() };
+  // Reports, serial lists and self-audit records are read from PostgreSQL; only the workflow commands need Temporal.
+  let connected: Awaited<ReturnType<typeof connectOperatorClient>> | undefined;
+  const operator = async () => (connected ??= await connectOperatorClient(config)).operator;
+  const deps = async () => ({ db: handle.db, operator: await operator(), config, clock: () => new Date() });
   const print = (v: unknown) => console.log(JSON.stringify(v, null, 2));
   const need = (v: string | undefined, what: string) => {
     if (!v) throw new Error(`${what} is required`);
@@ -101,7 +103,7 @@ async function operatorCommand(group: string, action: string | undefined, id: st
   try {
     if (group === 'incident' && action === 'start') {
       print(
-        await startIncident(deps, {
+        await startIncident(await deps(), {
           title: need(values.title, '--title'),
           operator: operatorName,
           ...(values.reason ? { reason: values.reason } : {}),
@@ -111,10 +113,10 @@ async function operatorCommand(group: string, action: string | undefined, id: st
           criteria: criteriaFromOptions(values),
         }),
       );
-    } else if (group === 'incident' && action === 'pause') await temporal.operator.pauseIncident(need(id, '<incident id>'), operatorName, values.reason);
-    else if (group === 'incident' && action === 'resume') await temporal.operator.resumeIncident(need(id, '<incident id>'), operatorName);
-    else if (group === 'incident' && action === 'rate') await temporal.operator.setIncidentRate(need(id, '<incident id>'), operatorName, Number(need(values.rate, '--rate')));
-    else if (group === 'incident' && action === 'status') print(await incidentStatus(deps, need(id, '<incident id>')));
+    } else if (group === 'incident' && action === 'pause') await (await operator()).pauseIncident(need(id, '<incident id>'), operatorName, values.reason);
+    else if (group === 'incident' && action === 'resume') await (await operator()).resumeIncident(need(id, '<incident id>'), operatorName);
+    else if (group === 'incident' && action === 'rate') await (await operator()).setIncidentRate(need(id, '<incident id>'), operatorName, Number(need(values.rate, '--rate')));
+    else if (group === 'incident' && action === 'status') print(await incidentStatus(await deps(), need(id, '<incident id>')));
     else if (group === 'incident' && action === 'report') {
       const row = await getIncident(handle.db, need(id, '<incident id>'));
       if (!row?.report) throw new Error(`incident ${id} has no report yet (it is written when the incident completes)`);
@@ -122,12 +124,12 @@ async function operatorCommand(group: string, action: string | undefined, id: st
       else console.log(String(row.report.markdown));
     } else if (group === 'incident' && action === 'serials') {
       for await (const line of incidentSerialLines(handle.db, need(id, '<incident id>'))) console.log(line);
-    } else if (group === 'self-audit' && action === 'run') print(await temporal.operator.runSelfAudit());
+    } else if (group === 'self-audit' && action === 'run') print(await (await operator()).runSelfAudit());
     else if (group === 'self-audit' && action === 'list') {
       print((await latestSelfAudits(handle.db, 20)).map(({ report: _r, ...a }) => a));
     } else if (group === 'self-audit' && action === 'show') print(await getSelfAudit(handle.db, need(id, '<audit id>')));
     else throw new Error('usage: npm run admin -- incident start|pause|resume|rate|status|report|serials … | self-audit run|list|show <id>');
   } finally {
-    await temporal.close();
+    await connected?.close();
   }
 }

@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
               `  spki sha256    ${toHex(row.spkiSha256)}`,
               cert
                 ? `  certificate    serial ${toHex(new Uint8Array(cert.serialNumber.valueBlock.valueHexView))}, ${cert.notBefore.value.toISOString()} .. ${cert.notAfter.value.toISOString()}, issuer ${nameToString(cert.issuer)}`
-                : `  certificate    none${row.csrDer ? ' (CSR awaiting the root: npm run ca -- csr --ca ' + row.id + ')' : ''}`,
+                : `  certificate    none${row.csrDer ? ` (CSR awaiting the root: npm run ca -- ${row.generation > 1 ? 'changeover csr' : 'csr'} --ca ${row.caId})` : ''}`,
             ].join('\n'),
           );
         }
