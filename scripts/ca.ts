@@ -6,7 +6,7 @@
  *   npm run ca -- show                                  the issuers, their keys and certificates
  *   npm run ca -- key-ceremony --ca dv --operator <name> --witness <name> [--witness …] [--out transcript.txt]
  *                                                       CP 5.6: the CA's next key in the HSM, with a transcript to sign
- *   npm run ca -- changeover check | status --ca dv | csr --ca dv [--out f] | import --ca dv --cert f [--issuer root.pem]
+ *   npm run ca -- changeover check | start --ca dv | status --ca dv | csr --ca dv [--out f] | import --ca dv --cert f [--issuer root.pem]
  *                [--switch-at ISO] [--operator name] | sign-dev --ca dv [--out f]     CP 5.6 (docs/OPERATIONS.md)
  * The database must be running and migrated (npm start does that); the HSM token is created if missing.
  */
@@ -129,6 +129,7 @@ async function changeoverCommand(
   const temporal = await connectOperatorClient(o.config);
   try {
     if (sub === 'check') console.log(JSON.stringify(await temporal.operator.checkKeyChangeover(), null, 2));
+    else if (sub === 'start') console.log(JSON.stringify(await temporal.operator.checkKeyChangeover([needCa()]), null, 2));
     else if (sub === 'status' || sub === 'import') {
       const generation = o.values.generation ? Number(o.values.generation) : (await pendingOrNewest(o.db, needCa())).generation;
       if (sub === 'status') console.log(JSON.stringify(await temporal.operator.keyChangeoverProgress(needCa(), generation), null, 2));
@@ -143,7 +144,7 @@ async function changeoverCommand(
         });
         console.log(JSON.stringify(result, null, 2));
       }
-    } else throw new Error('usage: npm run ca -- changeover check | status --ca dv | csr --ca dv | import --ca dv --cert f | sign-dev --ca dv');
+    } else throw new Error('usage: npm run ca -- changeover check | start --ca dv | status --ca dv | csr --ca dv | import --ca dv --cert f | sign-dev --ca dv');
   } finally {
     await temporal.close();
   }

@@ -37,8 +37,8 @@ export interface OperatorWorkflows {
   incidentProgress(incidentId: string): Promise<IncidentProgress>;
   /** Waits for the incident's workflow to end and returns its final progress. */
   incidentResult(incidentId: string): Promise<IncidentProgress>;
-  /** Runs the changeover check now (what the daily Schedule does) and returns what it found and started. */
-  checkKeyChangeover(): Promise<KeyChangeoverCheckResult>;
+  /** Runs the changeover check now (what the daily Schedule does) and returns what it found and started; `force`: start these CAs' changeovers even if not due. */
+  checkKeyChangeover(force?: readonly string[]): Promise<KeyChangeoverCheckResult>;
   keyChangeoverProgress(caId: string, generation: number): Promise<KeyChangeoverProgress>;
   /** The operator's import of the root's certificate for the next key (refused unless it verifies). */
   importKeyChangeoverCertificate(caId: string, generation: number, request: ImportCertificateRequest): Promise<ImportCertificateResult>;
@@ -99,11 +99,11 @@ export function temporalOperatorWorkflows(client: Client, config: Pick<CaConfig,
     },
     incidentProgress: (incidentId) => incident(incidentId).query(incidentProgressQuery),
     incidentResult: (incidentId) => incident(incidentId).result() as Promise<IncidentProgress>,
-    async checkKeyChangeover() {
+    async checkKeyChangeover(force) {
       return client.workflow.execute('checkKeyChangeover', {
         taskQueue,
         workflowId: `key-changeover-check-manual-${Date.now()}`,
-        args: [inputs.keyChangeoverCheck()],
+        args: [{ ...inputs.keyChangeoverCheck(), ...(force?.length ? { force } : {}) }],
       }) as Promise<KeyChangeoverCheckResult>;
     },
     keyChangeoverProgress: (caId, generation) => changeover(caId, generation).query(keyChangeoverProgressQuery),

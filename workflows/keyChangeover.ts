@@ -48,7 +48,7 @@ export async function checkKeyChangeover(input: KeyChangeoverCheckInput): Promis
   const main = proxyActivities<MainActivities>(storage);
   const checked = await main.changeoverCandidates({ leadDays: input.leadDays });
   const changeovers: Array<{ caId: string; workflowId: string; started: boolean }> = [];
-  for (const c of checked.filter((x) => x.due)) {
+  for (const c of checked.filter((x) => x.due || input.force?.includes(x.caId))) {
     const workflowId = keyChangeoverWorkflowId(c.caId, c.generation + 1);
     const args: KeyChangeoverInput = {
       caId: c.caId,

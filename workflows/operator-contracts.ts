@@ -85,6 +85,8 @@ export interface KeyChangeoverCheckInput {
   readonly reminderIntervalSeconds: number;
   readonly signingTaskQueue: string;
   readonly crl: CrlSettings;
+  /** CAs whose changeover starts now even if not yet due (an operator's planned, early changeover). */
+  readonly force?: readonly string[];
 }
 
 export interface KeyChangeoverCheckResult {
