@@ -4,7 +4,6 @@
  * notices to each affected subscriber, revocation in batches through the CA's one revocation path, alarms, and the
  * report. The workflow's history carries ids, counts and one batch of serials at a time — never the whole list.
  */
-import { Counter, register } from 'prom-client';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import {
@@ -29,6 +28,7 @@ import { lintCertificate } from '../pki/lint';
 import { activityLog } from './activity-log';
 import { withHeartbeat } from './heartbeat';
 import { developmentAcceptances } from './lint';
+import { counterOf } from './metrics';
 import type { NoticePort } from './notices';
 
 export interface IncidentDeps {
@@ -38,14 +38,9 @@ export interface IncidentDeps {
   readonly config: Pick<CaConfig, 'lint' | 'environment' | 'dns'>;
 }
 
-/** A metric of the default registry (prom-client), created once per process however many workers build activities. */
-function counter(name: string, help: string, labelNames: string[]): Counter<string> {
-  return (register.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames });
-}
-
 const metrics = {
-  revoked: () => counter('ca_incident_revocations_total', 'Certificates revoked by incident workflows (CP 4.9.1)', ['reason']),
-  alarms: () => counter('ca_incident_alarms_total', 'Incident deadline alarms raised (BR 4.9.1.1)', ['kind']),
+  revoked: () => counterOf('ca_incident_revocations_total', 'Certificates revoked by incident workflows (CP 4.9.1)', ['reason']),
+  alarms: () => counterOf('ca_incident_alarms_total', 'Incident deadline alarms raised (BR 4.9.1.1)', ['kind']),
 };
 
 const ACTOR = (incidentId: string) => `incident:${incidentId}`;

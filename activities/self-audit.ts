@@ -7,7 +7,6 @@
  * The report is stored with the audit and sent to the operators.
  */
 import { randomBytes } from 'node:crypto';
-import { Counter, register } from 'prom-client';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import {
@@ -26,6 +25,7 @@ import { auditIssuanceEvidence, seededSample, selfAuditRule, selfAuditSampleSize
 import { lintCertificate } from '../pki/lint';
 import { withHeartbeat } from './heartbeat';
 import { developmentAcceptances } from './lint';
+import { counterOf } from './metrics';
 import type { NoticePort } from './notices';
 
 export interface SelfAuditDeps {
@@ -39,10 +39,7 @@ export interface SelfAuditDeps {
 
 const ACTOR = 'self-audit';
 
-function flaggedCounter(): Counter<string> {
-  const name = 'ca_self_audit_flagged_total';
-  return (register.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help: 'Sampled certificates the self-audit flagged (BR 8.7)' });
-}
+const flaggedCounter = () => counterOf('ca_self_audit_flagged_total', 'Sampled certificates the self-audit flagged (BR 8.7)');
 
 export function createSelfAuditActivities({ db, clock, notices, config, seed: drawSeed = () => randomBytes(16).toString('hex') }: SelfAuditDeps) {
   /** Today's linters on the certificate: every error, fatal or unaccepted warning is a finding. */

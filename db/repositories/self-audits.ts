@@ -3,7 +3,7 @@
  * sampled certificate's findings, and the evidence a certificate's issuance left behind (what domain/self-audit.ts
  * judges). Writes are idempotent (retried activities) and audited (BR 5.4.1).
  */
-import { and, asc, desc, eq, gt, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { IssuanceEvidence, NameEvidence } from '../../domain/self-audit';
 import { auditLog, authorizations, certificates, challenges, corroborations, selfAuditSamples, selfAudits, validationEvidence } from '../schema';
 import { appendAudit } from './audit';
@@ -101,6 +101,12 @@ export async function completeSelfAudit(db: DbOrTx, input: { auditId: string; at
   });
 }
 
+/** The latest MPIC round matching `where` (a retry is a new round, BR 3.2.2.9: the last one is the one that counted). */
+async function latestRound(db: DbOrTx, where: SQL | undefined) {
+  const [row] = await db.select().from(corroborations).where(where).orderBy(desc(corroborations.checkedAt)).limit(1);
+  return row;
+}
+
 /** The smallest TTL of the CAA records a primary perspective saw (its evidence stores the tree climb's lookups). */
 function caaTtl(rawAnswers: unknown): number {
   const lookups = Array.isArray(rawAnswers) ? (rawAnswers as Array<{ records?: Array<{ ttl?: unknown }> }>) : [];
@@ -144,18 +150,8 @@ export async function issuanceEvidence(db: DbOrTx, serial: string): Promise<Issu
           .from(validationEvidence)
           .where(and(eq(validationEvidence.challengeId, challenge.id), eq(validationEvidence.perspective, 'primary'), eq(validationEvidence.check, 'dcv'), eq(validationEvidence.result, 'success')))
       : [{ n: 0 }];
-    const [dcvRound] = await db
-      .select()
-      .from(corroborations)
-      .where(and(eq(corroborations.authorizationId, validatingId), eq(corroborations.check, 'dcv')))
-      .orderBy(desc(corroborations.checkedAt))
-      .limit(1);
-    const [caaRound] = await db
-      .select()
-      .from(corroborations)
-      .where(and(eq(corroborations.orderId, cert.orderId), eq(corroborations.fqdn, authz.fqdn), eq(corroborations.check, 'caa')))
-      .orderBy(desc(corroborations.checkedAt))
-      .limit(1);
+    const dcvRound = await latestRound(db, and(eq(corroborations.authorizationId, validatingId), eq(corroborations.check, 'dcv')));
+    const caaRound = await latestRound(db, and(eq(corroborations.orderId, cert.orderId), eq(corroborations.fqdn, authz.fqdn), eq(corroborations.check, 'caa')));
     const [caaPrimary] = caaRound
       ? await db
           .select({ raw: validationEvidence.rawAnswers })

@@ -49,7 +49,7 @@ export async function ensureTesseractBinary(log: Log): Promise<string> {
   return built;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

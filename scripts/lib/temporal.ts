@@ -138,7 +138,7 @@ async function answers(address: string, timeoutMs: number): Promise<boolean> {
  * A server started by someone else may lack our search attributes (or the namespace); add what is missing so that
  * workflows' upsertSearchAttributes do not fail at run time.
  */
-async function ensureSearchAttributes(address: string, namespace: string, log: Log): Promise<void> {
+export async function ensureSearchAttributes(address: string, namespace: string, log: Log): Promise<void> {
   const connection = await Connection.connect({ address, connectTimeout: 5_000 });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });

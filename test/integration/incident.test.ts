@@ -26,14 +26,12 @@ import { eventually } from '../support/ca-harness';
 import { freshDatabase } from '../support/database';
 import { fakeWorkflows } from '../support/fake-workflows';
 import { seedCertificates, type SeededCertificate } from '../support/ocsp-fixtures';
-import { startOperatorWorkers, type OperatorWorkers } from '../support/operator-workers';
+import { inMemoryKeys, startOperatorWorkers, type OperatorWorkers } from '../support/operator-workers';
 import { seedIssuingCa } from '../support/revocation-fixtures';
 import { startTimeSkippingServer, type TimeSkippingServer } from '../support/time-skipping';
 
 const HOUR = 3_600_000;
 const signer = new InMemorySigner();
-/** The OCSP responder keys of the in-memory CA: generated on first use, like the HSM's. */
-const memoryKeys = { hasKeyPair: async () => false, generateRsaKeyPair: async (label: string) => signer.ensureKey(label) };
 
 let server: TimeSkippingServer;
 let fresh: Awaited<ReturnType<typeof freshDatabase>>;
@@ -55,7 +53,7 @@ beforeAll(async () => {
   await db.update(certificates).set({ notBefore: new Date(Date.now() - 30 * 24 * HOUR) }).where(inArray(certificates.serial, untouched.older.map((c) => c.serial)));
   untouched.expired = await seedCertificates(db, { count: 5, status: 'issued', notAfter: new Date(Date.now() - HOUR) });
   untouched.revoked = await seedCertificates(db, { count: 5, status: 'revoked', reason: 5 });
-  workers = await startOperatorWorkers({ client: server.client, nativeConnection: server.nativeConnection, db, databaseUrl: fresh.url, signer, keys: memoryKeys });
+  workers = await startOperatorWorkers({ client: server.client, nativeConnection: server.nativeConnection, db, databaseUrl: fresh.url, signer, keys: inMemoryKeys(signer) });
 }, 300_000);
 
 afterAll(async () => {

@@ -199,5 +199,11 @@ describe('CA key changeover (CP 5.6)', () => {
     expect((await latestCrlMeta(db, 'dv'))!.trigger).toBe('manual');
     expect(workers.schedulesEnsured()).toBeGreaterThanOrEqual(2);
     expect((await server.client.workflow.getHandle('key-changeover-dv-2').describe()).searchAttributes.CaStatus).toEqual(['key-changeover-retired']);
+
+    // A planned changeover of a CA that is not due (`npm run ca -- changeover start --ca ov`) starts on request.
+    const forced = await workers.operator.checkKeyChangeover(['ov']);
+    expect(forced.checked.find((c) => c.caId === 'ov')).toMatchObject({ due: false });
+    expect(forced.changeovers).toEqual([{ caId: 'ov', workflowId: 'key-changeover-ov-2', started: true }]);
+    await eventually(async () => (await workers.operator.keyChangeoverProgress('ov', 2)).phase === 'awaiting-certificate', 60_000);
   }, 240_000);
 });

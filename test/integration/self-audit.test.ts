@@ -20,7 +20,7 @@ import { InMemorySigner } from '../../pki/memory-signer';
 import { ensureOperatorSchedules } from '../../worker/operator-schedules';
 import { freshDatabase } from '../support/database';
 import { seedIssuedCertificate, type IssuedFixture } from '../support/issuance-fixtures';
-import { startOperatorWorkers, type OperatorWorkers } from '../support/operator-workers';
+import { inMemoryKeys, startOperatorWorkers, type OperatorWorkers } from '../support/operator-workers';
 import { seedIssuingCa } from '../support/revocation-fixtures';
 import { startTimeSkippingServer, type TimeSkippingServer } from '../support/time-skipping';
 
@@ -47,7 +47,7 @@ beforeAll(async () => {
   stripped = issued.find((c) => c.serial === expectedSample[1])!;
   // The primary's DCV evidence row of one sampled certificate is removed (what the audit must notice).
   await db.delete(validationEvidence).where(and(eq(validationEvidence.challengeId, stripped.challengeId), eq(validationEvidence.perspective, 'primary'), eq(validationEvidence.check, 'dcv')));
-  workers = await startOperatorWorkers({ client: server.client, nativeConnection: server.nativeConnection, db, databaseUrl: fresh.url, signer, keys: { hasKeyPair: async () => false, generateRsaKeyPair: async (l) => signer.ensureKey(l) }, selfAuditSeed: () => seed });
+  workers = await startOperatorWorkers({ client: server.client, nativeConnection: server.nativeConnection, db, databaseUrl: fresh.url, signer, keys: inMemoryKeys(signer), selfAuditSeed: () => seed });
 }, 300_000);
 
 afterAll(async () => {

@@ -18,6 +18,7 @@ import { createSelfAuditActivities } from '../../activities/self-audit';
 import { loadConfig, type CaConfig } from '../../config';
 import type { Db } from '../../db/client';
 import type { Hsm } from '../../pki/hsm';
+import type { InMemorySigner } from '../../pki/memory-signer';
 import type { Signer } from '../../pki/signer';
 import { temporalCaWorkflows } from '../../temporal/client';
 import { temporalOperatorWorkflows } from '../../temporal/operator';
@@ -25,6 +26,11 @@ import { caWorkerInterceptors } from '../../worker/failure-interceptor';
 import { workflowsPath } from '../../worker/main';
 import { installRuntimeLogging } from '../../worker/runtime';
 import { fakeWorkflows } from './fake-workflows';
+
+/** The key-generation port over an InMemorySigner (it makes a key on first use, as the HSM's generate would). */
+export function inMemoryKeys(signer: InMemorySigner): Pick<Hsm, 'hasKeyPair' | 'generateRsaKeyPair'> {
+  return { hasKeyPair: async () => false, generateRsaKeyPair: async (label) => signer.ensureKey(label) };
+}
 
 export interface OperatorWorkers {
   readonly config: CaConfig;

@@ -12,12 +12,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection';
 import { NativeConnection } from '@temporalio/worker';
+import { freePort } from '../../scripts/lib/ct-logs';
+import { ensureSearchAttributes } from '../../scripts/lib/temporal';
 import { installRuntimeLogging } from '../../worker/runtime';
-import { caSearchAttributes } from '../../workflows/search-attributes';
 
 export interface TimeSkippingServer {
   readonly address: string;
@@ -30,19 +30,6 @@ export interface TimeSkippingServer {
   /** The server's clock (ahead of the wall clock by what was skipped). */
   now(): Promise<Date>;
   stop(): Promise<void>;
-}
-
-const indexedValueType = { Keyword: 2, KeywordList: 7 } as const;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
@@ -71,10 +58,7 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
     throw new Error(`the test server did not answer on ${address}: ${stderr}`);
   }
   const testService = connection.testService!;
-  await connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(Object.entries(caSearchAttributes).map(([name, type]) => [name, indexedValueType[type]])),
-  });
+  await ensureSearchAttributes(address, 'default', () => {});
   const nativeConnection = await NativeConnection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   return {
