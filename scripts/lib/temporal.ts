@@ -22,8 +22,8 @@ export type Log = (line: string) => void;
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-/** IndexedValueType numbers of temporal.api.enums.v1 (used only to add attributes to a reused server). */
-const indexedValueType: Record<(typeof caSearchAttributes)[keyof typeof caSearchAttributes], number> = {
+/** IndexedValueType numbers of temporal.api.enums.v1 (to add the attributes to a reused or test server). */
+export const indexedValueType: Record<(typeof caSearchAttributes)[keyof typeof caSearchAttributes], number> = {
   Keyword: 2,
   KeywordList: 7,
 };
@@ -138,7 +138,7 @@ async function answers(address: string, timeoutMs: number): Promise<boolean> {
  * A server started by someone else may lack our search attributes (or the namespace); add what is missing so that
  * workflows' upsertSearchAttributes do not fail at run time.
  */
-export async function ensureSearchAttributes(address: string, namespace: string, log: Log): Promise<void> {
+async function ensureSearchAttributes(address: string, namespace: string, log: Log): Promise<void> {
   const connection = await Connection.connect({ address, connectTimeout: 5_000 });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });

@@ -16,7 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection';
 import { NativeConnection } from '@temporalio/worker';
 import { freePort } from '../../scripts/lib/ct-logs';
-import { ensureSearchAttributes } from '../../scripts/lib/temporal';
+import { caSearchAttributes, indexedValueType } from '../../scripts/lib/temporal';
 import { installRuntimeLogging } from '../../worker/runtime';
 
 export interface TimeSkippingServer {
@@ -58,7 +58,11 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
     throw new Error(`the test server did not answer on ${address}: ${stderr}`);
   }
   const testService = connection.testService!;
-  await ensureSearchAttributes(address, 'default', () => {});
+  // Registered outright: this server implements AddSearchAttributes but not ListSearchAttributes.
+  await connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(Object.entries(caSearchAttributes).map(([name, type]) => [name, indexedValueType[type]])),
+  });
   const nativeConnection = await NativeConnection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   return {
