@@ -144,7 +144,7 @@ export async function incidentResponse(input: IncidentInput): Promise<IncidentPr
   /** Hands over to a fresh run (cursors and counts only) when the history grows long. */
   const maybeContinueAsNew = async (phase: IncidentCarry['phase']) => {
     const info = workflowInfo();
-    if (!info.continueAsNewSuggested && info.historyLength < MAX_HISTORY_EVENTS) return;
+    if (!info.continueAsNewSuggested && info.historyLength < (input.maxHistoryEvents ?? MAX_HISTORY_EVENTS)) return;
     await flushOperatorEvents();
     const p = progress.current;
     await continueAsNew<typeof incidentResponse>({

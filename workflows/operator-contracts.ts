@@ -50,6 +50,8 @@ export interface IncidentInput {
   readonly crl: CrlSettings;
   /** Certificates per selection page (smaller with a lint criterion: each is linted again). */
   readonly selectionPageSize: number;
+  /** Continue as new once the history has this many events (default 8000; Temporal's suggestion counts too). */
+  readonly maxHistoryEvents?: number;
   readonly carry?: IncidentCarry;
 }
 

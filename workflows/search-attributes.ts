@@ -9,7 +9,7 @@ export const caSearchAttributes = {
   CaFqdns: 'KeywordList',
   CaSerial: 'Keyword',
   CaStatus: 'Keyword',
-  /** The incident a workflow works on (incidentResponse, and its CRL runs): operators filter one incident's work. */
+  /** The incident an incidentResponse workflow works on: operators find an incident's workflow by it. */
   CaIncidentId: 'Keyword',
 } as const;
 

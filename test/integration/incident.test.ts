@@ -9,12 +9,13 @@
  * audit, OCSP responses, CRLs (checked with openssl), the report — is the production code.
  * Revocation times come from the workflow's clock: the skipped time of this server, ahead of the wall clock.
  */
+import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAcmeApp } from '../../api/acme/app';
 import { certIdOf } from '../../api/acme/ari';
 import { createNonceStore } from '../../api/acme/nonces';
-import { getIncident, incidentTimeline } from '../../db/repositories/incidents';
+import { createIncident, getIncident, incidentTimeline } from '../../db/repositories/incidents';
 import { latestCrlMeta, getCrlDer } from '../../db/repositories/revocation';
 import { certificates, incidentCertificates, ocspResponses } from '../../db/schema';
 import { keyIdentifierOf } from '../../pki/certificate';
@@ -22,6 +23,7 @@ import { InMemorySigner } from '../../pki/memory-signer';
 import { pemEncode } from '../../pki/pem';
 import { openssl, tempDir, writeTemp } from '../../pki/test-support';
 import { startIncident } from '../../scripts/lib/incidents';
+import type { IncidentInput, IncidentProgress } from '../../workflows/operator-contracts';
 import { eventually } from '../support/ca-harness';
 import { freshDatabase } from '../support/database';
 import { fakeWorkflows } from '../support/fake-workflows';
@@ -151,5 +153,31 @@ describe('an incident over 300 certificates (CP 4.9.1, BR 4.9.1.1)', () => {
     expect(String(incident.report!.markdown)).toContain('## Root Cause Analysis');
     const states = await db.select({ state: incidentCertificates.state }).from(incidentCertificates).where(and(eq(incidentCertificates.incidentId, id), eq(incidentCertificates.state, 'revoked')));
     expect(states).toHaveLength(300);
+  }, 240_000);
+
+  it('continues as new when its history grows long (100k+ certificates), carrying cursors and counts', async () => {
+    const db = fresh.handle.db;
+    const seeded = await seedCertificates(db, { count: 30, status: 'issued' });
+    await db.update(certificates).set({ notBefore: new Date(Date.now() - 90 * 24 * HOUR) }).where(inArray(certificates.serial, seeded.map((c) => c.serial)));
+    // The incident row as the CLI stores it; its workflow started here with small pages and a tiny history budget.
+    const incidentId = randomUUID();
+    const detectedAt = new Date();
+    const deadline = new Date(detectedAt.getTime() + 120 * HOUR);
+    await createIncident(db, {
+      id: incidentId, title: 'long incident', reason: 9, criteria: { serials: seeded.map((c) => c.serial) }, ratePerSecond: 4,
+      detectedAt, deadline, deadlineRule: 'BR 4.9.1.1', workflowId: `incident-${incidentId}`, createdBy: 'operator:alice',
+    });
+    const input: IncidentInput = {
+      incidentId, signingTaskQueue: workers.config.temporal.signingTaskQueue, detectedAt: detectedAt.toISOString(), deadline: deadline.toISOString(),
+      ratePerSecond: 4, crl: { quietSeconds: 1, maxDelaySeconds: 5 }, selectionPageSize: 4, maxHistoryEvents: 40,
+    };
+    const run = await server.client.workflow.start('incidentResponse', { taskQueue: workers.config.temporal.taskQueue, workflowId: `incident-${incidentId}`, args: [input] });
+    const final = (await server.whileSkipping(run.result())) as IncidentProgress;
+    expect(final).toMatchObject({ phase: 'completed', selected: 30, notified: 1, revoked: 30, skipped: 0 });
+    // It did continue as new: the first run of the id ended that way.
+    const firstRun = server.client.workflow.getHandle(`incident-${incidentId}`, run.firstExecutionRunId);
+    expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    const rows = await db.select().from(certificates).where(inArray(certificates.serial, seeded.map((c) => c.serial)));
+    expect(rows.every((r) => r.status === 'revoked' && r.revocationReason === 9)).toBe(true);
   }, 240_000);
 });
