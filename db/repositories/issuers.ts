@@ -23,8 +23,8 @@ const sameBytes = (a: Uint8Array | null | undefined, b: Uint8Array | null | unde
 
 /**
  * Inserts or replaces the issuer row. Unchanged rows are left alone (no audit entry), so callers may upsert on
- * every start. Without `caId` the row is its CA's first key (the id is the CA id); a key with a certificate is in
- * use from when it was stored unless `activeFrom` says otherwise (CP 5.6).
+ * every start. Without `caId` the row is its CA's first key (the id is the CA id), in use from when its certificate
+ * is stored unless `activeFrom` says otherwise (CP 5.6).
  */
 export async function upsertIssuer(db: DbOrTx, input: Omit<NewIssuer, 'caId'> & { caId?: string }, opts: { actor?: string } = {}): Promise<Issuer> {
   const row: NewIssuer = { ...input, caId: input.caId ?? input.id };
@@ -40,15 +40,17 @@ export async function upsertIssuer(db: DbOrTx, input: Omit<NewIssuer, 'caId'> & 
       sameBytes(current.csrDer, row.csrDer ?? null) &&
       (current.parentId ?? null) === (row.parentId ?? null) &&
       current.caId === row.caId &&
-      (row.activeFrom === undefined || current.activeFrom?.getTime() === row.activeFrom?.getTime())
+      (row.activeFrom == null || current.activeFrom?.getTime() === row.activeFrom.getTime())
     ) {
       return current;
     }
     const certDer = row.certDer ?? null;
+    const generation = row.generation ?? current?.generation ?? 1;
     const values = {
       caId: row.caId,
-      generation: row.generation ?? current?.generation ?? 1,
-      activeFrom: row.activeFrom !== undefined ? row.activeFrom : (current?.activeFrom ?? (certDer ? new Date() : null)),
+      generation,
+      // A CA's first key issues once it has its certificate; a later key only from its switch (activateIssuerKey).
+      activeFrom: row.activeFrom ?? current?.activeFrom ?? (certDer && generation === 1 ? new Date() : null),
       keyLabel: row.keyLabel,
       subjectDer: row.subjectDer,
       spkiSha256: row.spkiSha256,

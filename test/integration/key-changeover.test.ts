@@ -206,4 +206,15 @@ describe('CA key changeover (CP 5.6)', () => {
     expect(forced.changeovers).toEqual([{ caId: 'ov', workflowId: 'key-changeover-ov-2', started: true }]);
     await eventually(async () => (await workers.operator.keyChangeoverProgress('ov', 2)).phase === 'awaiting-certificate', 60_000);
   }, 240_000);
+
+  it('a CA’s first key whose certificate comes later (production path, `npm run ca -- import`) issues from then on', async () => {
+    const db = fresh.handle.db;
+    const ov = (await getIssuer(db, 'ov'))!;
+    // A CA awaiting the external root: its key and CSR, no certificate yet (as `npm run ca -- init` stores it in production).
+    await upsertIssuer(db, { id: 'prod', keyLabel: ov.keyLabel, subjectDer: ov.subjectDer, spkiSha256: ov.spkiSha256, keyIdentifier: ov.keyIdentifier, certDer: null, csrDer: Uint8Array.of(0x30, 0x00), parentId: null });
+    await expect(issuingKeyOf(db, 'prod', new Date())).rejects.toThrow(/no key in use/);
+    // What importIssuingCaCertificate stores: the row as read, with its certificate.
+    await upsertIssuer(db, { ...(await getIssuer(db, 'prod'))!, certDer: ov.certDer, parentId: 'root' });
+    expect((await issuingKeyOf(db, 'prod', new Date())).id).toBe('prod');
+  });
 });
