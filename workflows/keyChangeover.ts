@@ -13,7 +13,6 @@
  *      signs a last CRL (the expired entries appear once after expiry, CP 4.9.6) and is retired.
  */
 import {
-  ApplicationFailure,
   condition,
   executeChild,
   log,
@@ -108,7 +107,8 @@ export async function keyChangeover(input: KeyChangeoverInput): Promise<KeyChang
   progress.update({ nextIssuerId: next.issuerId, csrSha256: next.csrSha256 });
 
   // 2. The operator imports the root's certificate; the Update is answered once it verified and was stored.
-  let imported: ImportCertificateResult | null = null;
+  // A holder, not a `let`: the Update's handler sets it, and the loop below reads it after its waits.
+  const received: { imported: ImportCertificateResult | null } = { imported: null };
   setHandler(
     importCertificateUpdate,
     async (request) => {
@@ -122,8 +122,8 @@ export async function keyChangeover(input: KeyChangeoverInput): Promise<KeyChang
         mustSwitchBy: input.mustSwitchBy,
         operator: request.operator,
       });
-      imported = { ...r, switchAt };
-      return imported;
+      received.imported = { ...r, switchAt };
+      return received.imported;
     },
     {
       validator: (request) => {
@@ -136,15 +136,14 @@ export async function keyChangeover(input: KeyChangeoverInput): Promise<KeyChang
   );
   phase('awaiting-certificate');
   const mustSwitchBy = new Date(input.mustSwitchBy).getTime();
-  while (!(await condition(() => imported !== null, input.reminderIntervalSeconds * 1000))) {
+  while (!(await condition(() => received.imported !== null, input.reminderIntervalSeconds * 1000))) {
     const reminders = progress.current.reminders + 1;
     // Less than a reminder interval before the latest switch: the operators must act now.
     progress.update({ reminders, atRisk: Date.now() + input.reminderIntervalSeconds * 1000 >= mustSwitchBy });
     if (progress.current.atRisk) log.error(`CA ${input.caId}: the changeover is at risk (switch by ${input.mustSwitchBy})`);
     await main.remindKeyChangeover({ caId: input.caId, issuerId: next.issuerId, reminder: reminders, mustSwitchBy: input.mustSwitchBy, csrSha256: next.csrSha256 });
   }
-  const done = imported as ImportCertificateResult | null;
-  if (!done) throw ApplicationFailure.nonRetryable('unreachable: the import was awaited');
+  const done = received.imported!;
   progress.update({ switchAt: done.switchAt });
 
   // 3. The CRL DP of the new key answers before its first certificate; the switch at the stated instant.
