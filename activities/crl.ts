@@ -14,7 +14,7 @@
  *  - requestCrlPublication({ issuerId, trigger }): signal-with-start of the issuer's debounced publisher.
  */
 import { createHash } from 'node:crypto';
-import type { CaConfig } from '../config';
+import { issuerUrls, type CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getIssuer } from '../db/repositories/issuers';
 import {
@@ -92,7 +92,7 @@ export function createCrlSigningActivities(deps: CrlSigningDeps) {
 
 export interface CrlPublicationDeps {
   readonly db: Db;
-  readonly config: Pick<CaConfig, 'urls' | 'api'>;
+  readonly config: Pick<CaConfig, 'certificateBaseUrl' | 'api'>;
   readonly clock: () => Date;
   /** Signal-with-start of the issuer's debounced publisher (temporal/client.ts `requestCrlPublication`). */
   readonly requestCrlPublication: (issuerId: string, trigger: string) => Promise<void>;
@@ -100,15 +100,13 @@ export interface CrlPublicationDeps {
 }
 
 /**
- * Where the publication check fetches the CRL: the CRL DP path of the certificates (config.urls[id].crl) on the
+ * Where the publication check fetches the CRL: the CRL DP path of the certificates (config `issuerUrls`) on the
  * repository's base URL. In production both are CA_PUBLIC_BASE_URL, so this is the CRL DP URL itself; in
  * development the certificates name a documentation host (ca.example.jp, for the linters) and the check goes to
  * the local API instead.
  */
-export function crlFetchUrl(config: Pick<CaConfig, 'urls' | 'api'>, issuerId: string): string {
-  const urls = config.urls[issuerId as keyof CaConfig['urls']];
-  if (!urls) throw new CaError('invariantViolated', `no CRL URL for issuer ${issuerId}`);
-  return new URL(new URL(urls.crl).pathname, `${config.api.publicBaseUrl}/`).toString();
+export function crlFetchUrl(config: Pick<CaConfig, 'certificateBaseUrl' | 'api'>, issuerId: string): string {
+  return new URL(new URL(issuerUrls(config, issuerId).crl).pathname, `${config.api.publicBaseUrl}/`).toString();
 }
 
 export function createCrlPublicationActivities(deps: CrlPublicationDeps) {

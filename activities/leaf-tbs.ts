@@ -5,7 +5,7 @@
  * comes from the vetted organization record pinned on the order (OV step 4), never from the CSR, and nothing is built
  * from a record that is not valid at `now` (BR 4.2.1: organization data older than 398 days is not reused).
  */
-import type { CaConfig } from '../config';
+import { issuerUrls, type CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getCertificateBySerial } from '../db/repositories/certificates';
 import { getIssuer } from '../db/repositories/issuers';
@@ -19,7 +19,7 @@ import { parseCsr } from '../pki/csr';
 
 export async function loadLeafTbs(
   db: Db,
-  config: Pick<CaConfig, 'urls' | 'cps'>,
+  config: Pick<CaConfig, 'certificateBaseUrl' | 'cps'>,
   p: { orderId: string; serial: string; kind: 'precertificate' | 'final'; sctListExtensionValue?: Uint8Array; now?: Date },
 ) {
   const { orderId, serial, kind } = p;
@@ -34,8 +34,9 @@ export async function loadLeafTbs(
     throw new CaError('invariantViolated', `issuing CA ${cert.issuerId} has no certificate yet`);
   }
   const csr = parseCsr(order.csrDer);
-  const issuerId = cert.issuerId as 'dv' | 'ov';
-  const organization = issuerId === 'ov' ? await vettedSubject(db, order, p.now ?? new Date()) : undefined;
+  // The profile is the issuing CA's (CP 1.3: DV and OV each have their CA), whichever of its keys signs (CP 5.6).
+  const profile = issuer.caId === 'ov' ? 'ov' : 'dv';
+  const organization = profile === 'ov' ? await vettedSubject(db, order, p.now ?? new Date()) : undefined;
   const tbs = buildLeafTbs({
     serialHex: serial,
     issuer: { subjectDer: issuer.subjectDer, keyIdentifier: issuer.keyIdentifier },
@@ -44,9 +45,10 @@ export async function loadLeafTbs(
     dnsNames: cert.dnsNames,
     commonName: commonNameFor(cert.dnsNames),
     spkiDer: csr.spkiDer,
-    profile: issuerId,
+    profile,
     ...(organization ? { organization } : {}),
-    urls: config.urls[issuerId],
+    // The issuing key's own URLs (CP 5.6: each key of a CA has its CRL, OCSP responder and certificate).
+    urls: issuerUrls(config, cert.issuerId),
     cps: config.cps,
     // CP 7.1.1 lists the SKI; BR 7.1.2.7.6 says NOT RECOMMENDED but allowed: we follow the CP.
     includeSubjectKeyIdentifier: true,

@@ -20,7 +20,7 @@ import { loadLeafTbs } from './leaf-tbs';
 
 export interface LintDeps {
   readonly db: Db;
-  readonly config: Pick<CaConfig, 'urls' | 'cps' | 'lint' | 'ct' | 'environment' | 'dns'>;
+  readonly config: Pick<CaConfig, 'certificateBaseUrl' | 'cps' | 'lint' | 'ct' | 'environment' | 'dns'>;
   readonly clock?: () => Date;
 }
 
@@ -36,7 +36,7 @@ const inZone = (name: string, zone: string) => name === zone || name.endsWith(`.
  * zlint/pkilint flag certificates for it. Only findings about dev-zone names are accepted; in production this list
  * is empty and such a finding refuses like any other error.
  */
-function developmentAcceptances(config: LintDeps['config'], dnsNames: readonly string[]): DevelopmentAcceptance[] {
+export function developmentAcceptances(config: Pick<LintDeps['config'], 'environment' | 'dns'>, dnsNames: readonly string[]): DevelopmentAcceptance[] {
   if (config.environment !== 'development') return [];
   const zone = config.dns.devZone.toLowerCase();
   const why = `the development zone ${zone} stands in for public names (api/accept.ts admits it in development only)`;

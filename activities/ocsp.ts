@@ -14,8 +14,7 @@
  *
  * Nothing here takes bytes to sign from the caller: every response is built from the database, like certificates.
  */
-import { log } from '@temporalio/activity';
-import type { CaConfig } from '../config';
+import { issuerUrls, type CaConfig } from '../config';
 import type { Db } from '../db/client';
 import { getIssuer } from '../db/repositories/issuers';
 import {
@@ -34,13 +33,14 @@ import { signCertificate } from '../pki/certificate';
 import type { Hsm } from '../pki/hsm';
 import { buildOcspResponderTbs, buildOcspResponse, certIdIssuerHashes, ocspServerName, responderKeyHash, type OcspCertStatus } from '../pki/ocsp';
 import type { Signer } from '../pki/signer';
+import { activityLog } from './activity-log';
 
 export interface OcspSigningDeps {
   readonly db: Db;
   readonly signer: Signer;
   /** Key generation for the responder keys (the HSM; CP 6.1.1: generated in and never leaving it). */
   readonly keys: Pick<Hsm, 'hasKeyPair' | 'generateRsaKeyPair'>;
-  readonly config: Pick<CaConfig, 'urls' | 'ocsp'>;
+  readonly config: Pick<CaConfig, 'certificateBaseUrl' | 'ocsp'>;
   readonly clock: () => Date;
 }
 
@@ -49,14 +49,7 @@ export const ocspResponderKeyLabel = (issuerId: string): string => `ocsp-${issue
 
 const ACTOR = 'ocsp-signer';
 
-/** The activity logger, or nothing when called outside an activity (tests and the benchmark call these directly). */
-function logInfo(message: string, meta: Record<string, unknown>): void {
-  try {
-    log.info(message, meta);
-  } catch {
-    /* no activity context */
-  }
-}
+const logInfo = (message: string, meta: Record<string, unknown>) => activityLog('info', message, meta);
 
 interface IssuerInfo {
   readonly id: string;
@@ -103,7 +96,7 @@ export function createOcspActivities({ db, signer, keys, config, clock }: OcspSi
       const tbs = buildOcspResponderTbs({
         serialHex,
         issuer: { subjectDer: issuer.subjectDer, keyIdentifier: issuer.keyIdentifier },
-        serverName: ocspServerName(config.urls[issuerId as 'dv' | 'ov'].ocsp),
+        serverName: ocspServerName(issuerUrls(config, issuerId).ocsp),
         notBefore,
         notAfter,
         spkiDer,

@@ -12,7 +12,7 @@ import {
   countUnexpiredCertificatesWithKey,
   getKeyCompromiseReport,
   getRevocationFacts,
-  recordRevocationRequest,
+  revokeAsRequested,
   updateKeyCompromiseReport,
 } from '../db/repositories/revocation';
 import { CaError } from '../domain/errors';
@@ -54,18 +54,15 @@ export function createRevocationActivities({ db, clock }: RevocationDeps) {
       if (!decision.ok) {
         throw new CaError('notRevocable', `${decision.detail} (${decision.rule})`, { rule: decision.rule });
       }
-      const changed = await db.transaction(async (tx) => {
-        await recordRevocationRequest(tx, {
-          serial: facts.serial,
-          orderId: facts.certificate.orderId,
-          actor: input.actor,
-          reason: input.reason,
-          deadline: new Date(input.deadline),
-          deadlineRule: input.deadlineRule,
-          workflowId: input.workflowId,
-        });
-        const r = await applyRevocation(tx, { serial: facts.serial, reason: input.reason, at: clock(), actor: input.actor });
-        return r.changed;
+      const { changed } = await revokeAsRequested(db, {
+        serial: facts.serial,
+        orderId: facts.certificate.orderId,
+        actor: input.actor,
+        reason: input.reason,
+        at: clock(),
+        deadline: new Date(input.deadline),
+        deadlineRule: input.deadlineRule,
+        workflowId: input.workflowId,
       });
       return { issuerId: facts.issuerId, changed };
     },

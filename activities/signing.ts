@@ -20,7 +20,7 @@ import { loadLeafTbs } from './leaf-tbs';
 export interface SigningDeps {
   readonly db: Db;
   readonly signer: Signer;
-  readonly config: Pick<CaConfig, 'urls' | 'cps' | 'ct' | 'lint'>;
+  readonly config: Pick<CaConfig, 'certificateBaseUrl' | 'cps' | 'ct' | 'lint'>;
   readonly clock?: () => Date;
 }
 

@@ -8,6 +8,7 @@ import type { Db } from '../db/client';
 import { expireOrderAuthorizations, recordChallengeResult } from '../db/repositories/challenges';
 import { markChallengeProcessing } from '../db/repositories/validation';
 import { getCertificateByOrder, markCertificateRevoked, reserveSerial } from '../db/repositories/certificates';
+import { issuingKeyOf } from '../db/repositories/issuers';
 import { getOrderDetail, setOrderStatus } from '../db/repositories/orders';
 import { CaError, failureKindOf, storedFailure, type FailureKind, type StoredFailure } from '../domain/errors';
 import { validityWindow, policyAt } from '../domain/policy';
@@ -98,9 +99,11 @@ export function createStorageActivities({ db, clock }: StorageDeps) {
       const window = validityWindow(now, policyAt(now));
       const acceptedNotAfter = new Date(window.notBefore.getTime() + (order.validitySeconds - 1) * 1000);
       const notAfter = acceptedNotAfter < window.notAfter ? acceptedNotAfter : window.notAfter;
+      // The CA of the profile issues under its key in use now (CP 5.6: after a changeover, the new key).
+      const issuer = await issuingKeyOf(db, order.profile, now);
       const row = await reserveSerial(db, {
         orderId,
-        issuerId: order.profile,
+        issuerId: issuer.id,
         serialHex: newSerialHex(),
         notBefore: window.notBefore,
         notAfter,

@@ -11,7 +11,7 @@ export interface ApiDeps {
   readonly db: Db;
   /** Every workflow start, signal and query of the API (orders, revocations, key-compromise reports). */
   readonly workflows: CaWorkflows;
-  readonly config: Pick<CaConfig, 'environment' | 'dns' | 'api' | 'temporal' | 'dcvCheckWindowSeconds' | 'urls' | 'ocsp' | 'smtp' | 'registrar' | 'vetting'>;
+  readonly config: Pick<CaConfig, 'environment' | 'dns' | 'api' | 'temporal' | 'dcvCheckWindowSeconds' | 'urls' | 'certificateBaseUrl' | 'ocsp' | 'smtp' | 'registrar' | 'vetting'>;
   readonly clock: () => Date;
   /** Rate limits of the public endpoints; default: api/revocation.ts keyCompromiseRateLimits. */
   readonly limits?: { readonly keyCompromise?: RateLimits };

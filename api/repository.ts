@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
-import { repoRoot } from '../config';
-import { getIssuer, listIssuers } from '../db/repositories/issuers';
+import { issuerUrls, repoRoot } from '../config';
+import { getIssuer, listIssuers, signingIssuerKeys } from '../db/repositories/issuers';
 import { CaError } from '../domain/errors';
 import {
   currentDocumentVersions,
@@ -73,7 +73,7 @@ export interface RepositoryDocumentsOptions {
  *   /repository/{id}/{version}/{lang}.{html|txt} one version
  *   /repository/cp-ja.txt                        the CP in force (its published name)
  */
-function mountPolicyDocuments(app: Hono, deps: Pick<ApiDeps, 'config' | 'clock'>, opts: RepositoryDocumentsOptions) {
+function mountPolicyDocuments(app: Hono, deps: Pick<ApiDeps, 'db' | 'config' | 'clock'>, opts: RepositoryDocumentsOptions) {
   const catalog = opts.catalog ?? repositoryDocuments;
   const dir = opts.dir ?? documentsDir;
   const base = repositoryUrl(deps.config.api.publicBaseUrl);
@@ -153,11 +153,12 @@ function mountPolicyDocuments(app: Hono, deps: Pick<ApiDeps, 'config' | 'clock'>
     return serve(c, doc, v, lang, ext);
   });
 
-  // CCADB "JSON array of partitioned CRLs" / full CRL URLs of the issuing CAs (POLICY-2026 CRL), the same URLs as
-  // the certificates' CRL DP, byte for byte.
-  app.get('/repository/crl-urls.json', (c) => c.json((['dv', 'ov'] as const).map((id) => deps.config.urls[id].crl)));
-  app.get('/repository/crl-urls/:id{(dv|ov)\\.json}', (c) => {
-    const id = c.req.param('id').replace(/\.json$/, '') as 'dv' | 'ov';
-    return c.json([deps.config.urls[id].crl]);
+  // CCADB "JSON array of partitioned CRLs" / full CRL URLs of the issuing keys that still sign (POLICY-2026 CRL), the
+  // same URLs as the certificates' CRL DP, byte for byte; one array per CA certificate (each key has its own, CP 5.6).
+  app.get('/repository/crl-urls.json', async (c) => c.json((await signingIssuerKeys(deps.db)).map((k) => issuerUrls(deps.config, k.id).crl)));
+  app.get('/repository/crl-urls/:id{[a-z0-9-]+\\.json}', async (c) => {
+    const id = c.req.param('id').replace(/\.json$/, '');
+    if (!(await signingIssuerKeys(deps.db)).some((k) => k.id === id)) throw new CaError('notFound', `no issuing CA key ${id}`);
+    return c.json([issuerUrls(deps.config, id).crl]);
   });
 }

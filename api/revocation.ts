@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { issuerUrls } from '../config';
 import { getAccount } from '../db/repositories/accounts';
 import {
   createKeyCompromiseReport,
@@ -164,7 +165,6 @@ export function revocationApp(deps: ApiDeps) {
       const expired = cert.notAfter.getTime() < deps.clock().getTime();
       const issued = cert.supersededBy ? 'superseded' : 'issued';
       const status = cert.status === 'revoked' ? 'revoked' : expired ? 'expired' : cert.status === 'issued' ? issued : 'precertificate';
-      const urls = deps.config.urls[cert.issuerId as 'dv' | 'ov'];
       return c.json(
         {
           serial: cert.serial,
@@ -174,7 +174,7 @@ export function revocationApp(deps: ApiDeps) {
           notAfter: cert.notAfter.toISOString(),
           revokedAt: cert.revokedAt?.toISOString() ?? null,
           reason: cert.status === 'revoked' ? (reasonName(cert.revocationReason ?? 0) ?? String(cert.revocationReason)) : null,
-          crl: urls?.crl ?? null,
+          crl: issuerUrls(deps.config, cert.issuerId).crl,
           ...certificateLifecycle(cert, deps.clock(), deps.config.api.publicBaseUrl),
         },
         200,

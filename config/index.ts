@@ -214,6 +214,21 @@ const settingsShape = z.object({
     /** Interval of the audit-checkpoint Temporal Schedule: the longest stretch of log a rewrite could hide in. */
     checkpointIntervalSeconds: setting('CA_AUDIT_CHECKPOINT_INTERVAL_SECONDS', seconds().max(86_400).default(600)),
   }),
+  /** The operator's duties as workflows (CP 4.9.1, 5.6; BR 4.9.1.1, 8.7): docs/OPERATIONS.md. */
+  operator: z.object({
+    /**
+     * An incident's revocation rate unless the operator gives one (certificates/s): slow enough that CRL generation,
+     * OCSP signing and the database keep up with issuance; raised automatically when only a faster one meets the
+     * BR 4.9.1.1 deadline.
+     */
+    incidentRatePerSecond: setting('CA_INCIDENT_REVOCATIONS_PER_SECOND', z.coerce.number().positive().default(20)),
+    /** CP 5.6: the changeover starts this many days before the latest switch (the external root's signing takes time). */
+    changeoverLeadDays: setting('CA_KEY_CHANGEOVER_LEAD_DAYS', int().min(1).default(60)),
+    /** How often the changeover reminds the operators while it waits for the root's certificate (seconds). */
+    changeoverReminderSeconds: setting('CA_KEY_CHANGEOVER_REMINDER_SECONDS', seconds().default(86_400)),
+    /** Where operator notices go (changeover reminders, the self-audit report); default ca-operators@<CAA issuer domain>. */
+    email: setting('CA_OPERATOR_EMAIL', z.string().optional()),
+  }),
   /** The ACME server (RFC 8555), served over HTTPS on its own port (api/acme/server.ts). */
   acme: z.object({
     /** 0 = a free port (tests). */
@@ -246,6 +261,23 @@ export interface CaUrls {
   caIssuers: string;
 }
 
+/** The repository URLs of one issuing key (issuers.id): every key of a CA has its own (CP 5.6, docs/OPERATIONS.md). */
+function urlsOfIssuer(certificateBaseUrl: string, issuerId: string): CaUrls {
+  return {
+    crl: `${certificateBaseUrl}/repository/crl/${issuerId}.crl`,
+    ocsp: `${certificateBaseUrl}/ocsp/${issuerId}`,
+    caIssuers: `${certificateBaseUrl}/repository/ca/${issuerId}.cer`,
+  };
+}
+
+/**
+ * The CRL DP, OCSP and caIssuers URLs of an issuing key: a CA's first key ('dv') keeps the URLs its certificates
+ * carry; a later key ('dv-k2') gets its own, so each CRL and responder speaks for exactly one key.
+ */
+export function issuerUrls(config: Pick<CaConfig, 'certificateBaseUrl'>, issuerId: string): CaUrls {
+  return urlsOfIssuer(config.certificateBaseUrl, issuerId);
+}
+
 /** Development: five local perspectives, one per RIR label (they share the machine, not a network — see docs). */
 const devPerspectives = 'dev-arin:ARIN,dev-ripe:RIPE,dev-apnic:APNIC,dev-lacnic:LACNIC,dev-afrinic:AFRINIC';
 
@@ -271,11 +303,7 @@ function derived(s: z.output<typeof settingsShape>) {
   const certBase = (s.api.publicBaseUrl ?? 'http://ca.example.jp').replace(/\/$/, '');
   /** Where clients reach the API (links in notices, the ACME terms): the public base URL, else the local listener. */
   const apiBase = (s.api.publicBaseUrl ?? `http://${s.api.host}:${s.api.port}`).replace(/\/$/, '');
-  const urlsFor = (id: IssuingCaId | 'root'): CaUrls => ({
-    crl: `${certBase}/repository/crl/${id}.crl`,
-    ocsp: `${certBase}/ocsp/${id}`,
-    caIssuers: `${certBase}/repository/ca/${id}.cer`,
-  });
+  const urlsFor = (id: IssuingCaId | 'root'): CaUrls => urlsOfIssuer(certBase, id);
   return {
     ...s,
     database: {
@@ -299,7 +327,9 @@ function derived(s: z.output<typeof settingsShape>) {
       tlsCertFile: s.api.tlsCertFile ?? acmeTls.certFile,
     },
     dns: { ...s.dns, devRecordsFile: path.join(s.dataDir, 'dns', 'records.json') },
-    /** URLs that go into certificates, per issuing CA and for the (stand-in) root. */
+    /** Base of the URLs that go into certificates (CRL DP, OCSP, caIssuers): `issuerUrls` builds them per key. */
+    certificateBaseUrl: certBase,
+    /** URLs that go into certificates, per issuing CA and for the (stand-in) root (their first keys). */
     urls: { dv: urlsFor('dv'), ov: urlsFor('ov'), root: urlsFor('root') } as Record<IssuingCaId | 'root', CaUrls>,
     mpic: { ...s.mpic, perspectives: parsePerspectives(s.mpic.perspectives ?? (development ? devPerspectives : ''), s.dns.resolver) },
     dcvHttp: { allowLoopback: development && (s.dcvHttp.allowLoopback ?? 'on') === 'on' },
@@ -315,6 +345,7 @@ function derived(s: z.output<typeof settingsShape>) {
       from: s.vetting.from ?? `ov-vetting@${s.caaIssuerDomain}`,
       queueEmail: s.vetting.queueEmail ?? `vetting-queue@${s.caaIssuerDomain}`,
     },
+    operator: { ...s.operator, email: s.operator.email ?? `ca-operators@${s.caaIssuerDomain}` },
     ct: {
       ...s.ct,
       // BR/Chrome/Apple: a certificate without embedded SCTs is untrusted; production never skips CT.

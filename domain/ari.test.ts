@@ -21,4 +21,10 @@ describe('RFC 9773 §4.2 suggested renewal window', () => {
     expect(w.end.getTime()).toBeLessThan(now.getTime());
     expect(w.start.getTime()).toBeLessThan(w.end.getTime());
   });
+
+  it('lies entirely in the past for a certificate an incident asked to replace (renewal override)', () => {
+    const w = suggestedRenewalWindow({ notBefore, notAfter, revoked: false, renewNow: true }, now);
+    expect(w.end.getTime()).toBeLessThan(now.getTime());
+    expect(w.start.getTime()).toBeLessThan(w.end.getTime());
+  });
 });

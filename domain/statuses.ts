@@ -60,3 +60,18 @@ export type RenewalKind = (typeof renewalKinds)[number];
 /** How a subscriber first received (and so accepted, CP 4.4.1) a certificate. */
 export const acceptanceChannels = ['api', 'acme'] as const;
 export type AcceptanceChannel = (typeof acceptanceChannels)[number];
+
+/**
+ * An incident (CCADB incident reporting; CP 4.9.1, BR 4.9.1.1): the affected certificates are selected, their ARI
+ * windows set to "renew now", the subscribers notified, then the certificates revoked at a controlled rate.
+ */
+export const incidentStatuses = ['created', 'selecting', 'notifying', 'revoking', 'publishing', 'completed', 'failed'] as const;
+export type IncidentStatus = (typeof incidentStatuses)[number];
+
+/** One certificate of an incident: selected, then revoked by it, or skipped (expired or revoked meanwhile). */
+export const incidentCertificateStates = ['selected', 'revoked', 'skipped'] as const;
+export type IncidentCertificateState = (typeof incidentCertificateStates)[number];
+
+/** A quarterly self-audit (BR 8.7): the sample is drawn and recorded, then each sampled certificate is checked. */
+export const selfAuditStatuses = ['sampling', 'checking', 'completed'] as const;
+export type SelfAuditStatus = (typeof selfAuditStatuses)[number];

@@ -25,3 +25,15 @@ export const vettingWorkflowId = (vettingId: string): string => `vetting-${vetti
 export const noticeWorkflowId = (noticeId: string): string => `notice-${noticeId}`;
 /** The expiry reminders of one certificate (30 and 7 days before notAfter), started when it is issued. */
 export const expiryRemindersWorkflowId = (serial: string): string => `expiry-reminders-${serial}`;
+/** One incident workflow per incident (CCADB incident reporting; CP 4.9.1). */
+export const incidentWorkflowId = (incidentId: string): string => `incident-${incidentId}`;
+/** The final CRL an incident publishes for one issuing key: a run of publishCrl per (incident, issuer). */
+export const incidentCrlWorkflowId = (incidentId: string, issuerId: string): string => `incident-${incidentId}-crl-${issuerId}`;
+/** CP 5.6: one changeover per CA and next key generation, so a daily check that finds it due again joins it. */
+export const keyChangeoverWorkflowId = (caId: string, generation: number): string => `key-changeover-${caId}-${generation}`;
+/** The daily Schedule that looks for issuing CA certificates close to the end of their usefulness (CP 5.6). */
+export const keyChangeoverCheckScheduleId = 'key-changeover-check';
+export const keyChangeoverCheckWorkflowId = 'key-changeover-check';
+/** The quarterly self-audit Schedule (BR 8.7) and its runs. */
+export const selfAuditScheduleId = 'self-audit';
+export const selfAuditWorkflowId = 'self-audit';

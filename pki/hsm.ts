@@ -35,12 +35,24 @@ export interface KeyAttributes {
   readonly modulusBits: number;
 }
 
+/** What the token and its PKCS#11 library say about themselves (C_GetTokenInfo, C_GetInfo): for key ceremony transcripts. */
+export interface HsmTokenInfo {
+  readonly label: string;
+  readonly manufacturer: string;
+  readonly model: string;
+  readonly serialNumber: string;
+  readonly hardwareVersion: string;
+  readonly firmwareVersion: string;
+  readonly library: string;
+}
+
 export interface Hsm extends Signer {
   /** RSA-2048, e = 65537, private key non-extractable and sensitive (CP 6.1.1, 6.1.5). Refuses an existing label. */
   generateRsaKeyPair(label: string): Promise<void>;
   hasKeyPair(label: string): Promise<boolean>;
   /** Security attributes of the private key `label` as the token reports them (for audits and tests). */
   privateKeyAttributes(label: string): Promise<KeyAttributes>;
+  tokenInfo(): HsmTokenInfo;
   close(): Promise<void>;
 }
 
@@ -154,13 +166,18 @@ function keyId(label: string): Buffer {
   return createHash('sha1').update(label, 'utf8').digest();
 }
 
+function slotOf(lib: pkcs11js.PKCS11, tokenLabel: string): Handle | undefined {
+  return lib.C_GetSlotList(true).find((s) => trimLabel(lib.C_GetTokenInfo(s).label) === tokenLabel);
+}
+
 export async function openHsm(opts: OpenHsmOptions): Promise<Hsm> {
   if (!Number.isInteger(opts.sessions) || opts.sessions < 1) throw new Error('sessions must be a positive integer');
   const module = acquireModule(opts.modulePath);
   const { lib } = module;
   const opened: Handle[] = [];
+  let slot: Handle | undefined;
   try {
-    const slot = lib.C_GetSlotList(true).find((s) => trimLabel(lib.C_GetTokenInfo(s).label) === opts.tokenLabel);
+    slot = slotOf(lib, opts.tokenLabel);
     if (!slot) throw new Error(`no PKCS#11 token labelled "${opts.tokenLabel}" in ${opts.modulePath} (SOFTHSM2_CONF=${process.env.SOFTHSM2_CONF ?? 'unset'})`);
     for (let i = 0; i < opts.sessions; i++) {
       opened.push(lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
@@ -182,7 +199,7 @@ export async function openHsm(opts: OpenHsmOptions): Promise<Hsm> {
     releaseModule(opts.modulePath);
     throw e;
   }
-  return new Pkcs11Hsm(lib, opts.modulePath, new SessionPool(opened));
+  return new Pkcs11Hsm(lib, opts.modulePath, new SessionPool(opened), slot!);
 }
 
 interface KeyHandles {
@@ -199,7 +216,24 @@ class Pkcs11Hsm implements Hsm {
     private readonly lib: pkcs11js.PKCS11,
     private readonly modulePath: string,
     private readonly pool: SessionPool,
+    private readonly slot: Handle,
   ) {}
+
+  tokenInfo(): HsmTokenInfo {
+    this.assertOpen();
+    const t = this.lib.C_GetTokenInfo(this.slot);
+    const m = this.lib.C_GetInfo();
+    const v = (x: { major: number; minor: number }) => `${x.major}.${x.minor}`;
+    return {
+      label: trimLabel(t.label),
+      manufacturer: trimLabel(t.manufacturerID),
+      model: trimLabel(t.model),
+      serialNumber: trimLabel(t.serialNumber),
+      hardwareVersion: v(t.hardwareVersion),
+      firmwareVersion: v(t.firmwareVersion),
+      library: `${trimLabel(m.libraryDescription)} ${v(m.libraryVersion)} (${trimLabel(m.manufacturerID)}, Cryptoki ${v(m.cryptokiVersion)})`,
+    };
+  }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('HSM connection is closed');

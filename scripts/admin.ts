@@ -19,6 +19,11 @@
  *   npm run admin -- notices failed | notices list --status pending|sent|failed   the notices outbox
  *   npm run admin -- archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>]
  *                  | archive verify <dir> [--public-key <file>]   the signed archive of CP 5.5.1 (scripts/lib/admin-lifecycle.ts)
+ *   npm run admin -- incident start --title T [--reason R] [--cause C] [--rate N] [--detected-at ISO] <criteria>
+ *                                        criteria: --issuer <key id> [--ca-key-compromise] | --issued-from/--issued-to ISO |
+ *                                        --serials <file> | --spki-sha256 <hex> | --lint zlint:<lint>|pkilint:<code>
+ *   npm run admin -- incident pause|resume <id> | rate <id> --rate N | status <id> | report <id> [--json] | serials <id>
+ *   npm run admin -- self-audit run | list | show <id>                 BR 8.7 (docs/OPERATIONS.md)
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
@@ -30,10 +35,13 @@ import { revokeAcmeAccount } from '../db/repositories/acme';
 import { createEabKey, listEabKeys, revokeEabKey } from '../db/repositories/acme-eab';
 import { readSecretKeyFile } from '../config/secret-files';
 import { pemDecode, pemEncode } from '../pki/pem';
-import { connectCaClient } from '../temporal/connection';
+import { connectCaClient, connectOperatorClient } from '../temporal/connection';
 import { runAuditCheckpoint } from '../temporal/client';
 import { auditPublicKey } from './lib/audit-key';
 import { archiveExport, archiveKeygen, archiveVerify, defaultArchiveKeyFile, noticesCommand } from './lib/admin-lifecycle';
+import { getIncident } from '../db/repositories/incidents';
+import { getSelfAudit, latestSelfAudits } from '../db/repositories/self-audits';
+import { criteriaFromOptions, incidentSerialLines, incidentStatus, startIncident } from './lib/incidents';
 import { adminRevoke } from './lib/revoke';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,13 +57,19 @@ const { positionals, values } = parseArgs({
     account: { type: 'string' }, provider: { type: 'string' }, email: { type: 'string' }, language: { type: 'string', default: 'ja' },
     status: { type: 'string' }, limit: { type: 'string', default: '100' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
     key: { type: 'string' }, 'public-key': { type: 'string' }, organization: { type: 'string' },
+    // incidents
+    title: { type: 'string' }, cause: { type: 'string' }, rate: { type: 'string' }, 'detected-at': { type: 'string' }, issuer: { type: 'string' }, 'ca-key-compromise': { type: 'boolean' },
+    'issued-from': { type: 'string' }, 'issued-to': { type: 'string' }, serials: { type: 'string' }, 'spki-sha256': { type: 'string' }, lint: { type: 'string' }, json: { type: 'boolean' },
   },
 });
 const [group, action, arg] = positionals;
 const config = loadConfig();
 const handle = createDb(config.database.url, { max: 1 });
+const operatorName = values.operator ?? process.env.USER ?? 'operator';
 try {
-  if (group === 'account' && action === 'create') {
+  if (group === 'incident' || group === 'self-audit') {
+    await operatorCommand(group, action, arg);
+  } else if (group === 'account' && action === 'create') {
     if (!values.name) throw new Error('--name is required');
     if (values.kind !== 'subscriber' && values.kind !== 'provider') throw new Error('--kind must be subscriber or provider');
     if (values.language !== 'ja' && values.language !== 'en') throw new Error('--language must be ja or en');
@@ -82,7 +96,7 @@ try {
   } else if (group === 'audit' && action === 'public-key') {
     process.stdout.write(pemEncode('PUBLIC KEY', await auditPublicKey(config)));
   } else if (group === 'revoke' && action) {
-    const result = await adminRevoke(config, handle.db, { serial: action, reason: values.reason, operator: values.operator ?? process.env.USER ?? 'operator' });
+    const result = await adminRevoke(config, handle.db, { serial: action, reason: values.reason, operator: operatorName });
     console.log(JSON.stringify(result, null, 2));
   } else if (group === 'eab' && action === 'create') {
     // An EAB key (RFC 8555 §7.3.4) for a CA account (a designated provider, CP 1.3): its ACME accounts are bound to it.
@@ -116,9 +130,54 @@ try {
     console.log(JSON.stringify(result, null, 2));
     if (!result.ok) process.exitCode = 1;
   } else {
-    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify [--public-key <pem>] | audit checkpoint | audit public-key | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> [--organization <id>] | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>] | notices failed | notices list --status <s> | archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>] | archive verify <dir> [--public-key <file>]');
+    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify [--public-key <pem>] | audit checkpoint | audit public-key | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> [--organization <id>] | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>] | notices failed | notices list --status <s> | archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>] | archive verify <dir> [--public-key <file>] | incident start|pause|resume|rate|status|report|serials … | self-audit run|list|show <id>');
     process.exitCode = 2;
   }
 } finally {
   await handle.close();
+}
+
+/** The operator's duties (docs/OPERATIONS.md): incidents (CP 4.9.1) and self-audits (BR 8.7), through their workflows. */
+async function operatorCommand(group: string, action: string | undefined, id: string | undefined): Promise<void> {
+  // Reports, serial lists and self-audit records are read from PostgreSQL; only the workflow commands need Temporal.
+  let connected: Awaited<ReturnType<typeof connectOperatorClient>> | undefined;
+  const operator = async () => (connected ??= await connectOperatorClient(config)).operator;
+  const deps = async () => ({ db: handle.db, operator: await operator(), config, clock: () => new Date() });
+  const print = (v: unknown) => console.log(JSON.stringify(v, null, 2));
+  const need = (v: string | undefined, what: string) => {
+    if (!v) throw new Error(`${what} is required`);
+    return v;
+  };
+  try {
+    if (group === 'incident' && action === 'start') {
+      print(
+        await startIncident(await deps(), {
+          title: need(values.title, '--title'),
+          operator: operatorName,
+          ...(values.reason ? { reason: values.reason } : {}),
+          ...(values.cause ? { cause: values.cause } : {}),
+          ...(values.rate ? { ratePerSecond: Number(values.rate) } : {}),
+          ...(values['detected-at'] ? { detectedAt: values['detected-at'] } : {}),
+          criteria: criteriaFromOptions(values),
+        }),
+      );
+    } else if (group === 'incident' && action === 'pause') await (await operator()).pauseIncident(need(id, '<incident id>'), operatorName, values.reason);
+    else if (group === 'incident' && action === 'resume') await (await operator()).resumeIncident(need(id, '<incident id>'), operatorName);
+    else if (group === 'incident' && action === 'rate') await (await operator()).setIncidentRate(need(id, '<incident id>'), operatorName, Number(need(values.rate, '--rate')));
+    else if (group === 'incident' && action === 'status') print(await incidentStatus(await deps(), need(id, '<incident id>')));
+    else if (group === 'incident' && action === 'report') {
+      const row = await getIncident(handle.db, need(id, '<incident id>'));
+      if (!row?.report) throw new Error(`incident ${id} has no report yet (it is written when the incident completes)`);
+      if (values.json) print(row.report);
+      else console.log(String(row.report.markdown));
+    } else if (group === 'incident' && action === 'serials') {
+      for await (const line of incidentSerialLines(handle.db, need(id, '<incident id>'))) console.log(line);
+    } else if (group === 'self-audit' && action === 'run') print(await (await operator()).runSelfAudit());
+    else if (group === 'self-audit' && action === 'list') {
+      print((await latestSelfAudits(handle.db, 20)).map(({ report: _r, ...a }) => a));
+    } else if (group === 'self-audit' && action === 'show') print(await getSelfAudit(handle.db, need(id, '<audit id>')));
+    else throw new Error('usage: npm run admin -- incident start|pause|resume|rate|status|report|serials … | self-audit run|list|show <id>');
+  } finally {
+    await connected?.close();
+  }
 }

@@ -75,6 +75,7 @@ const commands = {
   'bench-acme': [bin('tsx'), 'scripts/bench-acme.ts'],
   'bench-ct': [bin('tsx'), 'scripts/bench-ct.ts'],
   'bench-crl': [bin('tsx'), 'scripts/bench-crl.ts'],
+  'bench-incident': [bin('tsx'), 'scripts/bench-incident.ts'],
 };
 const target = Object.hasOwn(commands, command) ? commands[command] : undefined;
 if (!target) {

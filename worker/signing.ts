@@ -10,6 +10,7 @@ import { createSigningActivities } from '../activities/signing';
 import { createOcspActivities } from '../activities/ocsp';
 import { createCrlSigningActivities } from '../activities/crl';
 import { createAuditCheckpointActivities } from '../activities/audit-checkpoint';
+import { createKeyChangeoverSigningActivities } from '../activities/key-changeover';
 import { createDb } from '../db/client';
 import { openHsm } from '../pki/hsm';
 import { readHsmPin } from '../pki/hsm-pin';
@@ -55,6 +56,8 @@ export async function createSigningWorker(config: CaConfig, opts: { wrapSigner?:
       ...createCrlSigningActivities({ db: handle.db, signer, config, clock: () => new Date() }),
       // Signed checkpoints of the audit chain (CP 5.4.3), with the dedicated audit key.
       ...createAuditCheckpointActivities({ db: handle.db, signer, keys: hsm, clock: () => new Date() }),
+      // CP 5.6: the next CA key, generated in the HSM, and its CSR for the external root.
+      ...createKeyChangeoverSigningActivities({ db: handle.db, hsm, clock: () => new Date() }),
     },
     // One concurrent signature per HSM session (a PKCS#11 session runs one operation at a time).
     maxConcurrentActivityTaskExecutions: config.hsm.sessions,

@@ -25,6 +25,12 @@ export const storage: ActivityOptions = { startToCloseTimeout: '30 seconds', ret
 export const storageBatch: ActivityOptions = { ...storage, startToCloseTimeout: '1 minute' };
 
 /**
+ * Operator work over pages that may run external linters (an incident's lint criterion, the self-audit's re-lint):
+ * a long attempt, heartbeats so a dead worker is noticed in seconds, retried until it works.
+ */
+export const operatorPage: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: backoff('1 second', '1 minute') };
+
+/**
  * Step 2, a DCV check by the primary perspective: retried with backoff for the configured window after the applicant
  * said "ready" (CA_DCV_CHECK_WINDOW_SECONDS), so a record or file that appears late still validates.
  */

@@ -13,6 +13,7 @@ export const searchAttributes = {
   fqdns: defineSearchAttributeKey('CaFqdns', SearchAttributeType.KEYWORD_LIST),
   serial: defineSearchAttributeKey('CaSerial', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('CaStatus', SearchAttributeType.KEYWORD),
+  incidentId: defineSearchAttributeKey('CaIncidentId', SearchAttributeType.KEYWORD),
 } as const;
 
 export interface AuthorizationToValidate {

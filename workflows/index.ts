@@ -12,3 +12,7 @@ export { vetOrganization } from './vetOrganization';
 // The certificate's life cycle after issuance: notice deliveries (the outbox), expiry reminders (CP 4.3.2, 4.6–4.9).
 export { deliverNotice } from './notices';
 export { expiryReminders } from './expiryReminders';
+// The operator's duties: incidents (CP 4.9.1, BR 4.9.1.1), CA key changeover (CP 5.6), the self-audit (BR 8.7).
+export { incidentResponse } from './incident';
+export { checkKeyChangeover, keyChangeover } from './keyChangeover';
+export { selfAudit } from './selfAudit';

@@ -12,6 +12,8 @@ export const caSearchAttributes = {
   CaVettingState: 'Keyword',
   CaCorporateNumber: 'Keyword',
   CaOrganizationName: 'Keyword',
+  /** The incident an incidentResponse workflow works on: operators find an incident's workflow by it. */
+  CaIncidentId: 'Keyword',
 } as const;
 
 export type CaSearchAttributeName = keyof typeof caSearchAttributes;

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import type { Db } from '../../db/client';
 import { acmeAccountOfOrder } from '../../db/repositories/acme';
 import { getCertificateBySerial } from '../../db/repositories/certificates';
+import { renewalOverrideFor } from '../../db/repositories/incidents';
 import { getIssuer } from '../../db/repositories/issuers';
 import { recordCertificateAcceptance } from '../../db/repositories/lifecycle';
 import { ARI_RETRY_AFTER_SECONDS, suggestedRenewalWindow } from '../../domain/ari';
@@ -72,7 +73,11 @@ export function certificatesApp({ deps, verified, commonHeaders }: AcmeKit) {
     const found = await certificateByCertId(deps.db, c.req.param('certId'));
     if (!found || (found.cert.status !== 'issued' && found.cert.status !== 'revoked')) throw new CaError('notFound', 'no certificate with this certID (RFC 9773 §4.1)');
     const { cert } = found;
-    const w = suggestedRenewalWindow({ notBefore: cert.notBefore, notAfter: cert.notAfter, revoked: cert.status === 'revoked' }, deps.clock());
+    // An incident asked for this certificate to be replaced: the window lies in the past (RFC 9773 §4.2, renew now).
+    const override = await renewalOverrideFor(deps.db, cert.serial);
+    const now = deps.clock();
+    const renewNow = override !== null && override.since.getTime() <= now.getTime();
+    const w = suggestedRenewalWindow({ notBefore: cert.notBefore, notAfter: cert.notAfter, revoked: cert.status === 'revoked', renewNow }, now);
     commonHeaders(c);
     c.header('Retry-After', String(ARI_RETRY_AFTER_SECONDS));
     return c.json({ suggestedWindow: { start: w.start.toISOString(), end: w.end.toISOString() } });

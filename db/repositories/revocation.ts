@@ -124,6 +124,24 @@ export async function recordRevocationRequest(
   });
 }
 
+/**
+ * One revocation as the CA records it (BR 5.4.1): the request audited, then the certificate revoked, in one
+ * transaction. The revocation workflow (one certificate) and the incident workflow (many, one at a time) both use it.
+ * The certificate row is locked before the audit chain's lock: every writer takes them in that order (a stored OCSP
+ * response holds its certificate row through the foreign key while it appends its audit entry), so two of them
+ * never wait on each other in a cycle.
+ */
+export async function revokeAsRequested(
+  db: DbOrTx,
+  input: { serial: string; orderId: string; actor: string; reason: number; at: Date; deadline: Date; deadlineRule: string; workflowId: string; data?: Record<string, unknown> },
+): Promise<{ certificate: Certificate; changed: boolean }> {
+  return db.transaction(async (tx) => {
+    await tx.select({ serial: certificates.serial }).from(certificates).where(eq(certificates.serial, normalizeSerial(input.serial))).for('update');
+    await recordRevocationRequest(tx, input);
+    return applyRevocation(tx, { serial: input.serial, reason: input.reason, at: input.at, actor: input.actor, ...(input.data ? { data: input.data } : {}) });
+  });
+}
+
 // --- key-compromise reports (CP 4.9.12) ---
 
 export async function createKeyCompromiseReport(

@@ -16,11 +16,18 @@ const lintedKinds = ['precertificate', 'final'] as const;
 const ctApis = ['rfc6962', 'static-ct'] as const;
 
 /**
- * Issuing CAs and the (stand-in) root (CP 1.1, 7.1.2): the key lives in the HSM under keyLabel (CP 6.1.1),
- * the certificate here.
+ * The keys of the issuing CAs and of the (stand-in) root (CP 1.1, 7.1.2), one row per key: the key lives in the HSM
+ * under keyLabel (CP 6.1.1), its CA certificate here. A CA (`caId`: 'root', 'dv', 'ov') changes keys over time
+ * (CP 5.6): its first key's row id is the CA id itself, later keys are `<caId>-k<generation>` (domain/key-changeover.ts).
+ * Everything a key signs names its row id — certificates.issuer_id, CRLs, OCSP responders and responses — and the
+ * repository URLs are per row (config `issuerUrls`): /repository/crl/<id>.crl, /ocsp/<id>, /repository/ca/<id>.cer.
  */
 export const issuers = pgTable('issuers', {
-  id: text('id').primaryKey(), // 'root' | 'dv' | 'ov'
+  id: text('id').primaryKey(), // 'root' | 'dv' | 'ov' | 'dv-k2' ...
+  /** The CA this key belongs to (CP 5.6: one CA, successive keys). */
+  caId: text('ca_id').notNull(),
+  /** 1 for a CA's first key, then 2, 3, ... (CP 5.6 key changeover). */
+  generation: integer('generation').notNull().default(1),
   keyLabel: text('key_label').notNull(),
   subjectDer: bytea('subject_der').notNull(),
   spkiSha256: bytea('spki_sha256').notNull(),
@@ -30,7 +37,15 @@ export const issuers = pgTable('issuers', {
   csrDer: bytea('csr_der'),
   parentId: text('parent_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
-});
+  /**
+   * From when new certificates of the CA are issued under this key (CP 5.6: the switch at a stated time); null while
+   * the key awaits its certificate or its switch. The CA's issuing key at t is its unretired key with the latest
+   * activeFrom ≤ t (db/repositories/issuers.ts `issuingKeyOf`).
+   */
+  activeFrom: ts('active_from'),
+  /** The key signs nothing more: its last certificate expired and its last CRL was published (CP 5.6). */
+  retiredAt: ts('retired_at'),
+}, (t) => [uniqueIndex('issuers_ca_generation_uq').on(t.caId, t.generation)]);
 
 /**
  * One row per order, created at the serial reservation (issuance cycle step 5) before anything is signed.

@@ -16,4 +16,5 @@ export * from './operators';
 export * from './organizations';
 export * from './registry';
 export * from './notices';
+export * from './operations';
 export type { CertificateStatus, OrderStatus } from '../../domain/statuses';

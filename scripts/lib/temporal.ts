@@ -23,7 +23,7 @@ export type Log = (line: string) => void;
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-/** IndexedValueType numbers of temporal.api.enums.v1 (used only to add attributes to a reused server). */
+/** IndexedValueType numbers of temporal.api.enums.v1 (to add the attributes to a reused or test server). */
 export const indexedValueType: Record<(typeof caSearchAttributes)[keyof typeof caSearchAttributes], number> = {
   Keyword: 2,
   KeywordList: 7,

@@ -149,7 +149,7 @@ describe('the ocsp-refresh Temporal Schedule (real Temporal, main and signing wo
   });
 
   it('exists after worker start with the configured interval, overlap SKIP, starting refreshOcsp; creation is idempotent', async () => {
-    await ensureOcspRefreshSchedule(config, { client });
+    await ensureOcspRefreshSchedule(config, fresh.handle.db, { client });
     const d = await client.schedule.getHandle(ocspRefreshScheduleId).describe();
     expect(d.action.type).toBe('startWorkflow');
     expect(d.action.type === 'startWorkflow' && d.action.workflowType).toBe('refreshOcsp');

@@ -23,6 +23,8 @@ export interface TimeSkippingServer {
   readonly workerConnection: NativeConnection;
   /** Moves the server's clock forward by `ms`, firing every timer due meanwhile. */
   skip(ms: number): Promise<void>;
+  /** Lets time skip whenever every workflow only waits on timers, until `p` settles; then locks it again. */
+  whileSkipping<T>(p: Promise<T>): Promise<T>;
   /** Lets time run until the workflow completes, then locks it again. */
   result<T>(handle: WorkflowHandle): Promise<T>;
   /** The server's current time. */
@@ -77,6 +79,14 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
   // the given duration of server time and locks again.
   await test.lockTimeSkipping({});
   const client = new Client({ connection, namespace: 'default' });
+  const whileSkipping = async <T>(p: Promise<T>): Promise<T> => {
+    await test.unlockTimeSkipping({});
+    try {
+      return await p;
+    } finally {
+      await test.lockTimeSkipping({});
+    }
+  };
   const workerConnection = await NativeConnection.connect({ address });
   return {
     address,
@@ -86,13 +96,9 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
     async skip(ms) {
       await test.unlockTimeSkippingWithSleep({ duration: msToTs(ms) });
     },
-    async result<T>(handle: WorkflowHandle) {
-      await test.unlockTimeSkipping({});
-      try {
-        return (await handle.result()) as T;
-      } finally {
-        await test.lockTimeSkipping({});
-      }
+    whileSkipping,
+    result<T>(handle: WorkflowHandle) {
+      return whileSkipping(handle.result() as Promise<T>);
     },
     async now() {
       const r = await test.getCurrentTime({});
