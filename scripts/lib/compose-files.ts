@@ -2,8 +2,9 @@
  * The files of the compose deployment, by path in the repository: docker-compose.yml and what it mounts from deploy/.
  * Generated (scripts/compose.ts writes them; test/unit/compose.test.ts checks the committed ones are current).
  */
-import { composeProject, temporalContainerPaths } from './compose';
-import { scrapeConfig } from './stack/prometheus';
+import { prometheusScrapeConfig } from '../../observability/scrape-config';
+import { composeMetrics, composeProject, temporalContainerPaths } from './compose';
+import { scrapeTargetsOf } from './stack/process-settings';
 import { temporalDynamicConfig, temporalServerConfig } from './stack/temporal-config';
 import { toYaml } from './yaml';
 
@@ -41,6 +42,6 @@ export function composeFiles(): Record<string, string> {
       generated('scripts/lib/compose-files.ts'),
     ]),
     'deploy/temporal-dynamicconfig.yaml': toYaml(temporalDynamicConfig, [generated('scripts/lib/compose-files.ts')]),
-    'deploy/prometheus.yml': scrapeConfig([{ job: 'temporal', targets: ['temporal:8000'] }]),
+    'deploy/prometheus.yml': prometheusScrapeConfig([...scrapeTargetsOf({ metrics: composeMetrics }), { job: 'temporal', address: 'temporal:8000' }]),
   };
 }

@@ -8,7 +8,7 @@
 import { caSearchAttributes } from '../../workflows/search-attributes';
 import { temporalDatabases, TEMPORAL_ROLE } from './stack/database';
 import { caProcesses, frontendServerName, stackNamespace, stackPerspectives, type CaProcess } from './stack/layout';
-import { secretsOf, settingsOf, type Placement } from './stack/process-settings';
+import { isWorker, secretsOf, settingsOf, type Placement, type ProcessMetrics } from './stack/process-settings';
 import type { YamlValue } from './yaml';
 
 type Service = { [k: string]: YamlValue };
@@ -23,6 +23,23 @@ const ARCHIVE = temporalContainerPaths.archiveUri;
 const uidOf = (p: CaProcess) => 10001 + caProcesses.indexOf(p);
 const secretName = (p: CaProcess, file: string) => `${p.name}-${file}`;
 const perspectiveNetwork = (id: string) => `persp-${id}`;
+/** Each container's own metrics listeners (every container has its own address): /metrics, the Temporal SDK's. */
+const METRICS_PORT = 9464;
+const SDK_METRICS_PORT = 9465;
+/** The doors whose plain-http port serves /metrics; the ACME door speaks TLS only, under a public name. */
+const doorPorts: Record<string, number> = { api: 8080, ocsp: 8081 };
+
+/** Where Prometheus scrapes a CA container (by its service name, on a network they share). */
+export function composeMetrics(p: CaProcess): ProcessMetrics {
+  const door = doorPorts[p.name];
+  if (door !== undefined) return { target: `${p.name}:${door}` };
+  return {
+    listen: { host: '0.0.0.0', port: METRICS_PORT },
+    target: `${p.name}:${METRICS_PORT}`,
+    ...(isWorker(p) ? { sdkPort: SDK_METRICS_PORT, sdkTarget: `${p.name}:${SDK_METRICS_PORT}` } : {}),
+  };
+}
+
 const operatorTls = ['--tls-ca-path', '/run/secrets/ops-ca.pem', '--tls-cert-path', '/run/secrets/operator-temporal.pem', '--tls-key-path', '/run/secrets/operator-temporal-key.pem', '--tls-server-name', frontendServerName];
 
 const placement: Placement = {
@@ -39,6 +56,10 @@ const placement: Placement = {
   opsCaFile: '/run/secrets/ops-ca.pem',
   secret: (p, name) => `/run/secrets/${secretName(p, name)}`,
   dbUrl: (role) => `postgres://${role}@postgresql:5432/ca`,
+  // The operator's MTA (no credentials in a URL: the relay admits the CA's hosts).
+  smtpUrl: '${CA_SMTP_URL:?set CA_SMTP_URL (the SMTP relay of the notices, e.g. smtp://mail.example.jp:25)}',
+  apiTls: { port: 8444, url: '${CA_API_URL:?set CA_API_URL (https URL of the applicant API)}' },
+  metrics: composeMetrics,
   extra: (p): Record<string, string> => {
     if (p.name === 'signing') return { PKCS11_MODULE: '${PKCS11_MODULE:?path of the HSM vendor PKCS#11 module under /opt/hsm}', HSM_TOKEN_LABEL: '${HSM_TOKEN_LABEL:-jprs-ca}' };
     if (p.name === 'acme') return { CA_ACME_PUBLIC_URL: '${CA_ACME_PUBLIC_URL:?set CA_ACME_PUBLIC_URL (https URL of the ACME directory host)}', CA_ACME_EAB_REQUIRED: 'on' };
@@ -53,7 +74,7 @@ function networksOf(p: CaProcess): string[] {
   return ['backend', 'edge'];
 }
 
-const ports: Record<string, string[]> = { api: ['8080:8080'], acme: ['8443:8443'], ocsp: ['8081:8081'] };
+const ports: Record<string, string[]> = { api: ['8080:8080', '8444:8444'], acme: ['8443:8443'], ocsp: ['8081:8081'] };
 
 function caService(p: CaProcess): Service {
   return {
@@ -185,7 +206,9 @@ export function composeProject(): { [k: string]: YamlValue } {
       command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=30d'],
       volumes: ['./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro', 'prometheus-data:/prometheus'],
       ports: ['127.0.0.1:9090:9090'],
-      networks: ['backend', 'edge'],
+      // It scrapes every CA process, so it joins each perspective's network too (where it only connects to the
+      // perspective's metrics listener: nothing on those networks listens on Prometheus's behalf).
+      networks: ['backend', 'edge', ...stackPerspectives.map((p) => perspectiveNetwork(p.id))],
       restart: 'unless-stopped',
     },
   };

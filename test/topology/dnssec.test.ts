@@ -4,30 +4,20 @@
  * admin API as in development); the validating Unbound sets the AD bit; under the deliberately broken subzone
  * (bad signatures) DCV and CAA lookups fail as `dnsLookupFailed`, naming the DNSSEC failure the resolver reported.
  */
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { queryDns } from '../../activities/validation/dns-client';
 import { hostPort } from '../../config/settings';
-import { repoRoot } from '../../config';
 import { makeCsr } from '../support/csr';
 import { uniqueLabel } from '../support/ca-harness';
 import { createOrder, dns01, sayReady, waitForOrder, type OrderJson } from '../support/orders';
-import { useStack } from './stack-client';
+import { runScript, useStack } from './stack-client';
 
 const t = useStack();
 
 
 
 /** `npm run dns -- <args>` against the stack's admin API. */
-function npmRunDns(args: string[]) {
-  const r = spawnSync(path.join(repoRoot, 'node_modules/.bin/tsx'), ['scripts/dns.ts', ...args], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: { ...process.env, CA_DEV_DNS_ADMIN_PORT: new URL(t.c.state.dnsAdminUrl).port },
-  });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
+const npmRunDns = (args: string[]) => runScript('dns.ts', args, { CA_DEV_DNS_ADMIN_PORT: new URL(t.c.state.dnsAdminUrl).port });
 
 /** Says ready for every authorization's dns-01 challenge (records published beforehand, or none at all). */
 async function readyAndWait(order: OrderJson): Promise<OrderJson> {

@@ -1,13 +1,17 @@
 /**
  * The topology tests' view of a running `npm run stack`: its coordinates (data-stack/stack.json), the API as an
- * applicant uses it (the REST helpers of test/support/orders.ts), the dev zone's admin API (records go to Knot by
- * dynamic update), the operator's Temporal client (mTLS, admin certificate) and the database (superuser, checks only).
+ * applicant uses it (the REST helpers of test/support/orders.ts; HTTPS where an applicant's key travels), the dev
+ * zone's admin API (records go to Knot by dynamic update), the operator's Temporal client (mTLS, admin certificate),
+ * the operator's CLI (`npm run admin` with the stack's operator environment) and the database (superuser, checks only).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client';
+import { repoRoot } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import type { StackState } from '../../scripts/lib/stack';
 import { stackLayout } from '../../scripts/lib/stack/layout';
@@ -24,7 +28,10 @@ export interface StackClient extends DoorClient {
   readonly temporal: Client;
   /** The operator's connection options (what a CA process's connectionOptions gives, with the admin certificate). */
   readonly adminConnection: CaConnectionOptions;
-  newAccount(): Promise<string>;
+  /** A fresh applicant account (notices to `email`, in English); its API key. */
+  newAccount(email?: string): Promise<string>;
+  /** GET on the API's HTTPS listener, trusting the stack's API certificate only. */
+  httpsGet(route: string, apiKey: string): Promise<{ status: number; body: string }>;
   /** POST/DELETE/GET on the dev zone's admin API (Knot behind it). */
   dns(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<unknown>;
   /** A fresh name in the dev zone. */
@@ -70,8 +77,18 @@ export async function connectStack(): Promise<StackClient> {
       if (init.apiKey) headers.set('authorization', `Bearer ${init.apiKey}`);
       return fetch(`${s.apiUrl}${path}`, { ...init, headers });
     },
-    async newAccount() {
-      return (await createAccount(db.db, { name: `Topology ${uniqueLabel()}` })).apiKey;
+    async newAccount(email) {
+      return (await createAccount(db.db, { name: `Topology ${uniqueLabel()}`, email: email ?? null, language: 'en' })).apiKey;
+    },
+    httpsGet(route, apiKey) {
+      return new Promise((resolve, reject) => {
+        const req = https.get(`${s.apiTlsUrl}${route}`, { ca: readFileSync(s.apiCaFile), headers: { authorization: `Bearer ${apiKey}` } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.on('error', reject);
+      });
     },
     async dns(method, route, body) {
       const res = await fetch(`${s.dnsAdminUrl}${route}`, {
@@ -101,6 +118,15 @@ export async function applyDv(c: StackClient, apiKey: string, names: string[], o
   }
   return waitForOrder(c, apiKey, order.id, { timeoutMs: opts.timeoutMs ?? 180_000 });
 }
+
+/** `tsx scripts/<script> <args>` from the repository with `env` added (the stack's `npm run dns`, `npm run admin`). */
+export function runScript(script: string, args: readonly string[], env: Readonly<Record<string, string>>): { status: number | null; out: string; stdout: string } {
+  const r = spawnSync(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join('scripts', script), ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+}
+
+/** `npm run admin -- <args>` as the stack's operator (its environment in data-stack/stack.json). */
+export const admin = (c: Pick<StackClient, 'state'>, args: readonly string[]) => runScript('admin.ts', args, c.state.operatorEnv);
 
 export const openssl = (args: string[], input?: string | Buffer): string =>
   execFileSync('openssl', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });

@@ -38,12 +38,12 @@ describe('docker-compose.yml', () => {
     expect(Object.values(project.secrets).every((s) => s.file.startsWith('./secrets/'))).toBe(true);
   });
 
-  it('puts each perspective and its own resolver on an internal network of their own, with the Temporal frontend only', () => {
+  it('puts each perspective and its own resolver on an internal network of their own, with the Temporal frontend (and Prometheus, which scrapes it) only', () => {
     for (const p of stackPerspectives) {
       const net = `persp-${p.id}`;
       expect(project.networks[net]).toEqual({ internal: true });
       const members = Object.entries(project.services).filter(([, s]) => s.networks?.includes(net)).map(([n]) => n).sort();
-      expect(members).toEqual([p.id, 'temporal', `unbound-${p.id}`].sort());
+      expect(members).toEqual([p.id, 'prometheus', 'temporal', `unbound-${p.id}`].sort());
       expect(project.services[p.id]!.networks).toEqual([net]);
     }
     expect(project.services.postgresql!.networks).toEqual(['backend']);

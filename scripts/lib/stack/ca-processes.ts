@@ -2,15 +2,16 @@
  * The CA's own processes in the stack: the entry points of `npm start` (api/server.ts, api/acme/server.ts,
  * api/ocsp-server.ts, worker/main.ts, worker/signing.ts, worker/perspective.ts), configured by environment only
  * (config/index.ts), each as its own OS user with its secrets as files in its own 0700 directory — a database
- * password, a Temporal client certificate, the HSM PIN (signing only), the ACME TLS key (ACME only).
+ * password, a Temporal client certificate, the HSM PIN (signing only), the API's TLS key (API only), the ACME TLS,
+ * nonce and EAB keys (ACME only) — and a /metrics listener Prometheus scrapes.
  */
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { repoRoot } from '../../../config';
 import type { CaConnectionOptions } from '../../../temporal/connection';
 import { ownedDir, ownedFile, runAs } from './host';
-import { caProcesses, stackNamespace, stackPerspectives, stackPorts, stackZone, type CaProcess, type StackLayout } from './layout';
-import { secretsOf, settingsOf, type Placement, type SecretName } from './process-settings';
+import { caProcesses, perspectiveMetricsPorts, stackNamespace, stackPerspectives, stackPorts, stackZone, type CaProcess, type StackLayout } from './layout';
+import { secretsOf, settingsOf, type Placement, type ProcessMetrics, type SecretName } from './process-settings';
 import { issueLeaf, type OpsCa } from './ops-ca';
 import type { Service, Supervisor } from './supervisor';
 
@@ -21,12 +22,38 @@ export interface CaProcessInputs {
   readonly dbUrlFor: (dbRole: string) => string;
   readonly dbPasswordFileOf: (user: string) => string;
   readonly ctLogList: string;
-  /** The HSM user PIN and the ACME listener's key and certificate chain, copied into their users' directories. */
-  readonly hsmPin: string;
-  readonly acmeTls: { readonly key: string; readonly cert: string };
+  /**
+   * The secrets copied into their holders' directories (mode 0400): the HSM user PIN, the doors' TLS keys and
+   * certificates, the ACME nonce and EAB keys. The Temporal client pair is made per process, the database password
+   * with the roles (database.ts).
+   */
+  readonly copies: Readonly<Partial<Record<SecretName, string>>>;
   readonly zlint: string;
   /** Extra settings for every process (the topology test shortens the DCV window). */
   readonly env: Readonly<Record<string, string>>;
+}
+
+/** The stack's metrics listeners: on the host's loopback, a perspective's on its own link inside its namespace. */
+export function stackMetrics(p: CaProcess): ProcessMetrics {
+  const door = ({ api: stackPorts.api, ocsp: stackPorts.ocsp } as Record<string, number>)[p.name];
+  if (door !== undefined) return { target: `127.0.0.1:${door}` };
+  if (p.perspective) {
+    const host = p.perspective.nsAddress;
+    const { metrics, sdk } = perspectiveMetricsPorts;
+    return { listen: { host, port: metrics }, sdkPort: sdk, target: `${host}:${metrics}`, sdkTarget: `${host}:${sdk}` };
+  }
+  const ports = ({
+    acme: [stackPorts.acmeMetrics],
+    worker: [stackPorts.workerMetrics, stackPorts.workerSdkMetrics],
+    signing: [stackPorts.signingMetrics, stackPorts.signingSdkMetrics],
+  } as Record<string, number[]>)[p.name];
+  if (!ports) throw new Error(`no metrics port for ${p.name}`);
+  const [port, sdkPort] = ports as [number, number | undefined];
+  return {
+    listen: { host: '127.0.0.1', port },
+    target: `127.0.0.1:${port}`,
+    ...(sdkPort === undefined ? {} : { sdkPort, sdkTarget: `127.0.0.1:${sdkPort}` }),
+  };
 }
 
 /**
@@ -38,11 +65,10 @@ async function environmentOf(p: CaProcess, inputs: CaProcessInputs): Promise<Rec
   const secrets = await ownedDir(layout.secretsOf(p.user), p.user, 0o700);
   const file = (name: SecretName) => path.join(secrets, name);
   for (const name of secretsOf(p)) {
+    const copy = inputs.copies[name];
     if (name === 'temporal.pem') await issueLeaf(inputs.ca, { commonName: p.user, usage: ['clientAuth'], owner: p.user, dir: secrets, base: 'temporal' });
-    if (name === 'hsm-user-pin') await ownedFile(file(name), inputs.hsmPin, p.user, 0o400);
-    if (name === 'acme-tls-key.pem') await ownedFile(file(name), inputs.acmeTls.key, p.user, 0o400);
-    if (name === 'acme-tls-cert.pem') await ownedFile(file(name), inputs.acmeTls.cert, p.user, 0o400);
-    // db-password: written with the database roles (database.ts), at the same path.
+    else if (copy !== undefined) await ownedFile(file(name), copy, p.user, 0o400);
+    // db-password: written with the database roles (database.ts), at the same path; temporal-key.pem with temporal.pem.
   }
   const placement: Placement = {
     common: {
@@ -62,6 +88,9 @@ async function environmentOf(p: CaProcess, inputs: CaProcessInputs): Promise<Rec
     opsCaFile: inputs.ca.certFile,
     secret: (q, name) => (name === 'db-password' ? inputs.dbPasswordFileOf(q.user) : path.join(layout.secretsOf(q.user), name)),
     dbUrl: inputs.dbUrlFor,
+    smtpUrl: `smtp://127.0.0.1:${stackPorts.smtp}`,
+    apiTls: { port: stackPorts.apiTls, url: `https://127.0.0.1:${stackPorts.apiTls}` },
+    metrics: stackMetrics,
     // The signing worker finds the token through CA_DATA_DIR (config: <data>/softhsm/softhsm2.conf).
     extra: (q): Record<string, string> => (q.name === 'worker' ? { CA_ZLINT_BIN: inputs.zlint } : {}),
   };

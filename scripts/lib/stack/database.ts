@@ -5,14 +5,16 @@
  *   ca_runtime    a group role with only the privileges the services use; audit_log INSERT and SELECT only
  *   ca_api, ca_acme, ca_ocsp, ca_worker, ca_signing   one login per process, members of ca_runtime, each with a
  *                 password readable by that process's OS user only
+ *   ca_operator   the operator's CLI (`npm run admin`), a member of ca_runtime too: operators need no more than the
+ *                 services (the superuser stays with the stack's own setup)
  *   temporal      owns the two Temporal databases, cannot connect to `ca` (and the CA's roles cannot connect to them)
  * Each password is a file under data-stack/secrets/<user>/ (docs/DEPLOYMENT.md).
  */
 import path from 'node:path';
 import postgres from 'postgres';
 import type { CaConfig } from '../../../config';
-import { migrateDatabase } from '../../../db/migrate';
 import { ensureDatabase, ensurePostgres } from '../postgres';
+import { migrateAndSeal } from '../services';
 import { ensureSecret, ownedDir } from './host';
 import { caProcesses, OPERATOR, serviceUsers, stackPorts, type StackLayout } from './layout';
 
@@ -20,6 +22,7 @@ export const temporalDatabases = ['temporal', 'temporal_visibility'] as const;
 export const TEMPORAL_ROLE = 'temporal';
 const OWNER_ROLE = 'ca_owner';
 const RUNTIME_ROLE = 'ca_runtime';
+export const OPERATOR_ROLE = 'ca_operator';
 
 export interface StackDatabase {
   /** The superuser (operator only: role management, the topology test's checks). */
@@ -28,6 +31,8 @@ export interface StackDatabase {
   readonly ownerUrl: string;
   /** The Temporal role's password file (read by the schema tool's caller and written into the server config). */
   readonly temporalPassword: string;
+  /** The operator CLI's login (a runtime login) and its password file (root only). */
+  readonly operator: { readonly url: string; readonly passwordFile: string };
   /** The URL a CA process uses (its login role, no password: that comes from DATABASE_PASSWORD_FILE). */
   urlFor(dbRole: string): string;
   /** The password file of a process user (DATABASE_PASSWORD_FILE). */
@@ -82,6 +87,8 @@ export async function bringUpStackDatabase(config: CaConfig, layout: StackLayout
   const temporalPassword = await ensureSecret(path.join(temporalDir, 'db-password'), serviceUsers.temporal);
   const passwordFileOf = (user: string) => path.join(layout.secretsOf(user), 'db-password');
   const logins = new Map<string, string>();
+  const operatorPasswordFile = path.join(operator, 'pg-operator');
+  logins.set(OPERATOR_ROLE, await ensureSecret(operatorPasswordFile, 'root'));
   for (const p of caProcesses) {
     if (!p.dbRole) continue;
     await ownedDir(layout.secretsOf(p.user), p.user, 0o700);
@@ -93,13 +100,15 @@ export async function bringUpStackDatabase(config: CaConfig, layout: StackLayout
     const superuserUrl = pg.superuserUrl!.replace(/\/ca$/, '/postgres');
     await createStackRoles(superuserUrl, { owner: ownerPassword, temporal: temporalPassword, logins });
     const ownerUrl = url(OWNER_ROLE, 'ca', ownerPassword);
-    // The migrations grant the runtime group exactly what the services use (0011_database_roles).
-    await migrateDatabase(ownerUrl);
+    // The migrations grant the runtime group exactly what the services use (0011_database_roles); the ACME nonce and
+    // EAB keys are made once in the operator's directory (setupConfig) and EAB keys stored in clear are sealed.
+    await migrateAndSeal(config, ownerUrl);
     log(`postgres: databases ca, ${temporalDatabases.join(', ')}; roles ${OWNER_ROLE}, ${RUNTIME_ROLE} (${[...logins.keys()].join(', ')}), ${TEMPORAL_ROLE}`);
     return {
       superuserUrl: pg.superuserUrl!,
       ownerUrl,
       temporalPassword,
+      operator: { url: url(OPERATOR_ROLE, 'ca'), passwordFile: operatorPasswordFile },
       urlFor: (dbRole) => url(dbRole, 'ca'),
       passwordFileOf,
       stop: () => pg.stop(),

@@ -1,13 +1,16 @@
 /**
  * `npm run stack`: the production topology on one machine (docs/DEPLOYMENT.md), brought up in dependency order —
  * OS users, the perspectives' network namespaces, the operations CA, PostgreSQL (databases and roles), the SoftHSM
- * token and the CA hierarchy, the local CT logs, DNS (Knot signing the dev zone, validating Unbounds), the Temporal
- * cluster with mTLS and its UI, the dev zone's admin API, the CA's processes, Prometheus — and stopped in reverse.
+ * token and the CA hierarchy (and the doors' TLS certificates), the local CT logs, DNS (Knot signing the dev zone,
+ * validating Unbounds), the Temporal cluster with mTLS and its UI, the dev zone's admin API, the local SMTP relay, the
+ * CA's processes, Prometheus scraping all of them — and stopped in reverse.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { auditCheckpointKeyLabel } from '../../../activities/audit-checkpoint';
 import { loadConfig, type CaConfig } from '../../../config';
+import { pemEncode } from '../../../pki/pem';
 import type { CaConnectionOptions } from '../../../temporal/connection';
 import { acmeTlsCaFile, ensureAcmeTlsCertificate } from '../acme-tls';
 import { ensureCaHierarchy } from '../ca-hierarchy';
@@ -17,6 +20,7 @@ import { goBinDir } from '../temporal';
 import { ensureSoftHsmToken } from '../softhsm';
 import { startCaProcesses, stackTaskQueues, waitForPollers } from './ca-processes';
 import { bringUpStackDatabase, type StackDatabase } from './database';
+import { startMailSink } from './mail-sink';
 import { startStackDns } from './dns';
 import { chownTree, ensureUser, ownedDir, ownedFile, stageBinary } from './host';
 import { KnotRecords, startKnotAdmin } from './knot-records';
@@ -31,6 +35,9 @@ import { startTemporalCluster } from './temporal-cluster';
 export interface StackState {
   readonly pid: number;
   readonly apiUrl: string;
+  /** The applicant API over HTTPS (its links and Location headers); trust `apiCaFile`. */
+  readonly apiTlsUrl: string;
+  readonly apiCaFile: string;
   readonly acmeDirectoryUrl: string;
   readonly acmeCaFile: string;
   readonly ocspUrl: string;
@@ -44,8 +51,17 @@ export interface StackState {
   readonly taskQueues: { readonly main: string; readonly signing: string };
   readonly temporal: { readonly address: string; readonly serverName: string; readonly caFile: string; readonly certFile: string; readonly keyFile: string };
   readonly archiveDir: string;
+  /** The messages the local SMTP relay accepted (one .eml file each). */
+  readonly mailDir: string;
+  /** The audit checkpoint key's public key (PEM), for `npm run admin -- audit verify --public-key`. */
+  readonly auditPublicKeyFile: string;
   /** The superuser (operator checks only). */
   readonly databaseUrl: string;
+  /**
+   * The environment of the operator's CLI (`npm run admin`, as root): the ca_operator login (a runtime login), the
+   * operator's Temporal certificate, the EAB encryption key, the stack's data directory (the HSM token's PIN).
+   */
+  readonly operatorEnv: Readonly<Record<string, string>>;
   readonly runDir: string;
   readonly perspectives: ReadonlyArray<{ id: string; netns: string; hostAddress: string; user: string }>;
 }
@@ -63,10 +79,26 @@ export interface StackOptions {
   readonly onFatal?: (reason: string) => void;
 }
 
-/** The configuration of the stack's own setup steps, run as root (the CA's processes get theirs from ca-processes.ts). */
-function setupConfig(layout: StackLayout): CaConfig {
-  return loadConfig({ CA_ENV: 'development', CA_DATA_DIR: layout.root, CA_PG_PORT: String(stackPorts.postgres), CA_DEV_ZONE: stackZone, CA_ACME_PORT: String(stackPorts.acme) });
+/**
+ * The settings of the stack's own setup steps, run as root (the CA's processes get theirs from ca-processes.ts): the
+ * ACME nonce and EAB keys are made in the operator's directory, and copied from there to the ACME user's.
+ */
+function setupEnv(layout: StackLayout): Record<string, string> {
+  const operator = layout.secretsOf(OPERATOR);
+  return {
+    CA_ENV: 'development',
+    CA_DATA_DIR: layout.root,
+    CA_PG_PORT: String(stackPorts.postgres),
+    CA_DEV_ZONE: stackZone,
+    CA_ACME_PORT: String(stackPorts.acme),
+    CA_ACME_NONCE_KEY_FILE: path.join(operator, 'acme-nonce-key'),
+    CA_EAB_ENCRYPTION_KEY_FILE: path.join(operator, 'eab-encryption-key'),
+  };
 }
+
+/** The applicant API's own HTTPS certificate (not the ACME listener's key: each door holds its own), made the same way. */
+const apiTlsConfig = (layout: StackLayout): CaConfig =>
+  loadConfig({ ...setupEnv(layout), CA_ACME_TLS_KEY: path.join(layout.root, 'api-tls', 'key.pem'), CA_ACME_TLS_CERT: path.join(layout.root, 'api-tls', 'cert.pem') });
 
 /** One stack per machine: its ports and users are fixed. A state file whose supervisor still lives means one runs. */
 function refuseIfRunning(layout: StackLayout): void {
@@ -98,7 +130,7 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
   refuseIfRunning(layout);
   const runDir = await ownedDir(path.join(layout.root, 'run'), 'root', 0o755);
   killLeftovers(runDir, log);
-  const config = setupConfig(layout);
+  const config = loadConfig(setupEnv(layout));
   const stops: Array<() => Promise<void>> = [];
   let stopped = false;
   const stop = async () => {
@@ -131,10 +163,17 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
     const token = await ensureSoftHsmToken(config);
     // The token setup keeps its PINs in <data>/secrets and makes that directory 0700: make it traversable again.
     chmodSync(layout.secrets, 0o711);
-    const acmeTls = await withCaKeys(config, db.ownerUrl, token.pin, async (deps) => {
+    const [acmeTls, apiTls, auditKey] = await withCaKeys(config, db.ownerUrl, token.pin, async (deps) => {
       await ensureCaHierarchy({ ...deps, log });
-      return ensureAcmeTlsCertificate({ ...deps, log });
+      return [
+        await ensureAcmeTlsCertificate({ ...deps, log }),
+        await ensureAcmeTlsCertificate({ ...deps, config: apiTlsConfig(layout), log }),
+        await deps.hsm.publicKeySpki(auditCheckpointKeyLabel),
+      ] as const;
     });
+    // The audit checkpoint key's public half, exported at the ceremony for the auditors (`npm run admin -- audit
+    // verify --public-key`): kept outside the database it checks, and read without the HSM.
+    const auditPublicKeyFile = await ownedFile(path.join(layout.pki, 'audit-checkpoint.pem'), pemEncode('PUBLIC KEY', auditKey), 'root', 0o644);
     // The token directory (mode 0700) belongs to the signing worker's user alone (CP 6.2).
     await chownTree(path.join(layout.root, 'softhsm'), signingUser);
     chmodSync(path.join(layout.root, 'softhsm'), 0o700);
@@ -150,7 +189,11 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
     const dnsAdmin: http.Server = await startKnotAdmin(records, { zone: stackZone, dnsPort: stackPorts.knot, adminPort: stackPorts.dnsAdmin, log });
     stops.push(() => new Promise<void>((r) => dnsAdmin.close(() => r())));
 
+    await ownedDir(layout.mail, serviceUsers.mail, 0o750);
+    startMailSink(layout, supervisor);
+
     const zlint = stageBinary(process.env.CA_ZLINT_BIN ?? path.join(await goBinDir(), 'zlint'), layout.bin);
+    const text = (file: string) => readFileSync(file, 'utf8');
     const processes = await startCaProcesses(
       {
         layout,
@@ -158,8 +201,15 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
         dbUrlFor: db.urlFor,
         dbPasswordFileOf: db.passwordFileOf,
         ctLogList: ct.logListFile,
-        hsmPin: token.pin,
-        acmeTls: { key: readFileSync(acmeTls.keyFile, 'utf8'), cert: readFileSync(acmeTls.certFile, 'utf8') },
+        copies: {
+          'hsm-user-pin': token.pin,
+          'acme-tls-key.pem': text(acmeTls.keyFile),
+          'acme-tls-cert.pem': text(acmeTls.certFile),
+          'api-tls-key.pem': text(apiTls.keyFile),
+          'api-tls-cert.pem': text(apiTls.certFile),
+          'acme-nonce-key': text(config.acme.nonceKeyFile),
+          'eab-encryption-key': text(config.acme.eabEncryptionKeyFile),
+        },
         zlint,
         env: opts.env ?? {},
       },
@@ -173,11 +223,13 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
       if (Date.now() > deadline) throw new Error(`the API or the OCSP responder did not answer:\n${processes.get('api')?.tail()}\n${processes.get('ocsp')?.tail()}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    await startPrometheus(layout, supervisor, [{ job: 'temporal', targets: [`127.0.0.1:${stackPorts.temporalMetrics}`] }]);
+    await startPrometheus(layout, supervisor);
 
     const state: StackState = {
       pid: process.pid,
       apiUrl,
+      apiTlsUrl: `https://127.0.0.1:${stackPorts.apiTls}`,
+      apiCaFile: apiTls.caFile,
       acmeDirectoryUrl,
       acmeCaFile: acmeTlsCaFile(config),
       ocspUrl: `http://127.0.0.1:${stackPorts.ocsp}`,
@@ -191,7 +243,23 @@ export async function bringUpStack(opts: StackOptions): Promise<RunningStack> {
       taskQueues: { main: config.temporal.taskQueue, signing: config.temporal.signingTaskQueue },
       temporal: { address: adminOptions.address, serverName: frontendServerName, caFile: ca.certFile, certFile: admin.certFile, keyFile: admin.keyFile },
       archiveDir: temporal.archiveDir,
+      mailDir: layout.mail,
+      auditPublicKeyFile,
       databaseUrl: db.superuserUrl,
+      operatorEnv: {
+        CA_ENV: 'development',
+        CA_DATA_DIR: layout.root,
+        CA_DEV_ZONE: stackZone,
+        DATABASE_URL: db.operator.url,
+        DATABASE_PASSWORD_FILE: db.operator.passwordFile,
+        TEMPORAL_ADDRESS: adminOptions.address,
+        TEMPORAL_NAMESPACE: stackNamespace,
+        TEMPORAL_TLS_CA: ca.certFile,
+        TEMPORAL_TLS_CERT: admin.certFile,
+        TEMPORAL_TLS_KEY: admin.keyFile,
+        TEMPORAL_TLS_SERVER_NAME: frontendServerName,
+        CA_EAB_ENCRYPTION_KEY_FILE: config.acme.eabEncryptionKeyFile,
+      },
       runDir,
       perspectives: stackPerspectives.map((p) => ({ id: p.id, netns: p.netns, hostAddress: p.hostAddress, user: p.user })),
     };

@@ -26,10 +26,26 @@ export const stackPorts = {
   temporalMetrics: 21800,
   temporalUi: 21280,
   api: 21080,
+  /** The applicant API's HTTPS listener (API keys travel in headers): its links and Location headers point here. */
+  apiTls: 21444,
   ocsp: 21081,
   acme: 21443,
   prometheus: 21090,
+  /** /metrics listeners (CA_METRICS_PORT) of the processes whose door does not serve it over plain http. */
+  acmeMetrics: 21091,
+  workerMetrics: 21092,
+  workerSdkMetrics: 21093,
+  signingMetrics: 21094,
+  signingSdkMetrics: 21095,
+  /** The local SMTP relay (mail sink) the notices and the constructed e-mail method go to. */
+  smtp: 21025,
 } as const;
+
+/**
+ * A perspective's metrics listeners, on its own link's address inside its namespace (the same ports in every
+ * namespace): Prometheus on the host reaches them over the veth pair, as it reaches a remote region's exporter.
+ */
+export const perspectiveMetricsPorts = { metrics: 21096, sdk: 21097 } as const;
 
 /** The dev zone, signed by Knot (DNSSEC), and its deliberately broken child zone (bad signatures). */
 export const stackZone = 'dev.test';
@@ -98,6 +114,8 @@ export const serviceUsers = {
   temporal: 'ca-temporal',
   temporalUi: 'ca-temporal-ui',
   ctLog: 'ca-ctlog',
+  /** The local SMTP relay: it accepts every message and writes it to data-stack/mail/ (mail-sink.ts). */
+  mail: 'ca-mail',
 } as const;
 
 export const allStackUsers: readonly string[] = [...caProcesses.map((p) => p.user), ...Object.values(serviceUsers)];
@@ -114,6 +132,8 @@ export interface StackLayout {
   readonly temporal: string;
   readonly dns: string;
   readonly prometheus: string;
+  /** The messages the local SMTP relay accepted, one `.eml` file each (the operator reads them as root). */
+  readonly mail: string;
   /** The coordinates of a running stack, for the topology test and operators (written when everything is up). */
   readonly stateFile: string;
   secretsOf(user: string): string;
@@ -130,6 +150,7 @@ export function stackLayout(root = process.env.CA_STACK_DIR ?? path.join(repoRoo
     temporal: path.join(root, 'temporal'),
     dns: path.join(root, 'dns'),
     prometheus: path.join(root, 'prometheus'),
+    mail: path.join(root, 'mail'),
     stateFile: path.join(root, 'stack.json'),
     secretsOf: (user) => path.join(secrets, user),
   };

@@ -1,34 +1,29 @@
 /**
- * Debian's Prometheus scraping the stack, as the Debian `prometheus` user, its storage under data-stack/prometheus.
- * The targets today: the Temporal server's own metrics endpoint. The CA's processes get their /metrics endpoints and
- * a scrape-configuration generator from the observability work; until that is merged this file writes the (small)
- * configuration itself and scrapes what exists.
+ * Debian's Prometheus scraping the stack, as the Debian `prometheus` user, its storage under data-stack/prometheus:
+ * every CA process's /metrics and each worker's Temporal SDK exporter (process-settings.ts `scrapeTargetsOf`), and
+ * the Temporal server's own metrics. The configuration is observability/scrape-config.ts's, as for `npm start`.
  */
 import path from 'node:path';
+import { prometheusScrapeConfig, type ScrapeTarget } from '../../../observability/scrape-config';
+import { stackMetrics } from './ca-processes';
 import { ownedDir, ownedFile, runAs } from './host';
 import { stackPorts, type StackLayout } from './layout';
+import { scrapeTargetsOf } from './process-settings';
 import type { Service, Supervisor } from './supervisor';
 
 const PROMETHEUS_USER = 'prometheus';
 
-export interface ScrapeJob {
-  readonly job: string;
-  readonly targets: readonly string[];
-}
+/** What the stack's Prometheus scrapes: the CA's processes where they listen, and the Temporal server. */
+export const stackScrapeTargets = (): ScrapeTarget[] => [
+  ...scrapeTargetsOf({ metrics: stackMetrics }),
+  { job: 'temporal', address: `127.0.0.1:${stackPorts.temporalMetrics}` },
+];
 
-/** A Prometheus configuration (JSON, which is YAML) scraping every job every 5 s. */
-export function scrapeConfig(jobs: readonly ScrapeJob[]): string {
-  const config = {
-    global: { scrape_interval: '5s', evaluation_interval: '5s' },
-    scrape_configs: jobs.map((j) => ({ job_name: j.job, static_configs: [{ targets: [...j.targets] }] })),
-  };
-  return `${JSON.stringify(config, null, 2)}\n`;
-}
-
-export async function startPrometheus(layout: StackLayout, supervisor: Supervisor, jobs: readonly ScrapeJob[]): Promise<Service> {
+export async function startPrometheus(layout: StackLayout, supervisor: Supervisor): Promise<Service> {
   const dir = await ownedDir(layout.prometheus, PROMETHEUS_USER, 0o750);
   const data = await ownedDir(path.join(dir, 'data'), PROMETHEUS_USER, 0o750);
-  const conf = await ownedFile(path.join(dir, 'prometheus.yml'), scrapeConfig(jobs), PROMETHEUS_USER, 0o640);
+  // Every 5 s: the topology test reads a metric back seconds after an issuance.
+  const conf = await ownedFile(path.join(dir, 'prometheus.yml'), prometheusScrapeConfig(stackScrapeTargets(), { scrapeIntervalSeconds: 5 }), PROMETHEUS_USER, 0o640);
   return supervisor.start({
     name: 'prometheus',
     command: [
