@@ -43,12 +43,15 @@ process.on('SIGTERM', () => void shutdown(0));
 try {
   const s = (await bringingUp).state;
   log(`the production topology is up (state: data-stack/, coordinates: data-stack/stack.json):
-  API            ${s.apiUrl}          ACME ${s.acmeDirectoryUrl} (trust ${s.acmeCaFile})
+  API            ${s.apiUrl}, ${s.apiTlsUrl} (trust ${s.apiCaFile})
+  ACME           ${s.acmeDirectoryUrl} (trust ${s.acmeCaFile})
   OCSP           ${s.ocspUrl}
   Temporal       ${s.temporal.address} (mTLS, server name ${s.temporal.serverName}), namespace ${s.namespace}; Web UI ${s.temporalUiUrl}
   DNS            zone ${s.zone} signed by Knot; validating resolver ${s.resolver}; ${s.bogusZone} is deliberately bogus
                  records: CA_DEV_DNS_ADMIN_PORT=${new URL(s.dnsAdminUrl).port} npm run dns -- add TXT <name> <value>
-  Prometheus     ${s.prometheusUrl}
+  Prometheus     ${s.prometheusUrl} (every CA process, the workers' Temporal SDKs, the Temporal server)
+  mail           ${s.mailDir}/ (the local SMTP relay: notices, vetting, the e-mail method)
+  operator CLI   sudo env $(sudo jq -r '.operatorEnv | to_entries[] | "\\(.key)=\\(.value)"' data-stack/stack.json) npm run admin -- …
   logs           data-stack/logs/
 Press Ctrl-C to stop everything.`);
 } catch (e) {

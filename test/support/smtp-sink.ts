@@ -3,7 +3,7 @@
  * and keeps it. `hold` keeps the final reply to DATA back for the messages it selects — the message is received, the
  * client never hears "250" — until `release()`: a worker killed then has sent a notice it could not record.
  */
-import { SMTPServer } from 'smtp-server';
+import { smtpReceiver } from '../../scripts/lib/smtp-receiver';
 
 export interface SmtpMessage {
   readonly from: string;
@@ -54,24 +54,11 @@ export async function startSmtpSink(opts: { hold?: (m: SmtpMessage) => boolean }
   const messages: SmtpMessage[] = [];
   let holding = true;
   const held: Array<() => void> = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const m = {
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        };
-        messages.push(m);
-        if (holding && opts.hold?.(m)) held.push(() => callback());
-        else callback();
-      });
-    },
+  const server = smtpReceiver((received, answer) => {
+    const m = { from: received.from, to: received.to, raw: received.raw.toString('utf8') };
+    messages.push(m);
+    if (holding && opts.hold?.(m)) held.push(() => answer());
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as { port: number }).port;

@@ -10,8 +10,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SMTPServer } from 'smtp-server';
 import { repoRoot } from '../../../config';
+import { smtpReceiver } from '../smtp-receiver';
 import { runAs } from './host';
 import { serviceUsers, stackPorts, type StackLayout } from './layout';
 import type { Service, Supervisor } from './supervisor';
@@ -23,27 +23,15 @@ function envelopeHeaders(from: string, to: readonly string[]): string {
 
 async function serve(port: number, dir: string): Promise<void> {
   let n = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    // Loopback only; no TLS to offer and no accounts to authenticate.
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        const to = session.envelope.rcptTo.map((r) => r.address);
-        const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '')}-${++n}.eml`);
-        try {
-          writeFileSync(file, Buffer.concat([Buffer.from(envelopeHeaders(from, to)), ...chunks]), { mode: 0o640 });
-          callback();
-        } catch (e) {
-          // Not stored, not accepted: the sender retries (its delivery activity's policy).
-          callback(e instanceof Error ? e : new Error(String(e)));
-        }
-      });
-    },
+  const server = smtpReceiver((m, answer) => {
+    const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '')}-${++n}.eml`);
+    try {
+      writeFileSync(file, Buffer.concat([Buffer.from(envelopeHeaders(m.from, m.to)), m.raw]), { mode: 0o640 });
+      answer();
+    } catch (e) {
+      // Not stored, not accepted: the sender retries (its delivery activity's policy).
+      answer(e instanceof Error ? e : new Error(String(e)));
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
