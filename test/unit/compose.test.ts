@@ -38,6 +38,20 @@ describe('docker-compose.yml', () => {
     expect(Object.values(project.secrets).every((s) => s.file.startsWith('./secrets/'))).toBe(true);
   });
 
+  it('has Prometheus scrape every CA container where it listens, over a network they share', () => {
+    const prometheus = JSON.parse(composeFiles()['deploy/prometheus.yml']!) as { scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> };
+    const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((x) => x.targets));
+    // The API and OCSP serve /metrics on their plain-http doors (config defaults 8080, 8081); the rest on CA_METRICS_PORT.
+    const doors: Record<string, string> = { api: '8080', ocsp: '8081' };
+    for (const p of caProcesses) {
+      const s = project.services[p.name]!;
+      const ports = [s.environment?.CA_METRICS_PORT ?? doors[p.name], s.environment?.CA_TEMPORAL_METRICS_PORT].filter((x) => x !== undefined);
+      expect(ports.length, p.name).toBeGreaterThan(0);
+      for (const port of ports) expect(targets, p.name).toContain(`${p.name}:${port}`);
+      expect(s.networks!.some((n) => project.services.prometheus!.networks!.includes(n)), p.name).toBe(true);
+    }
+  });
+
   it('puts each perspective and its own resolver on an internal network of their own, with the Temporal frontend (and Prometheus, which scrapes it) only', () => {
     for (const p of stackPerspectives) {
       const net = `persp-${p.id}`;
