@@ -101,7 +101,8 @@ export async function bringUpStackDatabase(config: CaConfig, layout: StackLayout
     await createStackRoles(superuserUrl, { owner: ownerPassword, temporal: temporalPassword, logins });
     const ownerUrl = url(OWNER_ROLE, 'ca', ownerPassword);
     // The migrations grant the runtime group exactly what the services use (0011_database_roles); the ACME nonce and
-    // EAB keys are made once in the operator's directory (setupConfig) and EAB keys stored in clear are sealed.
+    // EAB keys are made once where `config` says (the operator's directory, index.ts setupEnv), and EAB HMAC keys
+    // stored in clear are sealed.
     await migrateAndSeal(config, ownerUrl);
     log(`postgres: databases ca, ${temporalDatabases.join(', ')}; roles ${OWNER_ROLE}, ${RUNTIME_ROLE} (${[...logins.keys()].join(', ')}), ${TEMPORAL_ROLE}`);
     return {
