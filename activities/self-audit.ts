@@ -32,7 +32,7 @@ export interface SelfAuditDeps {
   readonly db: Db;
   readonly clock: () => Date;
   readonly notices: NoticePort;
-  readonly config: Pick<CaConfig, 'lint' | 'environment' | 'dns' | 'operator'>;
+  readonly config: Pick<CaConfig, 'lint' | 'environment' | 'dns'>;
   /** The sampling seed: 128 bits from the CSPRNG (tests fix it to know the sample in advance). */
   readonly seed?: () => string;
 }
@@ -103,8 +103,11 @@ export function createSelfAuditActivities({ db, clock, notices, config, seed: dr
       });
     },
 
-    /** The report: the rule, the period, the seed, each sampled certificate's verdict and findings; sent to the operators. */
-    async completeSelfAudit(input: { auditId: string }): Promise<{ population: number; sampleSize: number; flagged: string[] }> {
+    /**
+     * The report: the rule, the period, the seed, each sampled certificate's verdict and findings; stored, and a notice
+     * to the operators in the outbox, whose delivery the workflow starts.
+     */
+    async completeSelfAudit(input: { auditId: string }): Promise<{ population: number; sampleSize: number; flagged: string[]; noticeId: string }> {
       const audit = await getSelfAudit(db, input.auditId);
       if (!audit) throw new CaError('notFound', `no self-audit ${input.auditId}`);
       const samples = await sampleResults(db, audit.id);
@@ -123,13 +126,13 @@ export function createSelfAuditActivities({ db, clock, notices, config, seed: dr
       if (!audit.completedAt) {
         await completeSelfAudit(db, { auditId: audit.id, at: clock(), flagged: flagged.length, report, actor: ACTOR });
       }
-      await notices.enqueue({
+      const { noticeId } = await notices.enqueue({
         kind: 'self-audit-report',
-        recipient: { email: config.operator.email },
+        recipient: 'operators',
         idempotencyKey: `self-audit:${audit.id}`,
         data: { auditId: audit.id, period: report.period, population: audit.population, sampleSize: audit.sampleSize, flagged, command: `npm run admin -- self-audit show ${audit.id}` },
       });
-      return { population: audit.population, sampleSize: audit.sampleSize, flagged };
+      return { population: audit.population, sampleSize: audit.sampleSize, flagged, noticeId };
     },
   };
 }

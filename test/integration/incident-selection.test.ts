@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIncidentActivities } from '../../activities/incident';
-import { recordingNotices } from '../../activities/operator-notices';
+import { outboxNotices } from '../../activities/operator-notices';
 import { loadConfig } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import { createIncident } from '../../db/repositories/incidents';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   bulk = await seedCertificates(db, { count: 7, status: 'issued' });
   expired = await seedCertificates(db, { count: 2, status: 'issued', notAfter: new Date(Date.now() - 60_000) });
   revoked = await seedCertificates(db, { count: 2, status: 'revoked', reason: 4 });
-  acts = createIncidentActivities({ db, clock: () => new Date(), notices: recordingNotices(), config });
+  acts = createIncidentActivities({ db, clock: () => new Date(), notices: outboxNotices(db, config.operator), config });
 }, 120_000);
 
 afterAll(async () => {
