@@ -23,6 +23,7 @@ import {
 } from '../db/repositories/incidents';
 import { incidentReport } from '../domain/incident-report';
 import { incidentReason } from '../domain/incidents';
+import { profileOfCa } from '../domain/profiles';
 import type { IncidentStatus } from '../domain/statuses';
 import { lintCertificate } from '../pki/lint';
 import { activityLog } from './activity-log';
@@ -60,6 +61,7 @@ export function createIncidentActivities({ db, clock, notices, config }: Inciden
       try {
         const [run] = await lintCertificate(c.der, {
           kind: c.kind,
+          profile: profileOfCa(c.caId),
           linters: [lint.linter],
           binaries: { zlint: config.lint.zlintBin, pkilint: config.lint.pkilintBin },
           developmentAcceptances: developmentAcceptances(config, []),

@@ -21,6 +21,7 @@ import {
   uncheckedSamples,
 } from '../db/repositories/self-audits';
 import { CaError } from '../domain/errors';
+import { profileOfCa } from '../domain/profiles';
 import { auditIssuanceEvidence, seededSample, selfAuditRule, selfAuditSampleSize, type SelfAuditFinding } from '../domain/self-audit';
 import { lintCertificate } from '../pki/lint';
 import { withHeartbeat } from './heartbeat';
@@ -43,9 +44,10 @@ const flaggedCounter = () => counterOf('ca_self_audit_flagged_total', 'Sampled c
 
 export function createSelfAuditActivities({ db, clock, notices, config, seed: drawSeed = () => randomBytes(16).toString('hex') }: SelfAuditDeps) {
   /** Today's linters on the certificate: every error, fatal or unaccepted warning is a finding. */
-  async function lintFindings(der: Uint8Array, dnsNames: readonly string[]): Promise<SelfAuditFinding[]> {
+  async function lintFindings(der: Uint8Array, dnsNames: readonly string[], caId: string): Promise<SelfAuditFinding[]> {
     const runs = await lintCertificate(der, {
       kind: 'final',
+      profile: profileOfCa(caId),
       linters: config.lint.linters,
       binaries: { zlint: config.lint.zlintBin, pkilint: config.lint.pkilintBin },
       developmentAcceptances: developmentAcceptances(config, dnsNames),
@@ -93,7 +95,7 @@ export function createSelfAuditActivities({ db, clock, notices, config, seed: dr
           const evidence = await issuanceEvidence(db, s.serial);
           if (!evidence) throw new CaError('invariantViolated', `sampled certificate ${s.serial} not found`);
           const findings = auditIssuanceEvidence(evidence);
-          if (s.der) findings.push(...(await lintFindings(s.der, s.dnsNames)));
+          if (s.der) findings.push(...(await lintFindings(s.der, s.dnsNames, s.caId)));
           else findings.push({ code: 'certificate-missing', rule: 'CP 5.5.2', detail: 'no final certificate stored' });
           await recordSampleResult(db, { auditId: input.auditId, serial: s.serial, at: clock(), findings: findings.map((f) => ({ ...f })) });
           if (findings.length > 0) flagged++;

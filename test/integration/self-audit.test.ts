@@ -13,7 +13,7 @@ import { loadConfig } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import { getIssuer } from '../../db/repositories/issuers';
 import { getSelfAudit, sampleResults } from '../../db/repositories/self-audits';
-import { notices, validationEvidence } from '../../db/schema';
+import { accounts, notices, validationEvidence } from '../../db/schema';
 import { seededSample } from '../../domain/self-audit';
 import { keyChangeoverCheckScheduleId, selfAuditScheduleId } from '../../domain/workflow-ids';
 import { InMemorySigner } from '../../pki/memory-signer';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   server = await startTimeSkippingServer();
   fresh = await freshDatabase({ prefix: 'self_audit' });
   const db = fresh.handle.db;
-  await seedIssuingCa(db, signer);
+  await seedIssuingCa(db, signer, { ov: true });
   const dv = (await getIssuer(db, 'dv'))!;
   const { account } = await createAccount(db, { name: 'self-audit subscriber' });
   const config = loadConfig();
@@ -86,6 +86,20 @@ describe('the self-audit (BR 8.7)', () => {
     const next = await workers.operator.runSelfAudit();
     expect(next).toMatchObject({ population: 0, sampleSize: 0, flagged: [] });
     expect((await getSelfAudit(db, next.auditId))!.periodFrom?.getTime()).toBe(audit.periodTo.getTime());
+  }, 180_000);
+
+  it('re-lints an OV certificate as OV (pkilint\'s OV type): its vetted subject is no finding', async () => {
+    const db = fresh.handle.db;
+    const [account] = await db.select().from(accounts).limit(1);
+    const organization = { country: 'JP', stateOrProvince: '東京都', locality: '千代田区', organizationName: '株式会社テスト組織' };
+    // Issued (notBefore, whole seconds) after the previous audit's period end.
+    await new Promise((r) => setTimeout(r, 1100));
+    const ov = await seedIssuedCertificate(db, signer, { accountId: account!.id, config: loadConfig(), issuer: (await getIssuer(db, 'ov'))!, organization });
+    // Everything issued since the previous audit is this one certificate: it is the sample.
+    const result = await workers.operator.runSelfAudit();
+    expect(result).toMatchObject({ population: 1, sampleSize: 1, flagged: [] });
+    const [sample] = await sampleResults(db, result.auditId);
+    expect(sample).toMatchObject({ serial: ov.serial, verdict: 'pass', findings: [] });
   }, 180_000);
 
   it('runs quarterly, and the key changeover is checked daily: the Schedules exist (created idempotently)', async () => {
