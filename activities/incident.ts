@@ -23,6 +23,7 @@ import {
 } from '../db/repositories/incidents';
 import { incidentReport } from '../domain/incident-report';
 import { incidentReason } from '../domain/incidents';
+import { profileOfCa } from '../domain/profiles';
 import type { IncidentStatus } from '../domain/statuses';
 import { lintCertificate } from '../pki/lint';
 import { activityLog } from './activity-log';
@@ -35,7 +36,7 @@ export interface IncidentDeps {
   readonly db: Db;
   readonly clock: () => Date;
   readonly notices: NoticePort;
-  readonly config: Pick<CaConfig, 'lint' | 'environment' | 'dns'>;
+  readonly config: Pick<CaConfig, 'lint' | 'environment' | 'dns' | 'api'>;
 }
 
 const metrics = {
@@ -60,6 +61,7 @@ export function createIncidentActivities({ db, clock, notices, config }: Inciden
       try {
         const [run] = await lintCertificate(c.der, {
           kind: c.kind,
+          profile: profileOfCa(c.caId),
           linters: [lint.linter],
           binaries: { zlint: config.lint.zlintBin, pkilint: config.lint.pkilintBin },
           developmentAcceptances: developmentAcceptances(config, []),
@@ -90,19 +92,24 @@ export function createIncidentActivities({ db, clock, notices, config }: Inciden
       });
     },
 
-    /** One page of the notices: one per affected account, with its count and first serials (idempotent per account). */
-    async notifyIncidentPage(input: { incidentId: string; afterAccountId: string; limit: number }): Promise<{ lastAccountId: string; notified: number; done: boolean }> {
+    /**
+     * One page of the notices: one per affected account, with its count and first serials, into the outbox (one per
+     * account and incident, however often this runs); the workflow starts their deliveries.
+     */
+    async notifyIncidentPage(input: { incidentId: string; afterAccountId: string; limit: number }): Promise<{ lastAccountId: string; notified: number; noticeIds: string[]; done: boolean }> {
       const row = await incident(input.incidentId);
       const page = await incidentAccountsPage(db, input);
+      const noticeIds: string[] = [];
       for (const a of page) {
-        await notices.enqueue({
+        const { noticeId } = await notices.enqueue({
           kind: 'incident',
           recipient: { accountId: a.accountId },
           idempotencyKey: `incident:${row.id}:account:${a.accountId}`,
-          data: { incidentId: row.id, title: row.title, reason: row.reason, deadline: row.deadline.toISOString(), certificates: a.certificates, serials: a.serials },
+          data: { incidentId: row.id, title: row.title, reason: row.reason, deadline: row.deadline.toISOString(), certificates: a.certificates, serials: a.serials, baseUrl: config.api.publicBaseUrl },
         });
+        noticeIds.push(noticeId);
       }
-      return { lastAccountId: page.at(-1)?.accountId ?? input.afterAccountId, notified: page.length, done: page.length < input.limit };
+      return { lastAccountId: page.at(-1)?.accountId ?? input.afterAccountId, notified: page.length, noticeIds, done: page.length < input.limit };
     },
 
     /**

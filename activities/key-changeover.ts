@@ -12,7 +12,6 @@
  *    the switch; lastCertificateExpiry / retireIssuerKey: the old key's end; remindKeyChangeover: reminders.
  */
 import { createHash } from 'node:crypto';
-import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
 import {
   activateIssuerKey,
@@ -88,7 +87,6 @@ export interface KeyChangeoverDeps {
   readonly db: Db;
   readonly clock: () => Date;
   readonly notices: NoticePort;
-  readonly config: Pick<CaConfig, 'operator'>;
   /** The CRL and OCSP-refresh Schedules follow the signing keys (worker/crl-schedule.ts, worker/ocsp-schedule.ts). */
   readonly ensureSchedules: () => Promise<void>;
 }
@@ -102,7 +100,7 @@ export interface ChangeoverCandidate {
   readonly due: boolean;
 }
 
-export function createKeyChangeoverActivities({ db, clock, notices, config, ensureSchedules }: KeyChangeoverDeps) {
+export function createKeyChangeoverActivities({ db, clock, notices, ensureSchedules }: KeyChangeoverDeps) {
   return {
     /** Every issuing CA's key in use and whether its changeover is due (CP 5.6), for the daily check. */
     async changeoverCandidates({ leadDays }: { leadDays: number }): Promise<ChangeoverCandidate[]> {
@@ -162,17 +160,21 @@ export function createKeyChangeoverActivities({ db, clock, notices, config, ensu
       await ensureSchedules();
     },
 
-    /** The changeover waits for the root's certificate: the operators are reminded (audit log, notice, log). */
-    async remindKeyChangeover(input: { caId: string; issuerId: string; reminder: number; mustSwitchBy: string; csrSha256: string }): Promise<void> {
+    /**
+     * The changeover waits for the root's certificate: the operators are reminded (audit log, a notice in the outbox
+     * whose delivery the workflow starts, log).
+     */
+    async remindKeyChangeover(input: { caId: string; issuerId: string; reminder: number; mustSwitchBy: string; csrSha256: string }): Promise<{ noticeId: string }> {
       const data = { ...input, command: `npm run ca -- changeover csr --ca ${input.caId}` };
       await appendAudit(db, { actor: ACTOR, event: 'issuer.changeover_reminder', data });
-      await notices.enqueue({
+      const notice = await notices.enqueue({
         kind: 'key-changeover-reminder',
-        recipient: { email: config.operator.email },
+        recipient: 'operators',
         idempotencyKey: `key-changeover:${input.issuerId}:reminder:${input.reminder}`,
         data,
       });
       activityLog('warn', `CA ${input.caId}: the next key ${input.issuerId} awaits its certificate (switch by ${input.mustSwitchBy}, CP 5.6)`, data);
+      return notice;
     },
   };
 }

@@ -2,8 +2,10 @@
  * Rebuilds an order's leaf TBSCertificate from the database (CSR, names, validity fixed at the reservation), for the
  * signing activities (steps 7 and 10, signing worker) and the pre-issuance lint (step 6, main worker) alike: the
  * linted TBS and the signed TBS come from one function, so what is linted is what is signed. An OV leaf's subject
- * comes from the vetted organization record pinned on the order (OV step 4), never from the CSR, and nothing is built
- * from a record that is not valid at `now` (BR 4.2.1: organization data older than 398 days is not reused).
+ * comes from the vetted organization record of the order's organization pinned on it (OV step 4), never from the CSR.
+ * Whether that record may still be used at a signature (BR 4.2.1: organization data older than 398 days is not
+ * reused) is the issuance gate's to judge, in the signing worker, right before it signs (domain/issuance-gate.ts): a
+ * record that ends between the lint and the signature is refused there, and audited.
  */
 import { issuerUrls, type CaConfig } from '../config';
 import type { Db } from '../db/client';
@@ -12,15 +14,14 @@ import { getIssuer } from '../db/repositories/issuers';
 import { getOrderDetail } from '../db/repositories/orders';
 import { getVettedRecord } from '../db/repositories/vetted-organizations';
 import { CaError } from '../domain/errors';
-import { commonNameFor } from '../domain/profiles';
-import { vettedRecordValidAt } from '../domain/vetting';
+import { commonNameFor, profileOfCa } from '../domain/profiles';
 import { buildLeafTbs, type OrganizationSubject } from '../pki/certificate';
 import { parseCsr } from '../pki/csr';
 
 export async function loadLeafTbs(
   db: Db,
   config: Pick<CaConfig, 'certificateBaseUrl' | 'cps'>,
-  p: { orderId: string; serial: string; kind: 'precertificate' | 'final'; sctListExtensionValue?: Uint8Array; now?: Date },
+  p: { orderId: string; serial: string; kind: 'precertificate' | 'final'; sctListExtensionValue?: Uint8Array },
 ) {
   const { orderId, serial, kind } = p;
   const cert = await getCertificateBySerial(db, serial);
@@ -34,9 +35,8 @@ export async function loadLeafTbs(
     throw new CaError('invariantViolated', `issuing CA ${cert.issuerId} has no certificate yet`);
   }
   const csr = parseCsr(order.csrDer);
-  // The profile is the issuing CA's (CP 1.3: DV and OV each have their CA), whichever of its keys signs (CP 5.6).
-  const profile = issuer.caId === 'ov' ? 'ov' : 'dv';
-  const organization = profile === 'ov' ? await vettedSubject(db, order, p.now ?? new Date()) : undefined;
+  const profile = profileOfCa(issuer.caId);
+  const organization = profile === 'ov' ? await vettedSubject(db, order) : undefined;
   const tbs = buildLeafTbs({
     serialHex: serial,
     issuer: { subjectDer: issuer.subjectDer, keyIdentifier: issuer.keyIdentifier },
@@ -55,17 +55,14 @@ export async function loadLeafTbs(
     kind,
     ...(p.sctListExtensionValue ? { sctListExtensionValue: p.sctListExtensionValue } : {}),
   });
-  return { cert, issuer, tbs };
+  return { cert, issuer, profile, tbs };
 }
 
-/** The OV subject's source: the order's pinned vetted record, of the order's organization, valid at `now`. */
-async function vettedSubject(db: Db, order: { id: string; organizationId: string | null; vettedOrganizationId: string | null }, now: Date): Promise<OrganizationSubject> {
+/** The OV subject's source: the order's pinned vetted record, of the order's organization. */
+async function vettedSubject(db: Db, order: { id: string; organizationId: string | null; vettedOrganizationId: string | null }): Promise<OrganizationSubject> {
   const record = order.vettedOrganizationId ? await getVettedRecord(db, order.vettedOrganizationId) : null;
   if (!record || record.organizationId !== order.organizationId) {
     throw new CaError('organizationNotVetted', `OV order ${order.id} has no vetted organization record pinned (step 4)`, { rule: 'CP 3.2.2.1, 7.1.1' });
-  }
-  if (!vettedRecordValidAt(record, now)) {
-    throw new CaError('organizationNotVetted', `the vetted record ${record.id} of OV order ${order.id} is not valid at ${now.toISOString()}`, { rule: 'BR 4.2.1' });
   }
   return { country: record.country, stateOrProvince: record.stateOrProvince, locality: record.locality, organizationName: record.organizationName };
 }

@@ -101,12 +101,12 @@ export function createLintActivities({ db, config, clock = () => new Date() }: L
           now: clock(),
         });
       }
-      const { tbs, cert } = await loadLeafTbs(db, config, { orderId, serial, kind, now: clock(), ...(sctListExtensionValue ? { sctListExtensionValue } : {}) });
+      const { tbs, cert, profile } = await loadLeafTbs(db, config, { orderId, serial, kind, ...(sctListExtensionValue ? { sctListExtensionValue } : {}) });
       const tbsDer = encodeTbs(tbs);
       const der = await signCertificate(tbs, throwaway, 'lint');
       const runs = await lintCertificate(der, {
         kind,
-        profile: cert.issuerId === 'ov' ? 'ov' : 'dv',
+        profile,
         linters: config.lint.linters,
         binaries: { zlint: config.lint.zlintBin, pkilint: config.lint.pkilintBin },
         developmentAcceptances: developmentAcceptances(config, cert.dnsNames),

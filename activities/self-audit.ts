@@ -21,6 +21,7 @@ import {
   uncheckedSamples,
 } from '../db/repositories/self-audits';
 import { CaError } from '../domain/errors';
+import { profileOfCa } from '../domain/profiles';
 import { auditIssuanceEvidence, seededSample, selfAuditRule, selfAuditSampleSize, type SelfAuditFinding } from '../domain/self-audit';
 import { lintCertificate } from '../pki/lint';
 import { withHeartbeat } from './heartbeat';
@@ -32,7 +33,7 @@ export interface SelfAuditDeps {
   readonly db: Db;
   readonly clock: () => Date;
   readonly notices: NoticePort;
-  readonly config: Pick<CaConfig, 'lint' | 'environment' | 'dns' | 'operator'>;
+  readonly config: Pick<CaConfig, 'lint' | 'environment' | 'dns'>;
   /** The sampling seed: 128 bits from the CSPRNG (tests fix it to know the sample in advance). */
   readonly seed?: () => string;
 }
@@ -43,9 +44,10 @@ const flaggedCounter = () => counterOf('ca_self_audit_flagged_total', 'Sampled c
 
 export function createSelfAuditActivities({ db, clock, notices, config, seed: drawSeed = () => randomBytes(16).toString('hex') }: SelfAuditDeps) {
   /** Today's linters on the certificate: every error, fatal or unaccepted warning is a finding. */
-  async function lintFindings(der: Uint8Array, dnsNames: readonly string[]): Promise<SelfAuditFinding[]> {
+  async function lintFindings(der: Uint8Array, dnsNames: readonly string[], caId: string): Promise<SelfAuditFinding[]> {
     const runs = await lintCertificate(der, {
       kind: 'final',
+      profile: profileOfCa(caId),
       linters: config.lint.linters,
       binaries: { zlint: config.lint.zlintBin, pkilint: config.lint.pkilintBin },
       developmentAcceptances: developmentAcceptances(config, dnsNames),
@@ -93,7 +95,7 @@ export function createSelfAuditActivities({ db, clock, notices, config, seed: dr
           const evidence = await issuanceEvidence(db, s.serial);
           if (!evidence) throw new CaError('invariantViolated', `sampled certificate ${s.serial} not found`);
           const findings = auditIssuanceEvidence(evidence);
-          if (s.der) findings.push(...(await lintFindings(s.der, s.dnsNames)));
+          if (s.der) findings.push(...(await lintFindings(s.der, s.dnsNames, s.caId)));
           else findings.push({ code: 'certificate-missing', rule: 'CP 5.5.2', detail: 'no final certificate stored' });
           await recordSampleResult(db, { auditId: input.auditId, serial: s.serial, at: clock(), findings: findings.map((f) => ({ ...f })) });
           if (findings.length > 0) flagged++;
@@ -103,8 +105,11 @@ export function createSelfAuditActivities({ db, clock, notices, config, seed: dr
       });
     },
 
-    /** The report: the rule, the period, the seed, each sampled certificate's verdict and findings; sent to the operators. */
-    async completeSelfAudit(input: { auditId: string }): Promise<{ population: number; sampleSize: number; flagged: string[] }> {
+    /**
+     * The report: the rule, the period, the seed, each sampled certificate's verdict and findings; stored, and a notice
+     * to the operators in the outbox, whose delivery the workflow starts.
+     */
+    async completeSelfAudit(input: { auditId: string }): Promise<{ population: number; sampleSize: number; flagged: string[]; noticeId: string }> {
       const audit = await getSelfAudit(db, input.auditId);
       if (!audit) throw new CaError('notFound', `no self-audit ${input.auditId}`);
       const samples = await sampleResults(db, audit.id);
@@ -123,13 +128,13 @@ export function createSelfAuditActivities({ db, clock, notices, config, seed: dr
       if (!audit.completedAt) {
         await completeSelfAudit(db, { auditId: audit.id, at: clock(), flagged: flagged.length, report, actor: ACTOR });
       }
-      await notices.enqueue({
+      const { noticeId } = await notices.enqueue({
         kind: 'self-audit-report',
-        recipient: { email: config.operator.email },
+        recipient: 'operators',
         idempotencyKey: `self-audit:${audit.id}`,
         data: { auditId: audit.id, period: report.period, population: audit.population, sampleSize: audit.sampleSize, flagged, command: `npm run admin -- self-audit show ${audit.id}` },
       });
-      return { population: audit.population, sampleSize: audit.sampleSize, flagged };
+      return { population: audit.population, sampleSize: audit.sampleSize, flagged, noticeId };
     },
   };
 }

@@ -26,7 +26,7 @@ export interface SigningDeps {
 
 export function createSigningActivities({ db, signer, config, clock = () => new Date() }: SigningDeps) {
   const tbsFor = (orderId: string, serial: string, kind: 'precertificate' | 'final', sctListExtensionValue?: Uint8Array) =>
-    loadLeafTbs(db, config, { orderId, serial, kind, now: clock(), ...(sctListExtensionValue ? { sctListExtensionValue } : {}) });
+    loadLeafTbs(db, config, { orderId, serial, kind, ...(sctListExtensionValue ? { sctListExtensionValue } : {}) });
 
   return {
     /** Step 7: the precertificate (TBS + critical poison), signed by the issuing CA itself, stored before use. */

@@ -1,11 +1,13 @@
 /**
- * The life-cycle part of the REST view of a certificate (GET /v1/certificates/{serial}): its renewal window — the same
- * window ACME clients get from renewal information (RFC 9773, domain/ari.ts) —, the certificate that superseded it
- * (CP 4.6–4.8), its acceptance (CP 4.4.1) and where to apply for its renewal. Pure.
+ * The life-cycle part of the REST view of a certificate (GET /v1/certificates/{serial}): its renewal window, the
+ * certificate that superseded it (CP 4.6–4.8), its acceptance (CP 4.4.1) and where to apply for its renewal. The
+ * renewal window is computed once for both doors (`renewalWindowOf`): the ACME renewal information (RFC 9773) and
+ * this view give a subscriber the same answer, including an incident's "renew now".
  */
 import { z } from '@hono/zod-openapi';
-import type { Certificate } from '../db/repositories/types';
-import { suggestedRenewalWindow } from '../domain/ari';
+import { renewalOverrideFor } from '../db/repositories/incidents';
+import type { Certificate, DbOrTx } from '../db/repositories/types';
+import { suggestedRenewalWindow, type RenewalWindow } from '../domain/ari';
 
 export const CertificateLifecycle = {
   renewalWindow: z
@@ -17,9 +19,20 @@ export const CertificateLifecycle = {
   renewals: z.string().openapi({ description: 'POST here to renew, re-key or modify it (CreateRenewal)' }),
 };
 
-export function certificateLifecycle(cert: Certificate, now: Date, baseUrl: string) {
-  const signed = cert.status === 'issued' || cert.status === 'revoked';
-  const w = signed ? suggestedRenewalWindow({ notBefore: cert.notBefore, notAfter: cert.notAfter, revoked: cert.status === 'revoked' }, now) : null;
+/**
+ * The renewal window of a signed certificate (null for one never issued): the middle third of its validity, or a
+ * window in the past — renew now (RFC 9773 §4.2) — once it is revoked or an incident asked for its replacement (the
+ * `renewal_overrides` row the incident's selection stored).
+ */
+export async function renewalWindowOf(db: DbOrTx, cert: Pick<Certificate, 'serial' | 'status' | 'notBefore' | 'notAfter'>, now: Date): Promise<RenewalWindow | null> {
+  if (cert.status !== 'issued' && cert.status !== 'revoked') return null;
+  const override = await renewalOverrideFor(db, cert.serial);
+  const renewNow = override !== null && override.since.getTime() <= now.getTime();
+  return suggestedRenewalWindow({ notBefore: cert.notBefore, notAfter: cert.notAfter, revoked: cert.status === 'revoked', renewNow }, now);
+}
+
+export async function certificateLifecycle(db: DbOrTx, cert: Certificate, now: Date, baseUrl: string) {
+  const w = await renewalWindowOf(db, cert, now);
   return {
     renewalWindow: w ? { start: w.start.toISOString(), end: w.end.toISOString() } : null,
     supersededBy: cert.supersededBy ?? null,

@@ -8,7 +8,8 @@
  * is verified again) is used once more. With a CSR, the key and names decide the kind (domain/renewal.ts); a new CN is
  * not a modification but a new application, refused. The order goes through the one order intake (order-intake.ts)
  * as any application does — step 1 again with policy(now), acceptance of the documents in force (CP 4.1.2) — linked
- * to its predecessor. Its workflow reuses the validations policy(now) still allows (BR 4.2.1) and, once the new
+ * to its predecessor — an OV certificate's renewal with the predecessor's organization, whose vetted record is reused
+ * while valid (BR 4.2.1). Its workflow reuses the validations policy(now) still allows (BR 4.2.1) and, once the new
  * certificate is issued, marks the predecessor superseded and sends the issuance notice (CP 4.3.2); the predecessor is
  * revoked (reason superseded) only when `revokePredecessor` asks for it. Who may renew: the certificate's account, or
  * the designated provider that relayed it (CP 3.4 (1)); anyone else gets 404, as for orders.
@@ -26,6 +27,7 @@ import { accountUri, applicationContext } from './applications';
 import type { ApiDeps, ApiEnv } from './context';
 import { submitOrder } from './order-intake';
 import { Order, presentOrder } from './order-view';
+import { ovOrganizationOf } from './ov-intake';
 import { problemResponses } from './problems';
 import { repositoryUrl } from './repository';
 
@@ -98,10 +100,10 @@ export function renewalsApp(deps: ApiDeps) {
     const acceptance = requireAcceptance(body.acceptance, { now, channel: 'api', repositoryUrl: repositoryUrl(base) });
     const previous = await getOrderDetail(deps.db, predecessor.orderId);
     if (!previous) throw new CaError('invariantViolated', `the order of certificate ${predecessor.serial} is missing`);
-    // OV (OV-VETTING.md): a renewal reuses the vetted organization record while it is inside its 398-day reuse at
-    // `now`, otherwise the new order is vetted again (step 4). TODO(#12): call the organization record's
-    // `isOrganizationRecordReusable(previous, now)` once OV vetting is merged; until then acceptApplication refuses the
-    // 'ov' profile (unsupportedProfile), so an OV certificate cannot be renewed here.
+    // OV (CP 3.2.2.1; BR 4.2.1): the renewal names the predecessor's organization. Its vetted record is reused while
+    // valid at `now` (398 days; step 4 pins it); otherwise the order waits at step 4 for a vetting in progress, or,
+    // with none, is refused here like any OV application (ov-intake.ts).
+    const ov = await ovOrganizationOf(deps.db, { profile: previous.profile, organizationId: previous.organizationId ?? undefined, accountId: facts.accountId, now, mayWait: true });
     // CP 4.6 without a CSR: the same key, through the predecessor's CSR (an ACME order stored it at finalize).
     const csr = body.csr ?? previous.csrDer;
     const accepted = await acceptApplication({ csr, profile: previous.profile, methods: body.methods }, applicationContext(deps, now));
@@ -114,7 +116,7 @@ export function renewalsApp(deps: ApiDeps) {
     const applicant = { accountId: facts.accountId, providerAccountId: account.id === facts.accountId ? null : account.id };
     const order = await submitOrder(
       deps,
-      { ...accepted, ...applicant, acceptance, renewal: { predecessorSerial: predecessor.serial, kind: kind.kind, revokePredecessor: body.revokePredecessor ?? false } },
+      { ...accepted, ...applicant, ...ov, acceptance, renewal: { predecessorSerial: predecessor.serial, kind: kind.kind, revokePredecessor: body.revokePredecessor ?? false } },
       { accountUri: accountUri(base, applicant.accountId), actor: `account:${account.id}` },
     );
     c.header('Location', `${base}/v1/orders/${order.id}`);

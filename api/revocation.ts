@@ -175,7 +175,7 @@ export function revocationApp(deps: ApiDeps) {
           revokedAt: cert.revokedAt?.toISOString() ?? null,
           reason: cert.status === 'revoked' ? (reasonName(cert.revocationReason ?? 0) ?? String(cert.revocationReason)) : null,
           crl: issuerUrls(deps.config, cert.issuerId).crl,
-          ...certificateLifecycle(cert, deps.clock(), deps.config.api.publicBaseUrl),
+          ...(await certificateLifecycle(deps.db, cert, deps.clock(), deps.config.api.publicBaseUrl)),
         },
         200,
       ) as never;

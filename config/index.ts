@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ocspTimingViolations } from '../domain/ocsp';
+import { languages } from '../domain/statuses';
 import { deepFreeze, type DeepReadonly, hostPort, onOff, parseEnv, parseLinters, parsePerspectives, setting, settingVariables } from './settings';
 
 export type { PerspectiveConfig } from './settings';
@@ -228,6 +229,8 @@ const settingsShape = z.object({
     changeoverReminderSeconds: setting('CA_KEY_CHANGEOVER_REMINDER_SECONDS', seconds().default(86_400)),
     /** Where operator notices go (changeover reminders, the self-audit report); default ca-operators@<CAA issuer domain>. */
     email: setting('CA_OPERATOR_EMAIL', z.string().optional()),
+    /** The language of the operator notices (ja or en), through the notices outbox like every notice. */
+    language: setting('CA_OPERATOR_LANGUAGE', z.enum(languages).default('ja')),
   }),
   /** The ACME server (RFC 8555), served over HTTPS on its own port (api/acme/server.ts). */
   acme: z.object({

@@ -41,7 +41,9 @@ function issuable(over: Partial<IssuanceFacts> = {}): IssuanceFacts {
   return {
     step: 'precertificate',
     now,
-    order: { id: 'order-1', status: 'processing', accountId: ACCOUNT, providerAccountId: null, dnsNames: names },
+    order: { id: 'order-1', status: 'processing', accountId: ACCOUNT, providerAccountId: null, dnsNames: names, profile: 'dv', organizationId: null },
+    issuerCaId: 'dv',
+    vettedRecord: null,
     account: { id: ACCOUNT, status: 'active' },
     provider: null,
     acmeAccount: null,
@@ -59,6 +61,10 @@ function issuable(over: Partial<IssuanceFacts> = {}): IssuanceFacts {
 const base = issuable();
 const withAuthz = (i: number, a: GateAuthorization): IssuanceFacts => ({ ...base, authorizations: base.authorizations.map((x, j) => (j === i ? a : x)) });
 const withCaa = (c: Partial<IssuanceFacts['caa'][number]>): IssuanceFacts => ({ ...base, caa: [{ ...base.caa[0]!, ...c }, base.caa[1]!] });
+/** An OV order of organization org-1 under the OV key, pinning a record vetted 300 days ago (valid 398 days). */
+const record = { id: 'record-1', organizationId: 'org-1', validFrom: daysAgo(300), validUntil: daysAgo(300 - 398) };
+const ov = (over: Partial<IssuanceFacts> = {}, order: Partial<IssuanceFacts['order']> = {}): IssuanceFacts =>
+  issuable({ order: { ...base.order, profile: 'ov', organizationId: 'org-1', ...order }, issuerCaId: 'ov', vettedRecord: record, ...over });
 
 /** The checks the gate refuses on, sorted and joined ('' = signs). */
 const refusedChecks = (f: IssuanceFacts): string => {
@@ -74,6 +80,7 @@ describe('evaluateIssuanceGate: what the signer requires of the records', () => 
     ['BR 3.2.2.8: a CAA TTL above 8 h extends the check (9 h old, TTL 10 h)', withCaa({ checkedAt: hoursAgo(9), validUntil: hoursAgo(-1) }), ''],
     ['BR 3.2.2.9: constructed e-mail (3.2.2.4.4) has no DCV corroboration round', withAuthz(0, authz('www.example.jp', {}, { method: '3.2.2.4.4', dcvCorroboration: null })), ''],
     ['RFC 8555 §7.1.4: a wildcard authorization stored under its base name', withAuthz(1, authz('example.jp', { wildcard: true }, { fqdn: 'example.jp', wildcard: true })), ''],
+    ['CP 3.2.2.1, 7.1.1: an OV order pinning its organization\'s vetted record, valid now', ov(), ''],
     ['CP 1.3: an order relayed by an active designated provider', issuable({ order: { ...base.order, providerAccountId: 'prov' }, provider: { id: 'prov', status: 'active', kind: 'provider' } }), ''],
 
     ['CP 4.3.1: the order must be processing (a pending order, e.g. a forged workflow)', issuable({ order: { ...base.order, status: 'pending' } }), 'order-state'],
@@ -86,7 +93,7 @@ describe('evaluateIssuanceGate: what the signer requires of the records', () => 
     ['RFC 8555 §7.1.2: a revoked ACME account', issuable({ acmeAccount: { id: 'acme-1', status: 'revoked', accountId: ACCOUNT } }), 'account'],
     ['CP 7.1.1: a TBS without names', issuable({ tbsNames: [] }), 'names'],
     ['CP 4.1: a TBS name that is not the order\'s', issuable({ tbsNames: [...base.tbsNames, 'victim.example.jp'] }), 'names'],
-    ['CP 3.2.2.4: no authorizations at all (the forged workflow of issue 10, observation 1)', issuable({ authorizations: [] }), 'authorization'],
+    ['CP 3.2.2.4: no authorizations at all (a forged workflow started with an empty list)', issuable({ authorizations: [] }), 'authorization'],
     ['CP 3.2.2.4: an authorization still pending', withAuthz(0, authz('www.example.jp', { status: 'pending' })), 'authorization'],
     ['CP 3.2.2.4: another account\'s authorization', withAuthz(0, authz('www.example.jp', { accountId: 'acct-b' })), 'authorization'],
     ['CP 3.2.2.4: reused from another account\'s validation', withAuthz(0, authz('www.example.jp', {}, { accountId: 'acct-b' })), 'authorization'],
@@ -102,6 +109,13 @@ describe('evaluateIssuanceGate: what the signer requires of the records', () => 
     ['BR 3.2.2.8 / 3.2.2.9: the latest CAA round failed', withCaa({ result: 'fail' }), 'caa'],
     ['BR 3.2.2.8: CAA checked 9 h ago (TTL below 8 h)', withCaa({ checkedAt: hoursAgo(9), validUntil: hoursAgo(1) }), 'caa'],
     ['BR 3.2.2.8: a round stored without its TTL is good for 8 h only', withCaa({ checkedAt: hoursAgo(9), validUntil: null }), 'caa'],
+    ['CP 3.2.2.1: an OV order that pinned no vetted record (step 4 skipped by a forged workflow)', ov({ vettedRecord: null }), 'organization'],
+    ['CP 3.2.2.1: an OV order that names no organization', ov({}, { organizationId: null }), 'organization'],
+    ['CP 3.2.2.1: the pinned record is another organization\'s', ov({ vettedRecord: { ...record, organizationId: 'org-2' } }), 'organization'],
+    ['BR 4.2.1: the pinned record ended (vetted 399 days ago)', ov({ vettedRecord: { ...record, validFrom: daysAgo(399), validUntil: daysAgo(1) } }), 'organization'],
+    ['BR 4.2.1: the pinned record is not valid yet', ov({ vettedRecord: { ...record, validFrom: daysAgo(-1) } }), 'organization'],
+    ['CP 1.3: an OV key signing for a DV order', issuable({ issuerCaId: 'ov' }), 'organization'],
+    ['CP 1.3: an OV order under a DV key', ov({ issuerCaId: 'dv' }), 'organization'],
     ['BR 6.1.1.3: a blocklisted key', issuable({ blockedKey: { source: 'debian-openssl' } }), 'key'],
     ['CP 6.1.5: a key that is not RSA 2048', issuable({ key: { kind: 'other', algorithmOid: '1.2.840.10045.2.1' } }), 'key'],
     ['BR 4.3.1.2: no passing pkilint report for this TBS', issuable({ lint: { required: ['zlint', 'pkilint'], passed: ['zlint'] } }), 'lint'],

@@ -12,6 +12,7 @@ import { caaCheckValidUntil } from './caa';
 import { checkDcvMethod, dcvCorroborationRequired, validationReusable } from './dcv';
 import { blocklistCheck, checkSubscriberKey, weakKeyChecks, type SubscriberKey } from './keys';
 import { dcvMethodIds, policyAt, type DcvMethodId } from './policy';
+import { vettedRecordValidAt } from './vetting';
 
 export type SigningStep = 'precertificate' | 'final';
 
@@ -48,10 +49,31 @@ export interface GateCaaRound {
   readonly validUntil: Date | null;
 }
 
+/** The vetted organization record an OV order pinned at step 4 (CP 3.2.2.1, 7.1.1): the OV subject's source. */
+export interface GateVettedRecord {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly validFrom: Date;
+  readonly validUntil: Date;
+}
+
 export interface IssuanceFacts {
   readonly step: SigningStep;
   readonly now: Date;
-  readonly order: { readonly id: string; readonly status: string; readonly accountId: string; readonly providerAccountId: string | null; readonly dnsNames: readonly string[] };
+  readonly order: {
+    readonly id: string;
+    readonly status: string;
+    readonly accountId: string;
+    readonly providerAccountId: string | null;
+    readonly dnsNames: readonly string[];
+    /** The profile applied for (CP 1.3: `dv` or `ov`) and, for OV, the organization the order names. */
+    readonly profile: string;
+    readonly organizationId: string | null;
+  };
+  /** The CA whose key the serial was reserved under (`dv`, `ov`; null: unknown). An `ov` key signs OV certificates. */
+  readonly issuerCaId: string | null;
+  /** The vetted record the order pinned, if any. */
+  readonly vettedRecord: GateVettedRecord | null;
   readonly account: { readonly id: string; readonly status: string } | null;
   /** The designated provider that relayed the order (CP 1.3), when there is one. */
   readonly provider: { readonly id: string; readonly status: string; readonly kind: string } | null;
@@ -69,7 +91,7 @@ export interface IssuanceFacts {
   readonly lint: { readonly required: readonly string[]; readonly passed: readonly string[] };
 }
 
-export type GateCheck = 'order-state' | 'account' | 'names' | 'authorization' | 'dcv-method' | 'reuse-period' | 'mpic' | 'caa' | 'key' | 'lint';
+export type GateCheck = 'order-state' | 'account' | 'names' | 'authorization' | 'dcv-method' | 'reuse-period' | 'mpic' | 'caa' | 'organization' | 'key' | 'lint';
 
 export interface GateRefusal {
   readonly check: GateCheck;
@@ -163,6 +185,28 @@ function names(f: IssuanceFacts, policy: ReturnType<typeof policyAt>): GateRefus
   return out;
 }
 
+/**
+ * OV (CP 3.2.2.1, 7.1.1; BR 4.2.1): a certificate of the OV profile or from an OV key is signed only for an order that
+ * pins a vetted record of its own organization, valid at this signature — organization data older than the reuse
+ * period (398 days) is not used, however long the order took.
+ */
+function organization(f: IssuanceFacts): GateRefusal[] {
+  if (f.order.profile !== 'ov' && f.issuerCaId !== 'ov') return [];
+  const refuse = (rule: string, reason: string): GateRefusal[] => [{ check: 'organization', rule, reason }];
+  if (f.order.profile !== 'ov' || f.issuerCaId !== 'ov') {
+    return refuse('CP 1.3, 7.1.2', `an OV certificate needs an OV order under the OV issuing CA (order ${f.order.profile}, issuer ${f.issuerCaId ?? 'unknown'})`);
+  }
+  const r = f.vettedRecord;
+  if (!f.order.organizationId || !r) return refuse('CP 3.2.2.1, 7.1.1', `the OV order ${f.order.id} pins no vetted organization record`);
+  if (r.organizationId !== f.order.organizationId) {
+    return refuse('CP 3.2.2.1', `the pinned vetted record ${r.id} is of organization ${r.organizationId}, not the order's ${f.order.organizationId}`);
+  }
+  if (!vettedRecordValidAt(r, f.now)) {
+    return refuse('BR 4.2.1', `the vetted record ${r.id} is valid from ${r.validFrom.toISOString()} until ${r.validUntil.toISOString()}, not at ${f.now.toISOString()}`);
+  }
+  return [];
+}
+
 function key(f: IssuanceFacts): GateRefusal[] {
   const verdict = checkSubscriberKey(f.key, { weakKeyChecks: [...weakKeyChecks, blocklistCheck(f.blockedKey)] });
   return verdict.ok ? [] : [{ check: 'key', rule: verdict.rule, reason: verdict.reason }];
@@ -177,7 +221,7 @@ function lint(f: IssuanceFacts): GateRefusal[] {
 
 export function evaluateIssuanceGate(f: IssuanceFacts): GateVerdict {
   const policy = policyAt(f.now);
-  const refusals = [...orderState(f), ...accounts(f), ...names(f, policy), ...key(f), ...lint(f)];
+  const refusals = [...orderState(f), ...accounts(f), ...names(f, policy), ...organization(f), ...key(f), ...lint(f)];
   return refusals.length === 0 ? { ok: true } : { ok: false, refusals };
 }
 

@@ -4,15 +4,23 @@
  *   - `certificate-revoked`: CP 4.9 (the revocation is published in the CRL and OCSP; the subscriber is told);
  *   - `expiry-reminder`: 30 and 7 days before notAfter unless renewed (CP 4.6–4.8: renewal happens "at expiry");
  *   - `announcement`: a free text the CA sends to subscribers (incidents, CP 5.7; termination, CP 5.8), written by
- *     the caller in both languages.
+ *     the caller in both languages;
+ *   - the operator workflows' notices — an incident's notice to each affected subscriber, key-changeover reminders and
+ *     the self-audit report to the operators — whose templates are in domain/operator-notices.ts.
  * A notice is enqueued once per idempotency key (db/repositories/notices.ts) and delivered by the `deliverNotice`
  * workflow; its Message-ID is derived from its id, so a delivery repeated after a crash carries the same Message-ID
  * and the receiving side can recognize the duplicate (RFC 5322 §3.6.4). Pure: rendering takes the stored data.
  */
 import { CaError } from './errors';
+import { footer, jst, reasonWords, utc } from './notice-format';
+import { isOperatorNoticeKind, operatorNoticeKinds, renderOperatorNotice } from './operator-notices';
 import type { Language, RenewalKind } from './statuses';
 
-export const noticeKinds = ['certificate-issued', 'certificate-revoked', 'expiry-reminder', 'announcement'] as const;
+const certificateNoticeKinds = ['certificate-issued', 'certificate-revoked', 'expiry-reminder'] as const;
+/** The notices of one certificate, each once per certificate (and per day count for the reminders). */
+export type CertificateNoticeKind = (typeof certificateNoticeKinds)[number];
+
+export const noticeKinds = [...certificateNoticeKinds, 'announcement', ...operatorNoticeKinds] as const;
 export type NoticeKind = (typeof noticeKinds)[number];
 
 /** The days before notAfter an expiry reminder is sent (unless the certificate was renewed or revoked by then). */
@@ -58,31 +66,10 @@ export function noticeMessageId(noticeId: string, fromAddress: string): string {
   return `<notice.${noticeId}@${domain}>`;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-/** 2026-11-29 03:00:00 UTC */
-function utc(iso: string): string {
-  const d = new Date(iso);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
-}
-/** 2026年11月29日 12:00:00 (JST): Japan has no daylight saving time, so JST is UTC+9 all year. */
-function jst(iso: string): string {
-  const d = new Date(Date.parse(iso) + 9 * 3_600_000);
-  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} (JST)`;
-}
-
 const renewalWords: Readonly<Record<RenewalKind, { ja: string; en: string }>> = {
   renewal: { ja: '更新（同じ鍵、CP 4.6）', en: 'renews (same key, CP 4.6)' },
   rekey: { ja: '鍵更新（新しい鍵、CP 4.7）', en: 're-keys (new key, CP 4.7)' },
   modification: { ja: '登録情報の変更（CP 4.8）', en: 'modifies (CP 4.8)' },
-};
-
-const reasonWords: Readonly<Record<string, string>> = {
-  unspecified: '理由の指定なし',
-  keyCompromise: '私有鍵の危殆化',
-  affiliationChanged: '登録情報の変更',
-  superseded: '新しい証明書による置き換え',
-  cessationOfOperation: '利用の終了',
-  privilegeWithdrawn: '認証局による利用停止',
 };
 
 function certificateData(data: Record<string, unknown>): CertificateNoticeData {
@@ -122,11 +109,6 @@ function links(d: CertificateNoticeData, lang: Language, opts: { download: boole
   return out;
 }
 
-const footer = (lang: Language, rule: string) =>
-  lang === 'ja'
-    ? ['', `このメールは ${rule} に基づき、JPRS サーバー証明書認証局から自動的に送信しています。`]
-    : ['', `This notice is sent automatically by the JPRS server certificate CA under ${rule}.`];
-
 /** What distinguishes one certificate notice from another; the facts, links and footer are common. */
 interface CertificateTemplate {
   readonly subject: string;
@@ -140,7 +122,7 @@ interface CertificateTemplate {
   readonly rule: string;
 }
 
-const certificateTemplates: Readonly<Record<Exclude<NoticeKind, 'announcement'>, (d: CertificateNoticeData, ja: boolean) => CertificateTemplate>> = {
+const certificateTemplates: Readonly<Record<CertificateNoticeKind, (d: CertificateNoticeData, ja: boolean) => CertificateTemplate>> = {
   'certificate-issued': (d, ja) => ({
     subject: ja ? '証明書発行のお知らせ' : 'Certificate issued',
     lead: ja ? 'サーバー証明書を発行しました。' : 'Your server certificate has been issued.',
@@ -180,7 +162,7 @@ const certificateTemplates: Readonly<Record<Exclude<NoticeKind, 'announcement'>,
   },
 };
 
-function renderCertificateNotice(kind: Exclude<NoticeKind, 'announcement'>, d: CertificateNoticeData, lang: Language): RenderedNotice {
+function renderCertificateNotice(kind: CertificateNoticeKind, d: CertificateNoticeData, lang: Language): RenderedNotice {
   const t = certificateTemplates[kind](d, lang === 'ja');
   return {
     subject: `[JPRS CA] ${t.subject}: ${d.dnsNames[0] ?? d.serial}`,
@@ -198,19 +180,15 @@ function renderAnnouncement(data: Record<string, unknown>, lang: Language): Rend
 
 /** The subject and plain-text body of a stored notice in its language. */
 export function renderNotice(notice: { readonly kind: string; readonly language: Language; readonly data: Record<string, unknown> }): RenderedNotice {
-  switch (notice.kind as NoticeKind) {
-    case 'certificate-issued':
-    case 'certificate-revoked':
-    case 'expiry-reminder':
-      return renderCertificateNotice(notice.kind as Exclude<NoticeKind, 'announcement'>, certificateData(notice.data), notice.language);
-    case 'announcement':
-      return renderAnnouncement(notice.data, notice.language);
-    default:
-      throw new CaError('invariantViolated', `no template for notice kind ${notice.kind}`);
+  if ((certificateNoticeKinds as readonly string[]).includes(notice.kind)) {
+    return renderCertificateNotice(notice.kind as CertificateNoticeKind, certificateData(notice.data), notice.language);
   }
+  if (notice.kind === 'announcement') return renderAnnouncement(notice.data, notice.language);
+  if (isOperatorNoticeKind(notice.kind)) return renderOperatorNotice(notice.kind, notice.data, notice.language);
+  throw new CaError('invariantViolated', `no template for notice kind ${notice.kind}`);
 }
 
 /** The idempotency key of a certificate's notice: one issuance notice, one revocation notice, one reminder per day count. */
-export function certificateNoticeKey(kind: Exclude<NoticeKind, 'announcement'>, serial: string, daysBefore?: number): string {
+export function certificateNoticeKey(kind: CertificateNoticeKind, serial: string, daysBefore?: number): string {
   return kind === 'expiry-reminder' ? `${kind}:${daysBefore}:${serial}` : `${kind}:${serial}`;
 }

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { checkProfile, commonNameFor, offeredProfileIds, profiles } from './profiles';
+import { checkProfile, commonNameFor, offeredProfileIds, profileOfCa, profiles } from './profiles';
 
 describe('profiles (CP 1.1, 7.1.1)', () => {
   it('DV and OV are offered (OV orders wait for their organization vetting, CP 3.2.2.1)', () => {
     expect(offeredProfileIds).toEqual(['dv', 'ov']);
+  });
+
+  it.each([
+    ['dv', 'dv'],
+    ['ov', 'ov'],
+  ])('CP 1.3, 5.6: what CA %s issues is %s, whichever of its keys signs', (caId, profile) => {
+    expect(profileOfCa(caId)).toBe(profile);
   });
 
   it.each([

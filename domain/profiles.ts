@@ -39,6 +39,14 @@ export const profiles: Readonly<Record<ProfileId, Profile>> = {
 /** The profile ids the API offers for new orders. */
 export const offeredProfileIds: readonly ProfileId[] = profileIds.filter((id) => profiles[id].acceptedViaApi);
 
+/**
+ * The profile of what a CA issues (CP 1.3: the DV and the OV issuing CA), whichever of its keys signs (CP 5.6: a
+ * changeover's next key is `ov-k2`, of CA `ov`): which subject a leaf gets and which pkilint type lints it.
+ */
+export function profileOfCa(caId: string): ProfileId {
+  return caId === 'ov' ? 'ov' : 'dv';
+}
+
 /** Is `id` a profile the API accepts now? Unknown ids are refused with the reason. */
 export function checkProfile(id: string): { ok: true; profile: Profile } | { ok: false; reason: string; rule: string } {
   const profile = (profileIds as readonly string[]).includes(id) ? profiles[id as ProfileId] : undefined;

@@ -13,7 +13,7 @@ import { encodeTime, readCrl, signCrl, verifyCrlSignature, type CrlEntry } from 
 import { InMemorySigner } from './memory-signer';
 import { buildNameDer } from './names';
 import { pemEncode } from './pem';
-import { openssl, opensslOk, tempDir, writeTemp } from './test-support';
+import { linterTestTimeoutMs, openssl, opensslOk, tempDir, writeTemp } from './test-support';
 
 const signer = new InMemorySigner();
 const dvSubjectDer = buildNameDer(issuingCaSubject('dv'));
@@ -113,7 +113,7 @@ describe('CRL v2 (CP 7.2, BR 7.2)', () => {
     expect(r.error, 'lint_crl must be installed (pip install pkilint==0.13.3; .ci/run does it)').toBeUndefined();
     expect(r.stdout + r.stderr).not.toMatch(/ERROR|FATAL/);
     expect(r.status).toBe(0);
-  });
+  }, linterTestTimeoutMs);
 
   it('reads back thisUpdate, nextUpdate, number and count; the signature verifies with node:crypto', async () => {
     const der = await crlWith(entries, 123456789012345678901234567890n);

@@ -24,7 +24,7 @@ import {
   type OcspCertStatus,
 } from './ocsp';
 import { pemEncode } from './pem';
-import { openssl, opensslOk, pkilintCabfErrors, signTestHierarchy, tempDir, writeTemp, zlintProblems } from './test-support';
+import { linterTestTimeoutMs, openssl, opensslOk, pkilintCabfErrors, signTestHierarchy, tempDir, writeTemp, zlintProblems } from './test-support';
 
 const signer = new InMemorySigner();
 let dir: string;
@@ -157,7 +157,7 @@ describe('pre-signed responses (RFC 6960 4.2, RFC 5019 2.2, CP 7.3), read by ope
       const all = spawnSync('lint_ocsp_response', ['lint', '-s', 'ALL', file], { encoding: 'utf8' });
       expect(all.stdout).toMatch(/basicOCSPResponse\.tbsResponseData/);
     }
-  });
+  }, linterTestTimeoutMs);
 });
 
 describe('error responses (RFC 6960 4.2.1): status only, no responseBytes', () => {
@@ -280,9 +280,9 @@ describe('delegated responder certificate (CP 7.3), field by field with openssl 
 
   it.runIf(hasPkilint)('pkilint (CA/B serverauth, OCSP responder type) reports no error', () => {
     expect(pkilintCabfErrors(responderPem, 'OCSP-RESPONDER')).toBe('');
-  });
+  }, linterTestTimeoutMs);
 
   it.runIf(hasZlint)('zlint reports no error or warning', () => {
     expect(zlintProblems(responderPem)).toEqual([]);
-  });
+  }, linterTestTimeoutMs);
 });

@@ -27,6 +27,12 @@ export function openssl(args: readonly string[], input?: string | Uint8Array): {
   return { status: r.status ?? -1, out: Buffer.concat([r.stdout ?? Buffer.alloc(0), r.stderr ?? Buffer.alloc(0)]).toString('utf8') };
 }
 
+/**
+ * The timeout of a unit test that runs the external linters: pkilint is a Python program that takes seconds to start,
+ * and zlint a Go binary; on a loaded 2-core CI machine one run alone can pass vitest's 5 s default.
+ */
+export const linterTestTimeoutMs = 60_000;
+
 /** pkilint's CA/B Forum linter on a PEM certificate of `type` (e.g. OCSP-RESPONDER): its findings of severity ERROR. */
 export function pkilintCabfErrors(pemFile: string, type: string): string {
   const r = spawnSync('lint_cabf_serverauth_cert', ['lint', '-t', type, '-s', 'ERROR', pemFile], { encoding: 'utf8' });

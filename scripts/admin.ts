@@ -18,7 +18,8 @@
  *   account create … [--email <address>] [--language ja|en]   where (and in which language) the notices go
  *   npm run admin -- notices failed | notices list --status pending|sent|failed   the notices outbox
  *   npm run admin -- archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>]
- *                  | archive verify <dir> [--public-key <file>]   the signed archive of CP 5.5.1 (scripts/lib/admin-lifecycle.ts)
+ *                  [--audit-public-key <file>] | archive verify <dir> [--public-key <file>] [--audit-public-key <file>]
+ *                                        the signed archive of CP 5.5.1 (scripts/lib/admin-lifecycle.ts)
  *   npm run admin -- incident start --title T [--reason R] [--cause C] [--rate N] [--detected-at ISO] <criteria>
  *                                        criteria: --issuer <key id> [--ca-key-compromise] | --issued-from/--issued-to ISO |
  *                                        --serials <file> | --spki-sha256 <hex> | --lint zlint:<lint>|pkilint:<code>
@@ -56,7 +57,7 @@ const { positionals, values } = parseArgs({
     name: { type: 'string' }, kind: { type: 'string', default: 'subscriber' }, source: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' },
     account: { type: 'string' }, provider: { type: 'string' }, email: { type: 'string' }, language: { type: 'string', default: 'ja' },
     status: { type: 'string' }, limit: { type: 'string', default: '100' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
-    key: { type: 'string' }, 'public-key': { type: 'string' }, organization: { type: 'string' },
+    key: { type: 'string' }, 'public-key': { type: 'string' }, 'audit-public-key': { type: 'string' }, organization: { type: 'string' },
     // incidents
     title: { type: 'string' }, cause: { type: 'string' }, rate: { type: 'string' }, 'detected-at': { type: 'string' }, issuer: { type: 'string' }, 'ca-key-compromise': { type: 'boolean' },
     'issued-from': { type: 'string' }, 'issued-to': { type: 'string' }, serials: { type: 'string' }, 'spki-sha256': { type: 'string' }, lint: { type: 'string' }, json: { type: 'boolean' },
@@ -126,11 +127,11 @@ try {
   } else if (group === 'archive' && action === 'export') {
     console.log(JSON.stringify(await archiveExport(config, handle.db, values), null, 2));
   } else if (group === 'archive' && action === 'verify' && arg) {
-    const result = archiveVerify(arg, values['public-key']);
+    const result = archiveVerify(arg, { publicKey: values['public-key'], auditPublicKey: values['audit-public-key'] });
     console.log(JSON.stringify(result, null, 2));
     if (!result.ok) process.exitCode = 1;
   } else {
-    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify [--public-key <pem>] | audit checkpoint | audit public-key | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> [--organization <id>] | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>] | notices failed | notices list --status <s> | archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>] | archive verify <dir> [--public-key <file>] | incident start|pause|resume|rate|status|report|serials … | self-audit run|list|show <id>');
+    console.error('usage: npm run admin -- account create --name <name> [--kind subscriber|provider | --provider <provider-account-id>] | account disable <id> | audit verify [--public-key <pem>] | audit checkpoint | audit public-key | revoke <serial> --reason <reason> [--operator <name>] | eab create --account <id> [--organization <id>] | eab list --account <id> | eab revoke <key-id> | acme-account revoke <id> | blocklist import <file> [--source <name>] | notices failed | notices list --status <s> | archive keygen --out <file> | archive export --from <ISO> --to <ISO> --out <dir> [--key <file>] [--audit-public-key <file>] | archive verify <dir> [--public-key <file>] [--audit-public-key <file>] | incident start|pause|resume|rate|status|report|serials … | self-audit run|list|show <id>');
     process.exitCode = 2;
   }
 } finally {

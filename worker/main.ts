@@ -26,7 +26,7 @@ import { createNoticeActivities } from '../activities/notices';
 import { createRenewalActivities } from '../activities/renewal';
 import { createIncidentActivities } from '../activities/incident';
 import { createKeyChangeoverActivities } from '../activities/key-changeover';
-import { auditedNotices } from '../activities/operator-notices';
+import { outboxNotices } from '../activities/operator-notices';
 import { createSelfAuditActivities } from '../activities/self-audit';
 import { createDb, type Db } from '../db/client';
 import { connectCaClient, connectionOptions } from '../temporal/connection';
@@ -52,8 +52,8 @@ export async function createMainWorker(config: CaConfig, opts: { clock?: () => D
   const handle = createDb(config.database.url);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const clock = opts.clock ?? (() => new Date());
-  // Notices of the operator workflows (incident notices, changeover reminders, self-audit reports).
-  const notices = auditedNotices(handle.db);
+  // Notices of the operator workflows (incident notices, changeover reminders, self-audit reports): the outbox.
+  const notices = outboxNotices(handle.db, config.operator);
   // The typed client: signal-with-start of the CRL publishers (activity requestCrlPublication) and the schedules.
   const temporal = await connectCaClient(config);
   const worker = await Worker.create({
@@ -120,7 +120,7 @@ export async function createMainWorker(config: CaConfig, opts: { clock?: () => D
       }),
       // The operator's duties (CP 4.9.1, 5.6, 8): incidents, CA key changeover, the quarterly self-audit.
       ...createIncidentActivities({ db: handle.db, clock, notices, config }),
-      ...createKeyChangeoverActivities({ db: handle.db, clock, notices, config, ensureSchedules: () => ensureSigningKeySchedules(config, handle.db, temporal.client) }),
+      ...createKeyChangeoverActivities({ db: handle.db, clock, notices, ensureSchedules: () => ensureSigningKeySchedules(config, handle.db, temporal.client) }),
       ...createSelfAuditActivities({ db: handle.db, clock, notices, config }),
     },
   });

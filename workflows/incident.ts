@@ -4,7 +4,8 @@
  *
  * 1. select: activities page through PostgreSQL by serial; each page's certificates get their ARI window set to
  *    "renew now" in the same transaction (RFC 9773 §4.2), so ACME clients renew from the first minutes.
- * 2. notify: one notice per affected subscriber account (activities/notices.ts).
+ * 2. notify: one notice per affected subscriber account, into the notices outbox (activities/operator-notices.ts),
+ *    each delivered by its own `deliverNotice` workflow.
  * 3. revoke at the configured rate (certificates/s): batches through the CA's one revocation path; each batch's OCSP
  *    responses are re-signed before the next batch and the issuers' CRL publishers are signalled. Pausable and
  *    resumable by signals; the rate can be changed by a signal; it is raised by itself only when the configured one
@@ -34,6 +35,7 @@ import { incidentCrlWorkflowId } from '../domain/workflow-ids';
 import { operatorPage, signingBatch, storage, storageBatch } from './activity-options';
 import { searchAttributes } from './contracts';
 import { failureOf } from './failures';
+import { startNoticeDelivery } from './notices';
 import {
   incidentProgressQuery,
   pauseIncidentSignal,
@@ -48,7 +50,7 @@ import { queryableProgress } from './revocation-steps';
 
 type IncidentActivities = ReturnType<typeof createIncidentActivities>;
 
-/** Accounts notified per activity. */
+/** Accounts notified per activity (each notice's delivery start adds two events to the history). */
 const NOTICE_PAGE = 200;
 /** Continue as new well before the history grows large (Temporal suggests it too). */
 const MAX_HISTORY_EVENTS = 8000;
@@ -176,6 +178,8 @@ export async function incidentResponse(input: IncidentInput): Promise<IncidentPr
       if (carry.phase !== 'notifying') await enter('notifying', 'incident.notifying');
       for (;;) {
         const page = await acts.notifyIncidentPage({ incidentId: id, afterAccountId: cursor, limit: NOTICE_PAGE });
+        // Each notice's delivery runs on by itself (a relay that is down never holds up the revocations).
+        await Promise.all(page.noticeIds.map(startNoticeDelivery));
         cursor = page.lastAccountId;
         progress.update({ notified: progress.current.notified + page.notified });
         if (page.done) break;

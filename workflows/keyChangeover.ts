@@ -37,6 +37,7 @@ import {
   type KeyChangeoverInput,
   type KeyChangeoverProgress,
 } from './operator-contracts';
+import { startNoticeDelivery } from './notices';
 import { publishCrl } from './publishCrl';
 import { queryableProgress, setCaStatus } from './revocation-steps';
 
@@ -141,7 +142,8 @@ export async function keyChangeover(input: KeyChangeoverInput): Promise<KeyChang
     // Less than a reminder interval before the latest switch: the operators must act now.
     progress.update({ reminders, atRisk: Date.now() + input.reminderIntervalSeconds * 1000 >= mustSwitchBy });
     if (progress.current.atRisk) log.error(`CA ${input.caId}: the changeover is at risk (switch by ${input.mustSwitchBy})`);
-    await main.remindKeyChangeover({ caId: input.caId, issuerId: next.issuerId, reminder: reminders, mustSwitchBy: input.mustSwitchBy, csrSha256: next.csrSha256 });
+    const { noticeId } = await main.remindKeyChangeover({ caId: input.caId, issuerId: next.issuerId, reminder: reminders, mustSwitchBy: input.mustSwitchBy, csrSha256: next.csrSha256 });
+    await startNoticeDelivery(noticeId);
   }
   const done = received.imported!;
   progress.update({ switchAt: done.switchAt });

@@ -11,6 +11,7 @@
 import { proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { createSelfAuditActivities } from '../activities/self-audit';
 import { operatorPage, storage } from './activity-options';
+import { startNoticeDelivery } from './notices';
 import { selfAuditProgressQuery, type SelfAuditInput, type SelfAuditResult } from './operator-contracts';
 import { setCaStatus } from './revocation-steps';
 
@@ -36,6 +37,8 @@ export async function selfAudit(input: SelfAuditInput): Promise<SelfAuditResult>
   }
 
   const done = await acts.completeSelfAudit({ auditId: sample.auditId });
+  // The report to the operators, through the outbox (BR 8.7).
+  await startNoticeDelivery(done.noticeId);
   setCaStatus(done.flagged.length > 0 ? 'self-audit-flagged' : 'self-audit-passed');
   return { auditId: sample.auditId, population: done.population, sampleSize: done.sampleSize, seed: sample.seed, flagged: done.flagged };
 }

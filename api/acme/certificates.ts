@@ -7,13 +7,13 @@ import { Hono } from 'hono';
 import type { Db } from '../../db/client';
 import { acmeAccountOfOrder } from '../../db/repositories/acme';
 import { getCertificateBySerial } from '../../db/repositories/certificates';
-import { renewalOverrideFor } from '../../db/repositories/incidents';
 import { getIssuer } from '../../db/repositories/issuers';
 import { recordCertificateAcceptance } from '../../db/repositories/lifecycle';
-import { ARI_RETRY_AFTER_SECONDS, suggestedRenewalWindow } from '../../domain/ari';
+import { ARI_RETRY_AFTER_SECONDS } from '../../domain/ari';
 import { CaError } from '../../domain/errors';
 import type { Requester } from '../../domain/revocation';
 import { toPem } from '../../pki/pem';
+import { renewalWindowOf } from '../certificate-view';
 import { submitRevocation } from '../revocation-requests';
 import { parseCertId } from './ari';
 import { jsonPayload } from './jws';
@@ -71,13 +71,10 @@ export function certificatesApp({ deps, verified, commonHeaders }: AcmeKit) {
 
   app.get('/renewal-info/:certId', async (c) => {
     const found = await certificateByCertId(deps.db, c.req.param('certId'));
-    if (!found || (found.cert.status !== 'issued' && found.cert.status !== 'revoked')) throw new CaError('notFound', 'no certificate with this certID (RFC 9773 §4.1)');
-    const { cert } = found;
-    // An incident asked for this certificate to be replaced: the window lies in the past (RFC 9773 §4.2, renew now).
-    const override = await renewalOverrideFor(deps.db, cert.serial);
-    const now = deps.clock();
-    const renewNow = override !== null && override.since.getTime() <= now.getTime();
-    const w = suggestedRenewalWindow({ notBefore: cert.notBefore, notAfter: cert.notAfter, revoked: cert.status === 'revoked', renewNow }, now);
+    // The one renewal window of both doors (null: never issued): in the past once revoked or once an incident asked
+    // for a replacement (§4.2, renew now).
+    const w = found ? await renewalWindowOf(deps.db, found.cert, deps.clock()) : null;
+    if (!w) throw new CaError('notFound', 'no certificate with this certID (RFC 9773 §4.1)');
     commonHeaders(c);
     c.header('Retry-After', String(ARI_RETRY_AFTER_SECONDS));
     return c.json({ suggestedWindow: { start: w.start.toISOString(), end: w.end.toISOString() } });

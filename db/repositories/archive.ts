@@ -2,11 +2,13 @@
  * What the archive of CP 5.5.1–5.5.2 holds for a period: every application made in it (orders with their
  * authorizations, challenges, validation evidence, corroborations, e-mail validations, ACME parts, acceptance), the
  * certificates issued for them with their lint reports and SCTs, their notices, the key-compromise reports received,
- * and the segment of the hash-chained audit log written in the period (CP 5.4.3). Read-only.
+ * the segment of the hash-chained audit log written in the period (CP 5.4.3) and the signed checkpoints of the chain
+ * heads inside that segment (db/repositories/audit-checkpoints.ts). Read-only.
  */
 import { and, asc, between, gte, inArray, lt, sql } from 'drizzle-orm';
 import {
   acmeOrders,
+  auditCheckpoints,
   auditLog,
   authorizations,
   certificateScts,
@@ -20,12 +22,16 @@ import {
   orders,
   validationEvidence,
 } from '../schema';
+import type { AuditCheckpoint } from './audit-checkpoints';
 import type { AuditEntry, DbOrTx } from './types';
 
 /** The record files of an archive, by name: each is a JSON Lines file of rows. */
 export type ArchiveRecords = Record<string, readonly unknown[]>;
 
-export async function archiveRecords(db: DbOrTx, range: { from: Date; to: Date }): Promise<{ records: ArchiveRecords; audit: AuditEntry[] }> {
+export async function archiveRecords(
+  db: DbOrTx,
+  range: { from: Date; to: Date },
+): Promise<{ records: ArchiveRecords; audit: AuditEntry[]; checkpoints: AuditCheckpoint[] }> {
   const inRange = (col: Parameters<typeof gte>[0]) => and(gte(col, range.from), lt(col, range.to));
   const orderRows = await db.select().from(orders).where(inRange(orders.createdAt)).orderBy(asc(orders.createdAt), asc(orders.id));
   const orderIds = orderRows.map((o) => o.id);
@@ -56,9 +62,10 @@ export async function archiveRecords(db: DbOrTx, range: { from: Date; to: Date }
     .select({ first: sql<number | null>`min(${auditLog.id})`, last: sql<number | null>`max(${auditLog.id})` })
     .from(auditLog)
     .where(inRange(auditLog.at));
-  const audit =
-    bounds?.first != null && bounds.last != null
-      ? await db.select().from(auditLog).where(between(auditLog.id, Number(bounds.first), Number(bounds.last))).orderBy(asc(auditLog.id))
-      : [];
-  return { records, audit };
+  const segment = bounds?.first != null && bounds.last != null ? ([Number(bounds.first), Number(bounds.last)] as const) : null;
+  const audit = segment ? await db.select().from(auditLog).where(between(auditLog.id, ...segment)).orderBy(asc(auditLog.id)) : [];
+  // The checkpoints that signed a head inside the segment (whenever they were signed): a verifier holding the audit
+  // key checks that the archived chain still reaches each of them.
+  const checkpoints = segment ? await db.select().from(auditCheckpoints).where(between(auditCheckpoints.sequence, ...segment)).orderBy(asc(auditCheckpoints.sequence)) : [];
+  return { records, audit, checkpoints };
 }

@@ -8,7 +8,7 @@ import { CaError } from '../../domain/errors';
 import type { IncidentCriteria } from '../../domain/incidents';
 import { authorizeRevocation, type RevocationReasonCode } from '../../domain/revocation';
 import type { IncidentStatus } from '../../domain/statuses';
-import { certificates, incidentCertificates, incidentEvents, incidents, renewalOverrides } from '../schema';
+import { certificates, incidentCertificates, incidentEvents, incidents, issuers, renewalOverrides } from '../schema';
 import { appendAudit } from './audit';
 import { normalizeSerial } from './certificates';
 import { getRevocationFacts, revokeAsRequested } from './revocation';
@@ -63,6 +63,8 @@ export async function setIncidentStatus(db: DbOrTx, id: string, status: Incident
 export interface IncidentCandidate {
   readonly serial: string;
   readonly issuerId: string;
+  /** The CA of that key (`dv`, `ov`): the profile its certificates are linted as. */
+  readonly caId: string;
   readonly accountId: string;
   readonly notBefore: Date;
   /** The final certificate, else the precertificate (BR 7.1.2.9): what the lint criterion lints again. */
@@ -95,12 +97,14 @@ export async function incidentCandidates(
     .select({
       serial: certificates.serial,
       issuerId: certificates.issuerId,
+      caId: issuers.caId,
       accountId: certificates.accountId,
       notBefore: certificates.notBefore,
       der: input.withDer ? sql<Uint8Array | null>`coalesce(${certificates.certDer}, ${certificates.precertDer})` : sql<null>`null`,
       kind: sql<'final' | 'precertificate'>`case when ${certificates.certDer} is null then 'precertificate' else 'final' end`,
     })
     .from(certificates)
+    .innerJoin(issuers, eq(issuers.id, certificates.issuerId))
     .where(and(...where))
     .orderBy(asc(certificates.serial))
     .limit(input.limit);

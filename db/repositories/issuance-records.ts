@@ -2,11 +2,12 @@
  * What the issuance gate reads (domain/issuance-gate.ts; activities/issuance-gate.ts assembles the facts): the order,
  * its accounts, the certificate row, every authorization of the order with the validation it rests on (its own valid
  * challenge, or the earlier authorization it reused, BR 4.2.1) and that validation's latest DCV corroboration round,
- * and the latest CAA round of each name. Reads only; one consistent snapshot (REPEATABLE READ).
+ * the latest CAA round of each name, and for OV the vetted organization record the order pinned and the CA of the key
+ * the serial was reserved under. Reads only; one consistent snapshot (REPEATABLE READ).
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { accounts, acmeAccounts, acmeOrders, authorizations, certificates, challenges, corroborations, orders } from '../schema';
+import { accounts, acmeAccounts, acmeOrders, authorizations, certificates, challenges, corroborations, issuers, orders, vettedOrganizations } from '../schema';
 
 export interface ValidationRecord {
   readonly authorizationId: string;
@@ -20,10 +21,12 @@ export interface ValidationRecord {
 }
 
 export interface IssuanceRecords {
-  readonly order: { id: string; status: string; accountId: string; providerAccountId: string | null; dnsNames: string[] };
+  readonly order: { id: string; status: string; accountId: string; providerAccountId: string | null; dnsNames: string[]; profile: string; organizationId: string | null };
   readonly accounts: ReadonlyArray<{ id: string; status: string; kind: string }>;
   readonly acmeAccount: { id: string; status: string; accountId: string } | null;
-  readonly certificate: { serial: string; orderId: string; status: string; hasPrecertificate: boolean } | null;
+  readonly certificate: { serial: string; orderId: string; status: string; hasPrecertificate: boolean; issuerCaId: string | null } | null;
+  /** OV: the vetted organization record the order pinned at step 4. */
+  readonly vettedRecord: { id: string; organizationId: string; validFrom: Date; validUntil: Date } | null;
   readonly authorizations: ReadonlyArray<{ id: string; fqdn: string; wildcard: boolean; status: string; accountId: string; basisId: string }>;
   /** By authorization id: the authorizations of the order and those they reused. */
   readonly validations: ReadonlyMap<string, ValidationRecord>;
@@ -40,6 +43,9 @@ export async function loadIssuanceRecords(db: Db, input: { orderId: string; seri
           accountId: orders.accountId,
           providerAccountId: orders.providerAccountId,
           dnsNames: orders.dnsNames,
+          profile: orders.profile,
+          organizationId: orders.organizationId,
+          vettedOrganizationId: orders.vettedOrganizationId,
         })
         .from(orders)
         .where(eq(orders.id, input.orderId));
@@ -52,9 +58,22 @@ export async function loadIssuanceRecords(db: Db, input: { orderId: string; seri
         .innerJoin(acmeAccounts, eq(acmeAccounts.id, acmeOrders.acmeAccountId))
         .where(eq(acmeOrders.orderId, order.id));
       const [cert] = await tx
-        .select({ serial: certificates.serial, orderId: certificates.orderId, status: certificates.status, hasPrecertificate: sql<boolean>`${certificates.precertDer} is not null` })
+        .select({
+          serial: certificates.serial,
+          orderId: certificates.orderId,
+          status: certificates.status,
+          hasPrecertificate: sql<boolean>`${certificates.precertDer} is not null`,
+          issuerCaId: issuers.caId,
+        })
         .from(certificates)
+        .leftJoin(issuers, eq(issuers.id, certificates.issuerId))
         .where(eq(certificates.serial, input.serial));
+      const [vettedRecord] = order.vettedOrganizationId
+        ? await tx
+            .select({ id: vettedOrganizations.id, organizationId: vettedOrganizations.organizationId, validFrom: vettedOrganizations.validFrom, validUntil: vettedOrganizations.validUntil })
+            .from(vettedOrganizations)
+            .where(eq(vettedOrganizations.id, order.vettedOrganizationId))
+        : [];
       const own = await tx
         .select({
           id: authorizations.id,
@@ -101,8 +120,10 @@ export async function loadIssuanceRecords(db: Db, input: { orderId: string; seri
         .from(corroborations)
         .where(and(eq(corroborations.orderId, order.id), eq(corroborations.check, 'caa')))
         .orderBy(corroborations.fqdn, desc(corroborations.checkedAt));
+      const { vettedOrganizationId: _pinned, ...orderFacts } = order;
       return {
-        order,
+        order: orderFacts,
+        vettedRecord: vettedRecord ?? null,
         accounts: accountRows,
         acmeAccount: acme ?? null,
         certificate: cert ?? null,

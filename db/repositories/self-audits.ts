@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, gt, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { IssuanceEvidence, NameEvidence } from '../../domain/self-audit';
-import { auditLog, authorizations, certificates, challenges, corroborations, selfAuditSamples, selfAudits, validationEvidence } from '../schema';
+import { auditLog, authorizations, certificates, challenges, corroborations, issuers, selfAuditSamples, selfAudits, validationEvidence } from '../schema';
 import { appendAudit } from './audit';
 import type { DbOrTx } from './types';
 
@@ -70,11 +70,12 @@ export async function latestSelfAudits(db: DbOrTx, limit: number): Promise<SelfA
 }
 
 /** The next unchecked sampled certificates, in draw order, with their DER. */
-export async function uncheckedSamples(db: DbOrTx, auditId: string, limit: number): Promise<Array<{ serial: string; der: Uint8Array | null; dnsNames: string[] }>> {
+export async function uncheckedSamples(db: DbOrTx, auditId: string, limit: number): Promise<Array<{ serial: string; der: Uint8Array | null; dnsNames: string[]; caId: string }>> {
   return db
-    .select({ serial: selfAuditSamples.serial, der: certificates.certDer, dnsNames: certificates.dnsNames })
+    .select({ serial: selfAuditSamples.serial, der: certificates.certDer, dnsNames: certificates.dnsNames, caId: issuers.caId })
     .from(selfAuditSamples)
     .innerJoin(certificates, eq(certificates.serial, selfAuditSamples.serial))
+    .innerJoin(issuers, eq(issuers.id, certificates.issuerId))
     .where(and(eq(selfAuditSamples.auditId, auditId), isNull(selfAuditSamples.checkedAt)))
     .orderBy(asc(selfAuditSamples.position))
     .limit(limit);

@@ -1,5 +1,6 @@
 /**
- * The notices outbox (CP 4.3.2 issuance notices, CP 4.9 revocation notices, expiry reminders, announcements): a notice
+ * The notices outbox (CP 4.3.2 issuance notices, CP 4.9 revocation notices, expiry reminders, announcements, and the
+ * operator workflows' notices: incidents, key-changeover reminders, self-audit reports): a notice
  * is a row before it is an e-mail. It is written once per idempotency key — in the transaction of the change it
  * reports when the caller has one — and delivered by the `deliverNotice` workflow (workflows/notices.ts), which records
  * every attempt, the SMTP relay's answer and the Message-ID. Rows are kept (CP 5.5.2: the processing history).

@@ -1,18 +1,18 @@
 /**
- * `npm run admin -- archive export --from … --to … --out <dir> [--key <file>]`: writes the archive bundle of the
- * period (scripts/lib/archive-format.ts): the records of db/repositories/archive.ts, the audit segment, and the
- * Temporal histories of the period's workflows (each order's issuance, and its certificate's revocation, expiry
+ * `npm run admin -- archive export --from … --to … --out <dir> [--key <file>] [--audit-public-key <file>]`: writes the
+ * archive bundle of the period (scripts/lib/archive-format.ts): the records of db/repositories/archive.ts, the audit
+ * segment with its signed checkpoints and the audit key's public half, and the Temporal histories of the period's workflows (each order's issuance, and its certificate's revocation, expiry
  * reminders and notice deliveries). A history Temporal no longer holds (past the namespace's retention) is listed as
  * missing, not silently left out.
  */
-import { sign } from 'node:crypto';
+import { createPublicKey, sign } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../../db/client';
 import { archiveRecords } from '../../db/repositories/archive';
 import { toJsonData } from '../../db/repositories/audit';
 import { expiryRemindersWorkflowId, noticeWorkflowId, revocationWorkflowId } from '../../domain/workflow-ids';
-import { ARCHIVE_FORMAT, MANIFEST, SIGNATURE, loadSigningKey, sha256Hex, spkiSha256Of, type ArchiveFileEntry, type ArchiveManifest } from './archive-format';
+import { ARCHIVE_FORMAT, AUDIT_FILE, CHECKPOINTS_FILE, MANIFEST, SIGNATURE, loadSigningKey, sha256Hex, spkiSha256Of, type ArchiveFileEntry, type ArchiveManifest } from './archive-format';
 
 export interface ExportInput {
   readonly db: Db;
@@ -20,6 +20,8 @@ export interface ExportInput {
   readonly to: Date;
   readonly outDir: string;
   readonly signingKeyPem: string;
+  /** The audit checkpoint key's public half (SubjectPublicKeyInfo DER): the HSM key that signed the checkpoints. */
+  readonly auditPublicKeySpki: Uint8Array | null;
   /** A workflow's history as Temporal's JSON, or null when Temporal has none (never ran, or past retention). */
   readonly fetchHistory: (workflowId: string) => Promise<string | null>;
   readonly now: Date;
@@ -40,9 +42,11 @@ export async function exportArchive(input: ExportInput): Promise<ArchiveManifest
   };
   const jsonl = (rows: readonly unknown[]) => rows.map((r) => `${JSON.stringify(toJsonData(r))}\n`).join('');
 
-  const { records, audit } = await archiveRecords(input.db, { from: input.from, to: input.to });
+  const { records, audit, checkpoints } = await archiveRecords(input.db, { from: input.from, to: input.to });
   for (const [name, rows] of Object.entries(records)) write(`records/${name}.jsonl`, jsonl(rows), rows.length);
-  write('records/audit.jsonl', jsonl(audit), audit.length);
+  write(AUDIT_FILE, jsonl(audit), audit.length);
+  write(CHECKPOINTS_FILE, jsonl(checkpoints), checkpoints.length);
+  const auditKey = input.auditPublicKeySpki ? createPublicKey({ key: Buffer.from(input.auditPublicKeySpki), format: 'der', type: 'spki' }) : null;
 
   const orders = records.orders as ReadonlyArray<{ workflowId: string }>;
   const serials = (records.certificates as ReadonlyArray<{ serial: string }>).map((c) => c.serial);
@@ -77,10 +81,11 @@ export async function exportArchive(input: ExportInput): Promise<ArchiveManifest
       lastId: last?.id ?? null,
       prevHash: first ? hexOf(first.prevHash) : null,
       lastHash: last ? hexOf(last.hash) : null,
-      checkpoints: null,
-      // TODO(#10): add the signed checkpoints of the audit chain heads in the period once audit checkpoints exist;
-      // until then the segment is verified link by link and anchored by this signed manifest.
-      checkpointsNote: 'audit checkpoints are not produced yet: the segment is verified by its hash chain and this signature',
+      checkpoints: {
+        entries: checkpoints.length,
+        publicKey: auditKey ? auditKey.export({ type: 'spki', format: 'pem' }).toString() : null,
+        spkiSha256: auditKey ? spkiSha256Of(auditKey) : null,
+      },
     },
     histories: { fetched, missing },
     signer: {

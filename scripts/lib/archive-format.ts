@@ -3,7 +3,8 @@
  *   manifest.json   what the bundle holds: the period, every file with its SHA-256 and size, the audit segment's ends,
  *                   the workflow histories fetched and those Temporal no longer had, and the signer's public key
  *   manifest.sig    the Ed25519 signature (base64) of manifest.json's bytes
- *   records/*.jsonl the rows, one JSON object per line (bytes as lowercase hex, instants as ISO-8601)
+ *   records/*.jsonl the rows, one JSON object per line (bytes as lowercase hex, instants as ISO-8601), among them
+ *                   audit.jsonl (the audit log's segment) and audit-checkpoints.jsonl (its signed checkpoints)
  *   histories/*.json the Temporal workflow histories (Temporal's JSON form, replayable by the SDK)
  *
  * Signed with an operator key file, not an HSM key: the CA keys sign certificates and CRLs only (CP 6.1.7 key usage),
@@ -15,6 +16,8 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 
 export const ARCHIVE_FORMAT = 'jprs-ca-archive/1';
 export const MANIFEST = 'manifest.json';
+export const AUDIT_FILE = 'records/audit.jsonl';
+export const CHECKPOINTS_FILE = 'records/audit-checkpoints.jsonl';
 export const SIGNATURE = 'manifest.sig';
 
 export interface ArchiveFileEntry {
@@ -38,9 +41,11 @@ export interface ArchiveManifest {
     /** The prevHash of the first entry: where the segment links into the chain before the period. */
     readonly prevHash: string | null;
     readonly lastHash: string | null;
-    /** Signed checkpoints of the chain heads in the period; see `checkpointsNote`. */
-    readonly checkpoints: null;
-    readonly checkpointsNote: string;
+    /**
+     * The signed checkpoints of chain heads inside the segment (records/audit-checkpoints.jsonl, CP 5.4.3), and the
+     * public key of the HSM key that signed them (PEM; verify with the one the CA publishes, `audit public-key`).
+     */
+    readonly checkpoints: { readonly entries: number; readonly publicKey: string | null; readonly spkiSha256: string | null };
   };
   readonly histories: { readonly fetched: number; readonly missing: ReadonlyArray<{ readonly workflowId: string; readonly reason: string }> };
   readonly signer: { readonly algorithm: 'Ed25519'; readonly publicKey: string; readonly spkiSha256: string };

@@ -1,34 +1,64 @@
 /**
- * `npm run admin -- archive verify <dir> [--public-key <pem>]`: checks an archive bundle (scripts/lib/archive-format.ts)
- * without the database or Temporal:
+ * `npm run admin -- archive verify <dir> [--public-key <pem>] [--audit-public-key <pem>]`: checks an archive bundle
+ * (scripts/lib/archive-format.ts) without the database or Temporal:
  *   1. manifest.sig is an Ed25519 signature of manifest.json by the given public key (or, without one, by the key the
  *      manifest names — then only integrity is shown, not who signed: `signer.trusted` says which);
  *   2. every file the manifest lists has its SHA-256 and size, and no file is there that it does not list;
  *   3. the audit segment is a hash chain (BR 5.4.1): each entry hashes to its hash and links to the one before, from the
  *      manifest's prevHash to its lastHash;
- *   4. each certificate whose issuance is in the segment is the one the audit entry recorded (SHA-256 of the DER).
+ *   4. each certificate whose issuance is in the segment is the one the audit entry recorded (SHA-256 of the DER);
+ *   5. each signed checkpoint of the segment (CP 5.4.3) verifies with the audit key — the one given, else the one the
+ *      manifest names (integrity only: `auditKey.trusted`) — and the segment still holds the head it signed. The
+ *      checkpoints are signed by the HSM, not by the archive's key: a bundle whose audit segment was rewritten and
+ *      re-signed with the archive key still fails here.
  * Any modified, added or removed byte fails one of them.
  */
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { auditEntryHash } from '../../db/repositories/audit';
-import { ARCHIVE_FORMAT, MANIFEST, SIGNATURE, sha256Hex, spkiSha256Of, type ArchiveManifest } from './archive-format';
+import { checkpointSignatureValid } from '../../db/repositories/audit-checkpoints';
+import { ARCHIVE_FORMAT, AUDIT_FILE, CHECKPOINTS_FILE, MANIFEST, SIGNATURE, sha256Hex, spkiSha256Of, type ArchiveManifest } from './archive-format';
 
 export interface ArchiveVerification {
   readonly ok: boolean;
   readonly errors: readonly string[];
   readonly signer: { readonly spkiSha256: string | null; readonly trusted: boolean };
-  readonly checked: { readonly files: number; readonly auditEntries: number; readonly certificates: number; readonly histories: number };
+  /** The key the audit checkpoints were verified with (null: none was given or named). */
+  readonly auditKey: { readonly spkiSha256: string | null; readonly trusted: boolean };
+  readonly checked: { readonly files: number; readonly auditEntries: number; readonly certificates: number; readonly histories: number; readonly checkpoints: number };
 }
 
 const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const lines = (text: string) => text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-export function verifyArchive(dir: string, opts: { publicKeyPem?: string } = {}): ArchiveVerification {
+/**
+ * Step 5: every checkpoint verifies with the audit key and signed a head the segment still holds, hash for hash.
+ * Returns the number checked.
+ */
+function verifyCheckpoints(checkpoints: ReadonlyArray<Record<string, unknown>>, heads: ReadonlyMap<number, string>, key: KeyObject | null, errors: string[]): number {
+  if (checkpoints.length > 0 && !key) {
+    errors.push('the bundle has audit checkpoints but no audit public key to verify them (--audit-public-key)');
+    return 0;
+  }
+  const spki = key ? new Uint8Array(key.export({ type: 'spki', format: 'der' })) : new Uint8Array();
+  let n = 0;
+  for (const c of checkpoints) {
+    const sequence = Number(c.sequence);
+    const row = { id: Number(c.id), sequence, hash: fromHex(String(c.hash)), signedAt: new Date(String(c.signedAt)), keyLabel: String(c.keyLabel), spkiSha256: fromHex(String(c.spkiSha256)), signature: fromHex(String(c.signature)) };
+    if (!checkpointSignatureValid(row, spki)) errors.push(`audit checkpoint of sequence ${sequence} does not verify with the audit key: it was modified or signed by another key`);
+    const head = heads.get(sequence);
+    if (head !== String(c.hash)) errors.push(`audit checkpoint of sequence ${sequence}: the segment ${head ? 'holds another hash for that entry' : 'does not hold that entry'} (the chain was rewritten or cut)`);
+    n++;
+  }
+  return n;
+}
+
+export function verifyArchive(dir: string, opts: { publicKeyPem?: string; auditPublicKeyPem?: string } = {}): ArchiveVerification {
   const errors: string[] = [];
-  const checked = { files: 0, auditEntries: 0, certificates: 0, histories: 0 };
-  const fail = (spkiSha256: string | null = null, trusted = false): ArchiveVerification => ({ ok: false, errors, signer: { spkiSha256, trusted }, checked });
+  const checked = { files: 0, auditEntries: 0, certificates: 0, histories: 0, checkpoints: 0 };
+  let auditKey: ArchiveVerification['auditKey'] = { spkiSha256: null, trusted: false };
+  const fail = (spkiSha256: string | null = null, trusted = false): ArchiveVerification => ({ ok: false, errors, signer: { spkiSha256, trusted }, auditKey, checked });
   if (!existsSync(path.join(dir, MANIFEST)) || !existsSync(path.join(dir, SIGNATURE))) {
     errors.push(`${dir} has no ${MANIFEST} and ${SIGNATURE}`);
     return fail();
@@ -79,7 +109,7 @@ export function verifyArchive(dir: string, opts: { publicKeyPem?: string } = {})
   checked.histories = manifest.files.filter((f) => f.path.startsWith('histories/')).length;
 
   // 3. The audit segment's chain.
-  const auditFile = path.join(dir, 'records', 'audit.jsonl');
+  const auditFile = path.join(dir, AUDIT_FILE);
   const audit = existsSync(auditFile) ? lines(readFileSync(auditFile, 'utf8')) : [];
   let prev = manifest.audit.prevHash;
   for (const e of audit) {
@@ -102,5 +132,20 @@ export function verifyArchive(dir: string, opts: { publicKeyPem?: string } = {})
     if (sha256Hex(fromHex(c.certDer)) !== recorded) errors.push(`certificate ${String(c.serial)} is not the one issued (SHA-256 differs from its audit entry)`);
     checked.certificates++;
   }
-  return { ok: errors.length === 0, errors, signer, checked };
+
+  // 5. The signed checkpoints: with the audit key given (trusted), else the one the manifest names.
+  const checkpointsFile = path.join(dir, CHECKPOINTS_FILE);
+  const checkpoints = existsSync(checkpointsFile) ? lines(readFileSync(checkpointsFile, 'utf8')) : [];
+  if (checkpoints.length !== (manifest.audit.checkpoints?.entries ?? 0)) errors.push('the audit checkpoints are not those the manifest lists');
+  let checkpointKey: KeyObject | null = null;
+  const checkpointKeyPem = opts.auditPublicKeyPem ?? manifest.audit.checkpoints?.publicKey ?? null;
+  try {
+    checkpointKey = checkpointKeyPem ? createPublicKey(checkpointKeyPem) : null;
+  } catch {
+    errors.push('the audit public key cannot be read');
+  }
+  auditKey = { spkiSha256: checkpointKey ? spkiSha256Of(checkpointKey) : null, trusted: checkpointKey !== null && opts.auditPublicKeyPem !== undefined };
+  const heads = new Map(audit.map((e) => [Number(e.id), String(e.hash)]));
+  checked.checkpoints = verifyCheckpoints(checkpoints, heads, checkpointKey, errors);
+  return { ok: errors.length === 0, errors, signer, auditKey, checked };
 }

@@ -1,5 +1,5 @@
 /**
- * Issue 10, observation 2 (BR 3.2.2.8 / 4.2.4): CAA is checked within max(TTL, 8 h) BEFORE issuance. An ACME order's
+ * BR 3.2.2.8 / 4.2.4: CAA is checked within max(TTL, 8 h) BEFORE issuance. An ACME order's
  * authorizations are corroborated (CAA included) when they validate; finalize may come days later. Here the main
  * worker runs 9 hours behind (its CAA check at authorization time looks 9 hours old to the workflow), the domain's
  * CAA changes to `0 issue ";"` before finalize, and the order must fail with the ACME `caa` error before anything is
@@ -11,10 +11,12 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAcmeApp } from '../../api/acme/app';
 import { createNonceStore, usedNoncesIn } from '../../api/acme/nonces';
+import { createDb } from '../../db/client';
 import { temporalCaWorkflows } from '../../temporal/client';
 import { AcmeTestClient, newAccountKey } from '../support/acme-client';
 import { eventually, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
 import { makeCsr } from '../support/csr';
+import { ownerDatabaseUrl } from '../support/database';
 
 const BASE = 'https://acme.test.example:8443/acme';
 const NINE_HOURS_MS = 9 * 3_600_000;
@@ -24,6 +26,15 @@ let acme: AcmeTestClient;
 
 beforeAll(async () => {
   h = await startHarness({ env: { CA_DEV_ZONE: 'caa-finalize.example.jp' }, mainWorkerClock: () => new Date(Date.now() - NINE_HOURS_MS) });
+  // A CA key issues from its activation (CP 5.6, issuers.active_from), which the test services set minutes ago when
+  // they stored the CA certificates: to a worker 9 hours behind, no key would be in use yet, and the serial
+  // reservation (step 5) would fail before the CAA re-check this file is about. The keys are made active from earlier.
+  const owner = createDb(ownerDatabaseUrl(), { max: 1 });
+  try {
+    await owner.sql`update issuers set active_from = active_from - interval '10 hours' where active_from > now() - interval '10 hours'`;
+  } finally {
+    await owner.close();
+  }
   const app = createAcmeApp({
     db: h.db.db,
     workflows: temporalCaWorkflows(h.temporal, h.config),

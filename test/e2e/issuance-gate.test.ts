@@ -1,6 +1,6 @@
 /**
- * The signer's issuance gate against forged workflows (issue 10, observation 1): anything that reaches Temporal can
- * start `issueCertificate` with an input of its own making. The real workers, PostgreSQL and SoftHSM2 run; every
+ * The signer's issuance gate against forged workflows: anything that reaches Temporal can start `issueCertificate`
+ * with an input of its own making (an empty list of authorizations, another order's names, no organization). The real workers, PostgreSQL and SoftHSM2 run; every
  * signature the signing worker asks of the HSM is recorded. Each forged run must end with the order invalid
  * (`issuanceRefused`), no precertificate, no HSM signature over anything carrying the serial, and exactly one
  * `issuance.refused` audit entry — while an order whose records prove everything is issued through the same path.
@@ -15,6 +15,7 @@ import { createDb, type DbHandle } from '../../db/client';
 import { ownerDatabaseUrl } from '../support/database';
 import { runForgedIssuance, seedIssuableOrder, seedPendingOrder } from '../support/issuable-order';
 import { createOrder } from '../support/orders';
+import { seedVettedOrganization } from '../support/ov-fixtures';
 
 /** Every message the HSM was asked to sign during the file. */
 const signed: Uint8Array[] = [];
@@ -83,7 +84,7 @@ describe('forged workflows: the signer signs only what the database proves', () 
     expect((await outcome(o.orderId)).hsmSignaturesOverSerial).toBeGreaterThanOrEqual(2);
   });
 
-  it('observation 1: a pending order made through the API, then a start with empty authorizations, is refused', async () => {
+  it('a pending order made through the API, then a start with empty authorizations, is refused', async () => {
     const victim = `victim.${name()}`;
     const order = await createOrder(h, accountA.apiKey, makeCsr({ names: [victim] }));
     const result = await runForgedIssuance(h.temporal, h.config, { orderId: order.id, fqdns: [], authorizations: [] });
@@ -136,5 +137,27 @@ describe('forged workflows: the signer signs only what the database proves', () 
     await setAccountStatus(h.db.db, c.id, 'disabled', { actor: 'test' });
     await runForgedIssuance(h.temporal, h.config, { orderId: o.orderId });
     await expectRefused(o.orderId, 'account');
+  });
+
+  // OV: the forged input names no organization, so the workflow skips step 4 (vetting) and lints what the order
+  // pinned; the gate alone decides whether that record may still give the subject.
+  const DAY = 86_400_000;
+  const ovOrder = async (record: { validFrom?: Date; validUntil?: Date }) => {
+    const org = await seedVettedOrganization(owner.db, { accountId: accountA.id, ...record });
+    return seedIssuableOrder(h.db.db, { accountId: accountA.id, names: [name()], ov: { organizationId: org.organizationId, vettedRecordId: org.record!.id } });
+  };
+
+  it('OV control: an order pinning a vetted record of its organization, valid now, is issued under the OV key', async () => {
+    const o = await ovOrder({});
+    expect((await runForgedIssuance(h.temporal, h.config, { orderId: o.orderId })).status).toBe('valid');
+    expect(await outcome(o.orderId)).toMatchObject({ status: 'valid', certificate: true, refusals: [] });
+    const [cert] = await h.db.sql`select issuer_id from certificates where order_id = ${o.orderId}`;
+    expect(cert!.issuer_id).toBe('ov');
+  });
+
+  it('BR 4.2.1: an OV order whose pinned vetted record ended yesterday (vetted 399 days ago) is refused', async () => {
+    const o = await ovOrder({ validFrom: new Date(Date.now() - 399 * DAY), validUntil: new Date(Date.now() - DAY) });
+    await runForgedIssuance(h.temporal, h.config, { orderId: o.orderId });
+    await expectRefused(o.orderId, 'organization');
   });
 });

@@ -119,7 +119,9 @@ describe('DV issuance end to end', () => {
     expect(precertText).toMatch(/CT Precertificate Poison: critical/);
     expect(openssl('verify', '-CAfile', path.join(work, 'root.pem'), '-untrusted', path.join(work, 'issuing.pem'), path.join(work, 'cert.pem'))).toContain('OK');
 
-    // One workflow per order, visible with its search attributes.
+    // One workflow per order, visible with its search attributes. It completes after step 11's life-cycle work, which
+    // follows the order's validity (workflows/after-issuance.ts: succession, the issuance notice, expiry reminders).
+    await h.temporal.workflow.getHandle(orderWorkflowId(order.id)).result();
     const description = await h.temporal.workflow.getHandle(orderWorkflowId(order.id)).describe();
     expect(description.status.name).toBe('COMPLETED');
     const sa = description.searchAttributes as Record<string, unknown[]>;

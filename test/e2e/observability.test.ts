@@ -16,6 +16,7 @@ import { loadConfig } from '../../config';
 import { createDb, type DbHandle } from '../../db/client';
 import { createAccount } from '../../db/repositories/accounts';
 import { startDevDnsServer, type DevDns } from '../../scripts/lib/dev-dns';
+import { currentAcceptance } from '../support/acceptance';
 import { eventually, uniqueLabel } from '../support/ca-harness';
 import { makeCsr } from '../support/csr';
 import type { OrderJson } from '../support/orders';
@@ -72,7 +73,7 @@ beforeAll(async () => {
 
   // One DV order through the REST door, answered with dns-01 (BR 3.2.2.4.7).
   const csr = makeCsr({ names: [`www.${uniqueLabel()}.${config.dns.devZone}`] });
-  const created = await api('/v1/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: csr.pem, profile: 'dv' }) });
+  const created = await api('/v1/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: csr.pem, profile: 'dv', acceptance: currentAcceptance() }) });
   expect(created.status).toBe(201);
   order = (await created.json()) as OrderJson;
   const challenge = order.authorizations[0]!.challenges.find((c) => c.recordName)!;

@@ -1,5 +1,5 @@
 /**
- * Disabling a CA account (`npm run admin -- account disable <id>`; issue 10, observation 3) shuts every door to new
+ * Disabling a CA account (`npm run admin -- account disable <id>`; CP 4.1, RFC 8555 §7.1.6) shuts every door to new
  * orders: its ACME accounts are revoked (RFC 8555 §7.1.6), its API key no longer authenticates, a designated
  * provider's relayed applications are refused, and the one order intake of both doors refuses an inactive applicant
  * or provider even past the door's check. In-flight orders: the signer's gate (test/e2e/issuance-gate.test.ts).
@@ -11,6 +11,7 @@ import { createAccount, setAccountStatus } from '../../db/repositories/accounts'
 import { createEabKey } from '../../db/repositories/acme-eab';
 import { createOrder } from '../../db/repositories/orders';
 import { CaError } from '../../domain/errors';
+import { currentAcceptance } from '../support/acceptance';
 import { externalAccountBinding } from '../support/acme-client';
 import { makeCsr } from '../support/csr';
 import { baseConfig, client, problem, registeredClient, state, useAcmeTestServer, zone } from './acme-fixture';
@@ -23,7 +24,7 @@ const caAccountOf = async (kid: string) => {
 };
 
 describe('ACME: disabling the CA account revokes its ACME accounts', () => {
-  it('observation 3: the ACME account of a disabled account can no longer order (unauthorized), and stays revoked', async () => {
+  it('the ACME account of a disabled account can no longer order (unauthorized), and stays revoked', async () => {
     const c = await registeredClient(s);
     const accountId = await caAccountOf(c.kid!);
     expect((await newOrder(c, `before.${zone}`)).status).toBe(201);
@@ -65,7 +66,7 @@ describe('REST: a disabled designated provider relays nothing', () => {
       app.request('/v1/orders', {
         method: 'POST',
         headers: { authorization: `Bearer ${provider.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ csr: makeCsr({ names: [`shop.${zone}`] }).pem, profile: 'dv', onBehalfOf: shop.account.id }),
+        body: JSON.stringify({ csr: makeCsr({ names: [`shop.${zone}`] }).pem, profile: 'dv', onBehalfOf: shop.account.id, acceptance: currentAcceptance() }),
       });
     expect((await relay()).status).toBe(201);
     await setAccountStatus(s.fresh.handle.db, provider.account.id, 'disabled', { actor: 'test' });

@@ -13,6 +13,7 @@ import { loadConfig, type CaConfig } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import { redirectLog } from '../../observability/log';
 import { acmeTlsCaFile } from '../../scripts/lib/acme-tls';
+import { acceptanceQuery } from '../support/acceptance';
 import { makeCsr } from '../support/csr';
 import { freshDatabase } from '../support/database';
 
@@ -57,7 +58,7 @@ const der = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 
 describe('the applicant API on HTTPS, its links on the https base', () => {
   it('takes an application over HTTPS and answers with an https Location and links', async () => {
-    const res = await httpsRequest(`${api.httpsUrl}/v1/orders?profile=dv`, {
+    const res = await httpsRequest(`${api.httpsUrl}/v1/orders?profile=dv&${acceptanceQuery()}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/pkcs10' },
       body: makeCsr({ names: [`tls.${zone}`] }).der,
@@ -77,7 +78,8 @@ describe('the applicant API on HTTPS, its links on the https base', () => {
 
 describe('malformed DER is a 400 problem document, never a 500 (the commands that answered 500 before)', () => {
   it.each([
-    ['POST /v1/orders with a CSR that is a malformed GeneralizedTime', '/v1/orders?profile=dv', true],
+    // The application states its acceptance of the documents (CP 4.1.2), so the CSR is what the door refuses.
+    ['POST /v1/orders with a CSR that is a malformed GeneralizedTime', `/v1/orders?profile=dv&${acceptanceQuery()}`, true],
     ['POST /key-compromise (unauthenticated) with the same bytes', '/key-compromise', false],
   ])('%s', async (_name, path, withKey) => {
     // printf '\x18\x03abc' | curl … -H 'content-type: application/pkcs10' --data-binary @-
@@ -106,7 +108,8 @@ describe('a genuine bug: 500 with a request id, logged without the API key, coun
     expect(problem.detail).toBe('internal error');
     expect(problem.requestId).toBe(res.headers.get('x-request-id'));
     const lines = logged.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.find((l) => l.requestId === problem.requestId)).toMatchObject({ door: 'api', route: 'GET /v1/orders', path: '/v1/orders' });
+    // The request id is the log context's `reqId` (observability/log.ts), on every line the request logged.
+    expect(lines.find((l) => l.reqId === problem.requestId)).toMatchObject({ door: 'api', route: 'GET /v1/orders', path: '/v1/orders' });
     // The key travelled in two headers of this request and in every request before: nowhere in the log.
     expect(logged.join('')).not.toContain(apiKey);
     expect(logged.join('')).not.toContain(apiKey.slice(-16));

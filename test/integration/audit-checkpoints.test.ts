@@ -1,5 +1,6 @@
 /**
- * Signed audit checkpoints (issue 10, observation 4: a rewritten or truncated chain still verified). The checkpoint
+ * Signed audit checkpoints (CP 5.4.3: a chain rewritten and re-hashed, or truncated, still verifies link by link;
+ * only a signature over its head, by a key the database does not hold, shows it). The checkpoint
  * activity runs as the signing worker runs it — the runtime role, the SoftHSM2 token's dedicated `audit-checkpoint`
  * key — and OpenSSL checks its signature. Then the owner role (what an attacker with the services' former rights could
  * do) rewrites, re-hashes, deletes and truncates, and `verifyAuditLog` (what `npm run admin -- audit verify` runs) must
@@ -107,7 +108,7 @@ describe('audit verify detects tampering and names the first bad sequence number
     expect(await s.verify()).toMatchObject({ ok: false, brokenAt: 4 });
   });
 
-  it('observation 4: an entry rewritten and the whole chain re-hashed — the chain verifies, the checkpoints do not', async () => {
+  it('an entry rewritten and the whole chain re-hashed — the chain verifies, the checkpoints do not', async () => {
     const s = await scenario(6, 3);
     await tamper(s.owner, `update audit_log set actor = 'mallory' where id = 4`, { rehash: true });
     expect(await verifyAuditChain(s.runtime.db)).toMatchObject({ ok: true });

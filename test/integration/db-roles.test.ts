@@ -1,8 +1,9 @@
 /**
- * Least privilege in PostgreSQL (issue 10, observation 4; db/migrations/0011_database_roles.sql): the services connect
- * as the runtime role, which may append to the audit log and read it, and nothing more — it cannot change or remove an
- * entry, truncate, disable the append-only trigger, or switch triggers off for its session. Everything the services do
- * still works as that role. A fresh database per file: created and migrated by the owner, used as the runtime role.
+ * Least privilege in PostgreSQL (db/migrations/0011_database_roles.sql): a service that could switch off the audit
+ * log's append-only trigger could rewrite the log and re-hash it (CP 5.4.3). So the services connect as the runtime
+ * role, which may append to the audit log and read it, and nothing more — it cannot change or remove an entry,
+ * truncate, disable the append-only trigger, or switch triggers off for its session. Everything the services do still
+ * works as that role. A fresh database per file: created and migrated by the owner, used as the runtime role.
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +61,7 @@ describe('the runtime role on audit_log: INSERT and SELECT only', () => {
     ['UPDATE', "update audit_log set actor = 'mallory'", /permission denied/],
     ['DELETE', 'delete from audit_log', /permission denied/],
     ['TRUNCATE', 'truncate audit_log', /permission denied/],
-    ['ALTER TABLE … DISABLE TRIGGER (observation 4)', 'alter table audit_log disable trigger audit_log_append_only', /must be owner/],
+    ['ALTER TABLE … DISABLE TRIGGER (the append-only trigger stays on)', 'alter table audit_log disable trigger audit_log_append_only', /must be owner/],
     ['session_replication_role = replica (triggers off for the session)', 'set session_replication_role = replica', /permission denied/],
     ['UPDATE of a signed checkpoint', 'update audit_checkpoints set sequence = 1', /permission denied/],
     ['UPDATE of validation evidence', "update validation_evidence set detail = 'x'", /permission denied/],

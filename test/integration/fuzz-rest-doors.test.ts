@@ -16,6 +16,7 @@ import { certIdIssuerHashes, buildOcspRequest, ocspResponseStatus } from '../../
 import { certificateFields } from '../../pki/ca-hierarchy';
 import { InMemorySigner } from '../../pki/memory-signer';
 import { pemEncode } from '../../pki/pem';
+import { acceptanceQuery } from '../support/acceptance';
 import { makeCsr } from '../support/csr';
 import { freshDatabase } from '../support/database';
 import { fuzz, malformedDer } from '../support/der-fuzz';
@@ -92,10 +93,14 @@ describe('fuzz: REST doors that take DER (4xx problem, never 500, no rows)', { t
   });
 
   it.each([
-    ['POST /v1/orders (application/pkcs10, applicant)', () => ({ path: '/v1/orders?profile=dv', key: subscriberKey })],
-    ['POST /v1/orders?onBehalfOf (designated provider, CP 1.3)', () => ({ path: `/v1/orders?onBehalfOf=${relayedSubscriber}`, key: providerKey })],
+    // The applications state their acceptance of the documents in force (CP 4.1.2): without it every input would be
+    // refused before its CSR is read, and nothing would be fuzzed.
+    ['POST /v1/orders (application/pkcs10, applicant)', () => ({ path: `/v1/orders?profile=dv&${acceptanceQuery()}`, key: subscriberKey })],
+    ['POST /v1/orders?onBehalfOf (designated provider, CP 1.3)', () => ({ path: `/v1/orders?onBehalfOf=${relayedSubscriber}&${acceptanceQuery()}`, key: providerKey })],
   ])('%s', async (entryPoint, door) => {
     const { path, key } = door();
+    // The door reaches the CSR: the unmutated one is accepted.
+    expect((await post(path, csrs[0]!, { 'content-type': 'application/pkcs10', authorization: `Bearer ${key}` })).status).toBe(201);
     const before = await rows();
     let accepted = 0;
     await fuzz(entryPoint, malformedDer(csrs), async (der) => {

@@ -5,8 +5,9 @@
  *
  * What is seeded and what is real: the 300 certificates are rows inserted in bulk (test/support/ocsp-fixtures.ts,
  * no DER: selection, revocation, CRLs and OCSP read serials, dates and statuses only); everything after — the incident
- * row and workflow started by the admin CLI's function, selection, ARI override, notices, revocation records and
- * audit, OCSP responses, CRLs (checked with openssl), the report — is the production code.
+ * row and workflow started by the admin CLI's function, selection, ARI override, notices (outbox, deliveries, the
+ * SMTP sink), revocation records and audit, OCSP responses, CRLs (checked with openssl), the report — is the
+ * production code.
  * Revocation times come from the workflow's clock: the skipped time of this server, ahead of the wall clock.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -17,7 +18,7 @@ import { certIdOf } from '../../api/acme/ari';
 import { createNonceStore, usedNoncesIn } from '../../api/acme/nonces';
 import { createIncident, getIncident, incidentTimeline } from '../../db/repositories/incidents';
 import { latestCrlMeta, getCrlDer } from '../../db/repositories/revocation';
-import { certificates, incidentCertificates, ocspResponses } from '../../db/schema';
+import { certificates, incidentCertificates, notices, ocspResponses } from '../../db/schema';
 import { keyIdentifierOf } from '../../pki/certificate';
 import { InMemorySigner } from '../../pki/memory-signer';
 import { pemEncode } from '../../pki/pem';
@@ -30,6 +31,7 @@ import { fakeWorkflows } from '../support/fake-workflows';
 import { seedCertificates, type SeededCertificate } from '../support/ocsp-fixtures';
 import { inMemoryKeys, startOperatorWorkers, type OperatorWorkers } from '../support/operator-workers';
 import { seedIssuingCa } from '../support/revocation-fixtures';
+import { headerOf, textOf } from '../support/smtp-sink';
 import { startTimeSkippingServer, type TimeSkippingServer } from '../support/time-skipping';
 
 const HOUR = 3_600_000;
@@ -42,6 +44,10 @@ let caFile: string;
 const dir = tempDir('incident-it-');
 const affected: SeededCertificate[] = [];
 const untouched: Record<'older' | 'expired' | 'revoked', SeededCertificate[]> = { older: [], expired: [], revoked: [] };
+/** The three affected subscribers' addresses (their notices' recipients). */
+const subscribers = ['first@subscriber.example.jp', 'second@subscriber.example.jp', 'third@subscriber.example.jp'];
+/** The incident notices the SMTP sink received. */
+const incidentMails = () => workers.sink.messages.filter((m) => headerOf(m.raw, 'X-CA-Notice-Kind') === 'incident');
 
 beforeAll(async () => {
   server = await startTimeSkippingServer();
@@ -50,7 +56,7 @@ beforeAll(async () => {
   const { rootDer, dvDer } = await seedIssuingCa(db, signer);
   caFile = writeTemp(dir, 'ca.pem', pemEncode('CERTIFICATE', rootDer) + pemEncode('CERTIFICATE', dvDer));
   // 300 affected certificates of three subscribers, issued today; beside them, what the criteria must not select.
-  for (let i = 0; i < 3; i++) affected.push(...(await seedCertificates(db, { count: 100, status: 'issued' })));
+  for (let i = 0; i < 3; i++) affected.push(...(await seedCertificates(db, { count: 100, status: 'issued', email: subscribers[i], language: i === 0 ? 'en' : 'ja' })));
   untouched.older = await seedCertificates(db, { count: 10, status: 'issued' });
   await db.update(certificates).set({ notBefore: new Date(Date.now() - 30 * 24 * HOUR) }).where(inArray(certificates.serial, untouched.older.map((c) => c.serial)));
   untouched.expired = await seedCertificates(db, { count: 5, status: 'issued', notAfter: new Date(Date.now() - HOUR) });
@@ -89,6 +95,8 @@ describe('an incident over 300 certificates (CP 4.9.1, BR 4.9.1.1)', () => {
     const revoking = await eventually(async () => ((await progress()).phase === 'revoking' ? progress() : null), 60_000);
     expect(revoking.selected).toBe(300);
     expect(revoking.notified).toBe(3);
+    // Each subscriber's notice goes out through the outbox and its own delivery workflow, before time is skipped.
+    await eventually(async () => ((await db.select().from(notices).where(eq(notices.kind, 'incident'))).every((n) => n.status === 'sent') && incidentMails().length >= 3) || null, 60_000);
     const acme = createAcmeApp({ db, workflows: fakeWorkflows(), config: workers.config, clock: () => new Date(), nonces: createNonceStore({ key: new Uint8Array(randomBytes(32)), used: usedNoncesIn(db) }), eabEncryptionKey: new Uint8Array(randomBytes(32)), baseUrl: 'https://acme.test.example/acme' });
     const dvKeyId = keyIdentifierOf(await signer.publicKeySpki('dv-g4'));
     const renewalInfo = async (serial: string) => {
@@ -143,8 +151,17 @@ describe('an incident over 300 certificates (CP 4.9.1, BR 4.9.1.1)', () => {
     const listed = new Set([...text.out.matchAll(/Serial Number: ([0-9A-F]+)/g)].map((m) => m[1]!.toLowerCase().replace(/^0+/, '')));
     expect(affected.every((c) => listed.has(c.serial))).toBe(true);
 
-    // One notice per subscriber; the timeline and the report (CCADB sections) record what happened.
-    expect(workers.notices.sent.filter((n) => n.kind === 'incident')).toHaveLength(3);
+    // One notice per subscriber, delivered exactly once — in its language, with its count and the deadline; the
+    // timeline and the report (CCADB sections) record what happened.
+    const mails = incidentMails();
+    expect(mails.flatMap((m) => m.to).sort()).toEqual([...subscribers].sort());
+    expect(new Set(mails.map((m) => headerOf(m.raw, 'Message-ID'))).size).toBe(3);
+    const english = textOf(mails.find((m) => m.to.includes(subscribers[0]!))!.raw);
+    expect(english).toContain('The CA will revoke 100 of your server certificates');
+    expect(english).toContain(deadline.toISOString().slice(0, 10));
+    expect(textOf(mails.find((m) => m.to.includes(subscribers[1]!))!.raw)).toContain('お客様のサーバー証明書 100 枚');
+    const noticeRows = await db.select().from(notices).where(eq(notices.kind, 'incident'));
+    expect(noticeRows.map((n) => [n.status, n.attempts])).toEqual([['sent', 1], ['sent', 1], ['sent', 1]]);
     const events = (await incidentTimeline(db, id)).map((e) => e.event);
     for (const e of ['incident.created', 'incident.selected', 'incident.subscribers_notified', 'incident.paused', 'incident.deadline-at-risk', 'incident.resumed', 'incident.completed']) expect(events).toContain(e);
     const incident = (await getIncident(db, id))!;

@@ -11,7 +11,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCrl } from '../../activities/crl';
 import { createLintActivities } from '../../activities/lint';
@@ -27,7 +27,6 @@ import { applyRevocation, getCrlDer, latestCrlMeta } from '../../db/repositories
 import { orders } from '../../db/schema';
 import { buildIssuingCaTbs, certificateFields, signCertificate } from '../../pki/ca-hierarchy';
 import { parseCertificate } from '../../pki/certificate';
-import { parseCsr } from '../../pki/csr';
 import { openHsm, type Hsm } from '../../pki/hsm';
 import { readHsmPin } from '../../pki/hsm-pin';
 import { buildOcspRequest, certIdIssuerHashes } from '../../pki/ocsp';
@@ -35,10 +34,11 @@ import { pemEncode } from '../../pki/pem';
 import { openssl } from '../../pki/test-support';
 import { signNextKeyWithStandInRoot } from '../../scripts/lib/changeover';
 import { eventually } from '../support/ca-harness';
-import { makeCsr } from '../support/csr';
 import { freshDatabase } from '../support/database';
+import { seedIssuableOrder } from '../support/issuable-order';
 import { seedCertificates, type SeededCertificate } from '../support/ocsp-fixtures';
 import { startOperatorWorkers, type OperatorWorkers } from '../support/operator-workers';
+import { headerOf, uniqueByMessageId } from '../support/smtp-sink';
 import { startTimeSkippingServer, type TimeSkippingServer } from '../support/time-skipping';
 
 const DAY = 86_400_000;
@@ -102,16 +102,15 @@ afterAll(async () => {
   await fresh?.drop();
 });
 
-/** Issues a certificate for a fresh order through the issuance activities (steps 5–10, CT off): reserve, lint, sign. */
+/**
+ * Issues a certificate through the issuance activities (steps 5–10, CT off): reserve, lint, sign — for an order whose
+ * records prove what the signer's issuance gate requires (validated, corroborated and CAA-checked names).
+ */
 async function issueOne(fqdn: string): Promise<{ serial: string; issuerId: string; der: Uint8Array }> {
   const db = fresh.handle.db;
   const { account } = await createAccount(db, { name: 'changeover subscriber' });
-  const csr = makeCsr({ names: [fqdn] });
-  const orderId = randomUUID();
-  await db.insert(orders).values({
-    id: orderId, accountId: account.id, profile: 'dv', status: 'processing', csrDer: csr.der, spkiSha256: parseCsr(csr.der).spkiSha256,
-    dnsNames: [fqdn], validitySeconds: 90 * 86_400, workflowId: `order-${orderId}`, expiresAt: new Date(Date.now() + 7 * DAY),
-  });
+  const { orderId } = await seedIssuableOrder(db, { accountId: account.id, names: [fqdn] });
+  await db.update(orders).set({ status: 'processing' }).where(eq(orders.id, orderId));
   const storage = createStorageActivities({ db, clock: () => new Date() });
   const lint = createLintActivities({ db, config });
   const signing = createSigningActivities({ db, signer: hsm, config });
@@ -147,7 +146,12 @@ describe('CA key changeover (CP 5.6)', () => {
     // Nobody imports for two and a half days: the operators are reminded daily.
     await server.skip(2.5 * 86_400 * 1000);
     expect((await progress()).reminders).toBe(2);
-    expect(workers.notices.sent.filter((n) => n.kind === 'key-changeover-reminder')).toHaveLength(2);
+    // Each reminder is e-mailed to the operators through the notices outbox (one Message-ID per notice, RFC 5322).
+    const reminders = await eventually(async () => {
+      const mails = uniqueByMessageId(workers.sink.messages.filter((m) => headerOf(m.raw, 'X-CA-Notice-Kind') === 'key-changeover-reminder'));
+      return mails.length === 2 ? mails : null;
+    }, 60_000);
+    expect(reminders.flatMap((m) => m.to)).toEqual([workers.config.operator.email, workers.config.operator.email]);
 
     // A certificate for another key is refused; the workflow keeps waiting.
     await expect(workers.operator.importKeyChangeoverCertificate('dv', 2, { certificateB64: Buffer.from(oldDvDer).toString('base64'), operator: 'alice' })).rejects.toThrow();

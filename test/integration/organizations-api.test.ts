@@ -10,6 +10,7 @@ import { loadConfig } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import { setVettingStatus } from '../../db/repositories/organizations';
 import { maxDocumentBytes } from '../../domain/documents';
+import { currentAcceptance } from '../support/acceptance';
 import { makeCsr } from '../support/csr';
 import { freshDatabase } from '../support/database';
 import { fakeWorkflows } from '../support/fake-workflows';
@@ -118,21 +119,23 @@ describe('POST /v1/organizations/{id}/documents (typed by content, ≤ 5 MB)', (
 
 describe('OV order intake (CP 7.1.1)', () => {
   const csr = () => makeCsr({ names: [`ov.${config.dns.devZone}`] }).pem;
+  /** POST /v1/orders with the documents in force accepted (CP 4.1.2), so what is judged is the organization. */
+  const order = (body: Record<string, unknown>, key = keyA) => post('/v1/orders', { ...body, acceptance: currentAcceptance() }, key);
   it('needs the applicant’s own organization, with a vetting in progress; DV names none', async () => {
     const org = (await (await post('/v1/organizations', good)).json()) as { id: string; vetting: { id: string } };
     const before = await counts();
-    expect(await problem(await post('/v1/orders', { csr: csr(), profile: 'ov' }))).toEqual({ status: 400, type: '/problems/malformed' });
-    expect(await problem(await post('/v1/orders', { csr: csr(), profile: 'ov', organizationId: org.id }, keyB))).toEqual({ status: 404, type: '/problems/notFound' });
-    expect(await problem(await post('/v1/orders', { csr: csr(), profile: 'dv', organizationId: org.id }))).toEqual({ status: 400, type: '/problems/malformed' });
+    expect(await problem(await order({ csr: csr(), profile: 'ov' }))).toEqual({ status: 400, type: '/problems/malformed' });
+    expect(await problem(await order({ csr: csr(), profile: 'ov', organizationId: org.id }, keyB))).toEqual({ status: 404, type: '/problems/notFound' });
+    expect(await problem(await order({ csr: csr(), profile: 'dv', organizationId: org.id }))).toEqual({ status: 400, type: '/problems/malformed' });
     expect(await counts()).toEqual(before);
 
-    const res = await post('/v1/orders', { csr: csr(), profile: 'ov', organizationId: org.id });
+    const res = await order({ csr: csr(), profile: 'ov', organizationId: org.id });
     expect(res.status).toBe(201);
     expect(workflows.calls.startIssuance.at(-1)![0]).toMatchObject({ organizationId: org.id });
 
     // A rejected vetting: the organization cannot be named any more.
     await setVettingStatus(fresh.handle.db, org.vetting.id, 'rejected', { actor: 'test', now: new Date() });
-    expect(await problem(await post('/v1/orders', { csr: csr(), profile: 'ov', organizationId: org.id }))).toEqual({ status: 403, type: '/problems/organizationNotVetted' });
+    expect(await problem(await order({ csr: csr(), profile: 'ov', organizationId: org.id }))).toEqual({ status: 403, type: '/problems/organizationNotVetted' });
   });
 
   it('a designated provider registers its subscriber’s organization and relays its OV order (CP 1.3, 3.4 (1))', async () => {
@@ -145,9 +148,9 @@ describe('OV order intake (CP 7.1.1)', () => {
     // The subscriber sees it; another account does not.
     expect((await app.request(`/v1/organizations/${org.id}`, { headers: { authorization: `Bearer ${shop.apiKey}` } })).status).toBe(200);
     expect((await app.request(`/v1/organizations/${org.id}`, { headers: { authorization: `Bearer ${keyB}` } })).status).toBe(404);
-    const order = await post('/v1/orders', { csr: csr(), profile: 'ov', organizationId: org.id, onBehalfOf: shop.account.id }, provider.apiKey);
-    expect(order.status).toBe(201);
-    expect(await order.json()).toMatchObject({ accountId: shop.account.id, providerAccountId: provider.account.id, organizationId: org.id, profile: 'ov' });
+    const relayed = await order({ csr: csr(), profile: 'ov', organizationId: org.id, onBehalfOf: shop.account.id }, provider.apiKey);
+    expect(relayed.status).toBe(201);
+    expect(await relayed.json()).toMatchObject({ accountId: shop.account.id, providerAccountId: provider.account.id, organizationId: org.id, profile: 'ov' });
   });
 });
 

@@ -13,15 +13,17 @@ import { loadConfig } from '../../config';
 import { createAccount } from '../../db/repositories/accounts';
 import { getIssuer } from '../../db/repositories/issuers';
 import { getSelfAudit, sampleResults } from '../../db/repositories/self-audits';
-import { validationEvidence } from '../../db/schema';
+import { accounts, notices, validationEvidence } from '../../db/schema';
 import { seededSample } from '../../domain/self-audit';
 import { keyChangeoverCheckScheduleId, selfAuditScheduleId } from '../../domain/workflow-ids';
 import { InMemorySigner } from '../../pki/memory-signer';
 import { ensureOperatorSchedules } from '../../worker/operator-schedules';
+import { eventually } from '../support/ca-harness';
 import { freshDatabase } from '../support/database';
 import { seedIssuedCertificate, type IssuedFixture } from '../support/issuance-fixtures';
 import { inMemoryKeys, startOperatorWorkers, type OperatorWorkers } from '../support/operator-workers';
 import { seedIssuingCa } from '../support/revocation-fixtures';
+import { headerOf, textOf } from '../support/smtp-sink';
 import { startTimeSkippingServer, type TimeSkippingServer } from '../support/time-skipping';
 
 const signer = new InMemorySigner();
@@ -37,7 +39,7 @@ beforeAll(async () => {
   server = await startTimeSkippingServer();
   fresh = await freshDatabase({ prefix: 'self_audit' });
   const db = fresh.handle.db;
-  await seedIssuingCa(db, signer);
+  await seedIssuingCa(db, signer, { ov: true });
   const dv = (await getIssuer(db, 'dv'))!;
   const { account } = await createAccount(db, { name: 'self-audit subscriber' });
   const config = loadConfig();
@@ -72,16 +74,32 @@ describe('the self-audit (BR 8.7)', () => {
         expect(s.findings).toEqual([expect.objectContaining({ code: 'dcv-evidence-missing', rule: 'BR 3.2.2.4, 5.4.1' })]);
       } else expect(s, JSON.stringify(s.findings)).toMatchObject({ verdict: 'pass', findings: [] });
     }
-    // The report is stored for the operators and sent to them.
+    // The report is stored for the operators and e-mailed to them, once, through the notices outbox.
     expect(audit.report).toMatchObject({ seed, population: 100, sampleSize: 3, flagged: [stripped.serial] });
-    expect(workers.notices.sent).toEqual([
-      expect.objectContaining({ kind: 'self-audit-report', recipient: { email: workers.config.operator.email }, idempotencyKey: `self-audit:${audit.id}` }),
-    ]);
+    const [notice] = await db.select().from(notices).where(eq(notices.idempotencyKey, `self-audit:${audit.id}`));
+    expect(notice).toMatchObject({ kind: 'self-audit-report', recipient: workers.config.operator.email, language: workers.config.operator.language });
+    const mail = await eventually(async () => workers.sink.messages.find((m) => headerOf(m.raw, 'X-CA-Notice-Id') === notice!.id) ?? null, 60_000);
+    expect(mail.to).toEqual([workers.config.operator.email]);
+    expect(textOf(mail.raw)).toContain(stripped.serial);
 
     // The next self-audit samples what was issued since this one: nothing yet.
     const next = await workers.operator.runSelfAudit();
     expect(next).toMatchObject({ population: 0, sampleSize: 0, flagged: [] });
     expect((await getSelfAudit(db, next.auditId))!.periodFrom?.getTime()).toBe(audit.periodTo.getTime());
+  }, 180_000);
+
+  it('re-lints an OV certificate as OV (pkilint\'s OV type): its vetted subject is no finding', async () => {
+    const db = fresh.handle.db;
+    const [account] = await db.select().from(accounts).limit(1);
+    const organization = { country: 'JP', stateOrProvince: '東京都', locality: '千代田区', organizationName: '株式会社テスト組織' };
+    // Issued (notBefore, whole seconds) after the previous audit's period end.
+    await new Promise((r) => setTimeout(r, 1100));
+    const ov = await seedIssuedCertificate(db, signer, { accountId: account!.id, config: loadConfig(), issuer: (await getIssuer(db, 'ov'))!, organization });
+    // Everything issued since the previous audit is this one certificate: it is the sample.
+    const result = await workers.operator.runSelfAudit();
+    expect(result).toMatchObject({ population: 1, sampleSize: 1, flagged: [] });
+    const [sample] = await sampleResults(db, result.auditId);
+    expect(sample).toMatchObject({ serial: ov.serial, verdict: 'pass', findings: [] });
   }, 180_000);
 
   it('runs quarterly, and the key changeover is checked daily: the Schedules exist (created idempotently)', async () => {

@@ -1,7 +1,8 @@
 /**
  * An order whose records prove everything the signer's issuance gate asks (domain/issuance-gate.ts), written straight
  * through the repositories: each name validated by DNS change (3.2.2.4.7) with a passing DCV corroboration round, and a
- * passing CAA round good for 8 hours. Tests then break one fact (with the owner role where the runtime role may not)
+ * passing CAA round good for 8 hours; an OV order also names its organization and pins a vetted record of it (what
+ * step 4 does). Tests then break one fact (with the owner role where the runtime role may not)
  * and start a forged workflow on it, as anything that reaches Temporal could.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import type { Db } from '../../db/client';
 import { recordChallengeResult } from '../../db/repositories/challenges';
 import { recordCorroboration } from '../../db/repositories/corroborations';
 import { createOrder } from '../../db/repositories/orders';
+import { pinVettedRecord } from '../../db/repositories/vetted-organizations';
 import { dnsChangeRecordName } from '../../domain/dcv';
 import { maxValidity, policyAt } from '../../domain/policy';
 import { parseCsr } from '../../pki/csr';
@@ -24,8 +26,16 @@ export interface SeededOrder {
   readonly authorizations: ReadonlyArray<{ id: string; challengeId: string; fqdn: string }>;
 }
 
+export interface SeedOrderOptions {
+  readonly accountId: string;
+  readonly names: readonly string[];
+  readonly providerAccountId?: string;
+  /** OV: the organization the order names and the vetted record it pins (test/support/ov-fixtures.ts). */
+  readonly ov?: { readonly organizationId: string; readonly vettedRecordId: string };
+}
+
 /** Stores the order only: pending authorizations, nothing validated (what an applicant gets from POST /v1/orders). */
-export async function seedPendingOrder(db: Db, opts: { accountId: string; names: readonly string[]; providerAccountId?: string }): Promise<SeededOrder> {
+export async function seedPendingOrder(db: Db, opts: SeedOrderOptions): Promise<SeededOrder> {
   const now = new Date();
   const csr = makeCsr({ names: [...opts.names] });
   const parsed = parseCsr(csr.der);
@@ -33,7 +43,8 @@ export async function seedPendingOrder(db: Db, opts: { accountId: string; names:
   const order = await createOrder(db, {
     accountId: opts.accountId,
     providerAccountId: opts.providerAccountId ?? null,
-    profile: 'dv',
+    profile: opts.ov ? 'ov' : 'dv',
+    organizationId: opts.ov?.organizationId ?? null,
     csrDer: csr.der,
     spkiSha256: parsed.spkiSha256,
     dnsNames: opts.names,
@@ -46,6 +57,7 @@ export async function seedPendingOrder(db: Db, opts: { accountId: string; names:
     })),
     actor: 'test:seed',
   });
+  if (opts.ov) await pinVettedRecord(db, { orderId: order.id, vettedOrganizationId: opts.ov.vettedRecordId, actor: 'test:seed' });
   return {
     orderId: order.id,
     csr,
@@ -55,7 +67,7 @@ export async function seedPendingOrder(db: Db, opts: { accountId: string; names:
 }
 
 /** A pending order whose every name is then validated, corroborated (BR 3.2.2.9) and CAA-checked (BR 3.2.2.8) now. */
-export async function seedIssuableOrder(db: Db, opts: { accountId: string; names: readonly string[]; providerAccountId?: string }): Promise<SeededOrder> {
+export async function seedIssuableOrder(db: Db, opts: SeedOrderOptions): Promise<SeededOrder> {
   const seeded = await seedPendingOrder(db, opts);
   const now = new Date();
   for (const a of seeded.authorizations) {

@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { issuerUrls, type CaConfig } from '../../config';
 import type { Db } from '../../db/client';
 import { authorizations, certificates, challenges, corroborations, orders, validationEvidence } from '../../db/schema';
-import { buildLeafTbs, signCertificate } from '../../pki/certificate';
+import { buildLeafTbs, signCertificate, type OrganizationSubject } from '../../pki/certificate';
 import type { InMemorySigner } from '../../pki/memory-signer';
 import { randomSerialHex } from '../../pki/ca-hierarchy';
 
@@ -40,6 +40,8 @@ export async function seedIssuedCertificate(
     subscriberKey?: string;
     notBefore?: Date;
     validityDays?: number;
+    /** OV (CP 7.1.1): the vetted subject; the certificate then has the OV profile (its issuer: the 'ov' CA). */
+    organization?: OrganizationSubject;
   },
 ): Promise<IssuedFixture> {
   const orderId = randomUUID();
@@ -50,6 +52,7 @@ export async function seedIssuedCertificate(
   const spkiDer = await signer.publicKeySpki(input.subscriberKey ?? 'subscriber');
   const spkiSha256 = new Uint8Array(await crypto.subtle.digest('SHA-256', spkiDer));
   const serial = randomSerialHex().replace(/^0+/, '');
+  const profile = input.organization ? 'ov' : 'dv';
   const tbs = buildLeafTbs({
     serialHex: serial,
     issuer: input.issuer,
@@ -58,7 +61,8 @@ export async function seedIssuedCertificate(
     dnsNames: [fqdn],
     commonName: fqdn,
     spkiDer,
-    profile: 'dv',
+    profile,
+    ...(input.organization ? { organization: input.organization } : {}),
     urls: issuerUrls(input.config, input.issuer.id),
     cps: input.config.cps,
     includeSubjectKeyIdentifier: true,
@@ -68,7 +72,7 @@ export async function seedIssuedCertificate(
   await db.insert(orders).values({
     id: orderId,
     accountId: input.accountId,
-    profile: 'dv',
+    profile,
     status: 'valid',
     csrDer: Uint8Array.of(0x30, 0x00),
     spkiSha256,

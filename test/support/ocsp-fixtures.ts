@@ -21,9 +21,10 @@ export interface SeededCertificate {
 
 export async function seedCertificates(
   db: Db,
-  input: { count: number; status: SeedStatus; issuerId?: string; reason?: number; revokedAt?: Date; notAfter?: Date },
+  input: { count: number; status: SeedStatus; issuerId?: string; reason?: number; revokedAt?: Date; notAfter?: Date; email?: string; language?: 'ja' | 'en' },
 ): Promise<SeededCertificate[]> {
-  const { account } = await createAccount(db, { name: `ocsp-fixture-${randomUUID().slice(0, 8)}` });
+  // One subscriber account per call, with the notices' address and language when the test reads its notices.
+  const { account } = await createAccount(db, { name: `ocsp-fixture-${randomUUID().slice(0, 8)}`, email: input.email ?? null, ...(input.language ? { language: input.language } : {}) });
   const now = new Date();
   const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const notAfter = input.notAfter ?? new Date(notBefore.getTime() + 199 * 86_400_000);

@@ -14,39 +14,47 @@ import { buildNameDer } from '../../pki/names';
 
 const DAY = 86_400_000;
 
-/** A stand-in root and the 'dv' issuing CA, keys 'root-ca'/'dv-g4' in `signer`, stored as issuers rows. */
-export async function seedIssuingCa(db: Db, signer: InMemorySigner): Promise<{ rootDer: Uint8Array; dvDer: Uint8Array }> {
+/**
+ * A stand-in root and the 'dv' issuing CA (and, with `ov`, the 'ov' one), keys 'root-ca'/'dv-g4'/'ov-g4' in `signer`,
+ * stored as issuers rows.
+ */
+export async function seedIssuingCa(db: Db, signer: InMemorySigner, opts: { ov?: boolean } = {}): Promise<{ rootDer: Uint8Array; dvDer: Uint8Array }> {
   const now = new Date();
   const rootSpki = await signer.publicKeySpki('root-ca');
   const rootTbs = buildStandInRootTbs({ notBefore: now, notAfter: new Date(now.getTime() + 3650 * DAY), spkiDer: rootSpki });
   const rootDer = await signCertificate(rootTbs, signer, 'root-ca');
   const rootSubject = new Uint8Array(rootTbs.subject.toSchema().toBER(false));
-  const dvSpki = await signer.publicKeySpki('dv-g4');
   const urls = { crl: 'http://ca.example.jp/repository/crl/root.crl', ocsp: 'http://ca.example.jp/ocsp/root', caIssuers: 'http://ca.example.jp/repository/ca/root.cer' };
-  const dvDer = await signCertificate(
-    buildIssuingCaTbs({
-      kind: 'dv',
-      issuer: { subjectDer: rootSubject, keyIdentifier: keyIdentifierOf(rootSpki) },
-      notBefore: new Date(now.getTime() - 60_000),
-      notAfter: new Date(now.getTime() + 3650 * DAY),
-      spkiDer: dvSpki,
-      urls,
-      cpsUrl: 'http://ca.example.jp/repository/',
-    }),
-    signer,
-    'root-ca',
-  );
   const sha = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
   await upsertIssuer(db, { id: 'root', keyLabel: 'root-ca', subjectDer: rootSubject, spkiSha256: sha(rootSpki), keyIdentifier: keyIdentifierOf(rootSpki), certDer: rootDer });
-  await upsertIssuer(db, {
-    id: 'dv',
-    keyLabel: 'dv-g4',
-    subjectDer: buildNameDer(issuingCaSubject('dv')),
-    spkiSha256: sha(dvSpki),
-    keyIdentifier: keyIdentifierOf(dvSpki),
-    certDer: dvDer,
-    parentId: 'root',
-  });
+  const issuing = async (kind: 'dv' | 'ov') => {
+    const spki = await signer.publicKeySpki(`${kind}-g4`);
+    const der = await signCertificate(
+      buildIssuingCaTbs({
+        kind,
+        issuer: { subjectDer: rootSubject, keyIdentifier: keyIdentifierOf(rootSpki) },
+        notBefore: new Date(now.getTime() - 60_000),
+        notAfter: new Date(now.getTime() + 3650 * DAY),
+        spkiDer: spki,
+        urls,
+        cpsUrl: 'http://ca.example.jp/repository/',
+      }),
+      signer,
+      'root-ca',
+    );
+    await upsertIssuer(db, {
+      id: kind,
+      keyLabel: `${kind}-g4`,
+      subjectDer: buildNameDer(issuingCaSubject(kind)),
+      spkiSha256: sha(spki),
+      keyIdentifier: keyIdentifierOf(spki),
+      certDer: der,
+      parentId: 'root',
+    });
+    return der;
+  };
+  const dvDer = await issuing('dv');
+  if (opts.ov) await issuing('ov');
   return { rootDer, dvDer };
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE "notices" DROP CONSTRAINT "notices_kind_ck";--> statement-breakpoint
+ALTER TABLE "notices" ADD CONSTRAINT "notices_kind_ck" CHECK ("notices"."kind" in ('certificate-issued', 'certificate-revoked', 'expiry-reminder', 'announcement', 'incident', 'key-changeover-reminder', 'self-audit-report'));
