@@ -56,6 +56,7 @@ export function issuanceInputFor(
     })),
     signingTaskQueue: opts.config.temporal.signingTaskQueue,
     dcvCheckWindowSeconds: opts.config.dcvCheckWindowSeconds,
+    stuckAfterSeconds: opts.config.temporal.stuckAfterSeconds,
     accountUri: opts.accountUri,
     ...(order.acme ? { viaAcme: true } : {}),
   };

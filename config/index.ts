@@ -33,6 +33,11 @@ const settingsShape = z.object({
     taskQueue: setting('CA_TASK_QUEUE', z.string().default('ca-main')),
     /** The signing worker's own queue: only the process that holds the HSM session polls it (CP 6.2). */
     signingTaskQueue: setting('CA_SIGNING_TASK_QUEUE', z.string().default('ca-signing')),
+    /**
+     * How long an order may wait for the CA itself (PostgreSQL, the HSM, a worker) without taking a step before its
+     * workflow shows it as stuck (search attribute CaStatus=stuck, progress query); docs/RELIABILITY.md.
+     */
+    stuckAfterSeconds: setting('CA_STUCK_AFTER_SECONDS', seconds().default(900)),
   }),
   hsm: z.object({
     modulePath: setting('PKCS11_MODULE', z.string().default('/usr/lib/softhsm/libsofthsm2.so')),

@@ -40,6 +40,8 @@ export interface IssueCertificateInput {
   readonly accountUri?: string | null;
   /** The order came through ACME: CAA validationmethods labels are the ACME challenge types (RFC 8657 §4). */
   readonly viaAcme?: boolean;
+  /** No step for this long while the CA (not the applicant) is what the order waits for: shown as stuck (default 900). */
+  readonly stuckAfterSeconds?: number;
 }
 
 export type IssuanceStep =
@@ -62,6 +64,19 @@ export interface IssuanceProgress {
   readonly serial: string | null;
   readonly authorizations: Readonly<Record<string, 'pending' | 'processing' | 'valid' | 'invalid' | 'expired'>>;
   readonly error: string | null;
+  /**
+   * Set while the order cannot move on (CaStatus=stuck): no step for `stuckAfterSeconds` while waiting for the CA,
+   * or its outcome could not be recorded. Cleared by the next step.
+   */
+  readonly stuck?: StuckOrder | null;
+}
+
+export interface StuckOrder {
+  /** ISO-8601: when the order was flagged. */
+  readonly since: string;
+  /** The step it is stuck at. */
+  readonly step: IssuanceStep;
+  readonly reason: string;
 }
 
 export interface IssueCertificateResult {
