@@ -18,6 +18,8 @@ import { storedFailure, type StoredFailure } from '../domain/errors';
 import {
   describeQuorum,
   evaluateQuorum,
+  primaryRefusedCaa,
+  roundUndecided,
   type PerspectiveCaaResult,
   type PerspectiveCheckResult,
   type PerspectiveResult,
@@ -117,14 +119,6 @@ async function storeRound(
 export const undecidedRoundPauses = ['10 seconds', '30 seconds', '60 seconds'] as const;
 
 /**
- * A failed round in which no perspective said no: every non-corroborating result (primary included) is an `error` —
- * unreachable, timed out, a lookup that failed — so the round decided nothing and may be run again.
- */
-function undecided(q: QuorumResult | null): boolean {
-  return q !== null && !q.passed && [q.primary, ...q.remotes].every((r) => r.outcome !== 'disagrees');
-}
-
-/**
  * Corroborates each authorization's DCV result (when `a.dcv` is given) and CAA permission. `onlyCaa` is the step 9
  * re-check. Returns the first failure (every authorization's rounds are stored regardless).
  */
@@ -187,7 +181,8 @@ export async function corroborate(
         const caaQ = primaryCaa && remoteCaa ? evaluateQuorum(policy, asResult(primaryCaa), remoteCaa.map(asResult)) : null;
         // Another round only when nothing failed for good and something is undecided (checked in this order, so the
         // patch marker is written only when a round is actually repeated).
-        const decidedNo = (q: QuorumResult | null) => q !== null && !q.passed && !undecided(q);
+        const undecided = (q: QuorumResult | null) => q !== null && roundUndecided(q);
+        const decidedNo = (q: QuorumResult | null) => q !== null && !q.passed && !roundUndecided(q);
         const again =
           n < undecidedRoundPauses.length &&
           !decidedNo(dcvQ) &&
@@ -210,9 +205,8 @@ export async function corroborate(
           await storeRound(a, input.orderId, round(caaQ), 'caa', 'BR 3.2.2.8 (CAA)', caaQ, [primaryCaa, ...remoteCaa]);
           if (caaQ.passed) caaDone = true;
           else if (!again) {
-            // The primary's own refusal is CAA's answer (BR 3.2.2.8) — a primary that could not be reached (no CAA
-            // decision) refused nothing; otherwise the remotes did not corroborate it.
-            const caaRefused = primaryCaa.caa !== null && primaryCaa.outcome !== 'corroborates';
+            // The primary's own refusal is CAA's answer (BR 3.2.2.8); otherwise the remotes did not corroborate it.
+            const caaRefused = primaryRefusedCaa(primaryCaa);
             const rule = caaRefused ? (primaryCaa.caa?.rule ?? 'BR 3.2.2.8') : caaQ.rule;
             const why = caaRefused ? `${primaryCaa.detail} (${rule})` : `${caaQ.reason} (${caaQ.rule})`;
             failures.push(roundFailure(caaRefused ? 'caa' : 'corroborationFailed', `${a.fqdn}: ${why}\n${describeQuorum(caaQ)}`, rule, a.fqdn, caaQ));
