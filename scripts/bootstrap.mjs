@@ -68,6 +68,8 @@ const commands = {
   'bench-acme': [bin('tsx'), 'scripts/bench-acme.ts'],
   'bench-ct': [bin('tsx'), 'scripts/bench-ct.ts'],
   'bench-crl': [bin('tsx'), 'scripts/bench-crl.ts'],
+  chaos: [bin('tsx'), 'scripts/chaos.ts'],
+  soak: [bin('tsx'), 'scripts/soak.ts'],
 };
 const target = Object.hasOwn(commands, command) ? commands[command] : undefined;
 if (!target) {

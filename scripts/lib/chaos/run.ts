@@ -1,0 +1,123 @@
+/**
+ * One chaos run (docs/RELIABILITY.md): N applicants drive their orders through the REST API and the ACME server at
+ * seeded moments while seeded faults are injected; then the harness waits for quiescence — every applicant has its
+ * outcome and no issuance, revocation or CRL workflow runs any more — lets the OCSP refresh schedule run once (the
+ * periodic catch-up of BR 4.9.10, as time would), and checks the invariants.
+ */
+import { createAccount } from '../../../db/repositories/accounts';
+import { ocspRefreshScheduleId } from '../../../domain/workflow-ids';
+import { makeCsr } from '../../../test/support/csr';
+import { runAcmeOrder } from './acme-orders';
+import { assignLogs, availableKinds, planFaults, runFaults, type FaultKind, type InjectedFault, type PlannedFault } from './faults';
+import { checkInvariants, type InvariantReport } from './invariants';
+import { drive, runRestOrder, sleep, type OrderRun } from './orders';
+import { faultTable } from './report';
+import { seededRng } from './rng';
+import type { ChaosTarget } from './target';
+
+export interface ChaosOptions {
+  readonly seed: number;
+  readonly orders: number;
+  readonly faults: number;
+  /** Share of the orders placed through ACME (the rest through the REST API). */
+  readonly acmeShare: number;
+  /** The window (seconds) over which orders arrive and faults are drawn. */
+  readonly spanSeconds: number;
+  /** The fault kinds to draw from (default: every kind the target supports). */
+  readonly kinds?: readonly FaultKind[];
+  /** How many kill:ca faults also kill PostgreSQL (the issue's scenario: one of four). */
+  readonly caKillsWithPostgres?: number;
+  readonly log: (line: string) => void;
+}
+
+export interface ChaosResult {
+  readonly seed: number;
+  readonly target: string;
+  readonly runs: OrderRun[];
+  readonly plan: PlannedFault[];
+  readonly faults: InjectedFault[];
+  readonly invariants: InvariantReport;
+  /** From the last fault healed until quiescence. */
+  readonly quiescenceMs: number;
+  readonly durationMs: number;
+  readonly unexpectedExits: Record<string, number>;
+  readonly table: string;
+  readonly ok: boolean;
+}
+
+const RUNNING = (type: string) => `WorkflowType = '${type}' AND ExecutionStatus = 'Running'`;
+
+async function runningWorkflowIds(target: ChaosTarget, type: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const w of target.temporal.workflow.list({ query: RUNNING(type) })) ids.push(w.workflowId);
+  return ids;
+}
+
+/** Until no workflow of these types runs (abandoned orders excepted: they wait for their applicant by design). */
+async function quiesce(target: ChaosTarget, abandonedWorkflows: ReadonlySet<string>, log: (line: string) => void): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      const busy: string[] = [];
+      for (const type of ['issueCertificate', 'revokeCertificate', 'publishCrl', 'refreshOcsp', 'keyCompromise']) {
+        busy.push(...(await runningWorkflowIds(target, type)).filter((id) => !abandonedWorkflows.has(id)));
+      }
+      if (busy.length === 0) return;
+      if (i % 15 === 0) log(`waiting for quiescence: ${busy.length} workflow(s) running (${busy.slice(0, 3).join(', ')}…)`);
+    } catch (e) {
+      log(`waiting for quiescence: ${String(e)}`);
+    }
+    await sleep(2_000);
+  }
+}
+
+export async function runChaos(target: ChaosTarget, opts: ChaosOptions): Promise<ChaosResult> {
+  const { log } = opts;
+  const rng = seededRng(opts.seed);
+  const label = `r${opts.seed.toString(36)}`;
+  const kinds = opts.kinds ?? availableKinds(target);
+  const spanMs = opts.spanSeconds * 1000;
+  const plan = assignLogs(rng, planFaults(rng, { count: opts.faults, spanMs, kinds, caKillsWithPostgres: opts.caKillsWithPostgres }), target.ct.logIds);
+  const runs: OrderRun[] = Array.from({ length: opts.orders }, (_, index) => {
+    const via = rng.chance(opts.acmeShare) ? 'acme' : 'rest';
+    const challenge = via === 'acme' && target.http01 && rng.chance(0.5) ? 'http-01' : 'dns-01';
+    return { index, via, challenge, fqdn: `o${index}.${label}.${target.config.dns.devZone}`, created: [], startedAt: 0, endedAt: null, status: null, errorType: null, errorDetail: null };
+  });
+  const arrivals = runs.map(() => Math.round(rng.between(0, 0.8) * spanMs));
+  log(`seed ${opts.seed}: ${runs.length} orders (${runs.filter((r) => r.via === 'acme').length} via ACME), ${plan.length} faults over ${opts.spanSeconds} s on ${target.name}`);
+  for (const f of plan) log(`  planned +${(f.at / 1000).toFixed(1)} s ${f.kind}${f.detail ? ` (${f.detail})` : ''} for ${(f.durationMs / 1000).toFixed(1)} s`);
+
+  const { account, apiKey } = await createAccount(target.db.db, { name: `Chaos ${label}` });
+  // One applicant key for all CSRs (key generation is the applicant's cost, not the CA's).
+  const keyPem = makeCsr({ names: [`key.${label}.${target.config.dns.devZone}`] }).keyPem;
+  const csrs = runs.map((r) => makeCsr({ names: [r.fqdn], keyPem }));
+
+  const t0 = Date.now();
+  const faultsDone = runFaults(target, plan, t0, () => runs.map((r) => r.fqdn), log);
+  await Promise.all(
+    runs.map(async (r, i) => {
+      await sleep(arrivals[i]!);
+      r.startedAt = Date.now();
+      await drive(r, () => (r.via === 'acme' ? runAcmeOrder(target, r, csrs[i]!) : runRestOrder(target, apiKey, r, csrs[i]!)));
+      log(`order ${r.index} (${r.via}, ${r.challenge}): ${r.status}${r.errorType ? ` ${r.errorType}` : ''} after ${((r.endedAt! - r.startedAt) / 1000).toFixed(1)} s`);
+    }),
+  );
+  const faults = await faultsDone;
+  const lastHealed = Math.max(t0, ...faults.map((f) => f.healedAt ?? Date.now()));
+
+  const acmeAccounts = await target.db.sql`select account_id from acme_accounts`.catch(() => []);
+  const accountIds = [account.id, ...acmeAccounts.map((a) => a.account_id as string)];
+  const drivenIds = new Set(runs.map((r) => r.created.at(-1)));
+  const abandoned = new Set(runs.flatMap((r) => r.created.filter((id) => !drivenIds.has(id)).map((id) => `order-${id}`)));
+  await quiesce(target, abandoned, log);
+  const quiescenceMs = Date.now() - lastHealed;
+  // The periodic OCSP catch-up (BR 4.9.10) once, as time would run it; then quiet again.
+  await target.temporal.schedule.getHandle(ocspRefreshScheduleId).trigger();
+  await sleep(3_000);
+  await quiesce(target, abandoned, log);
+
+  const invariants = await checkInvariants(target, runs, accountIds);
+  const unexpectedExits = target.unexpectedExits();
+  const durationMs = Date.now() - t0;
+  const table = faultTable(runs, faults, invariants, { quiescenceMs, durationMs, unexpectedExits });
+  return { seed: opts.seed, target: target.name, runs, plan, faults, invariants, quiescenceMs, durationMs, unexpectedExits, table, ok: invariants.violations.length === 0 };
+}
