@@ -190,7 +190,7 @@ export async function startDevTarget(opts: DevTargetOptions): Promise<ChaosTarge
           await processes.get(c)!.start();
         }
       },
-      pids: () => Object.fromEntries([...processes.values()].map((p) => [p.name, p.pid])),
+      pids: () => ({ ...Object.fromEntries([...processes.values()].map((p) => [p.name, p.pid])), temporal: temporalPid, postgres: postmasterPid() }),
       unexpectedExits: () => Object.fromEntries([...processes.values()].map((p) => [p.name, p.unexpectedExits])),
       db,
       temporal,

@@ -55,7 +55,7 @@ export function availableKinds(target: ChaosTarget): FaultKind[] {
 
 /**
  * `count` faults at seeded moments within the first `spanMs` of the run (after a short calm start), of seeded kinds
- * from `kinds`; `withPostgres` of the kill:ca faults take PostgreSQL down too (the first ones).
+ * from `kinds`; `caKillsWithPostgres` of the kill:ca faults take PostgreSQL down too (the first ones).
  */
 export function planFaults(rng: Rng, opts: { count: number; spanMs: number; kinds: readonly FaultKind[]; caKillsWithPostgres?: number }): PlannedFault[] {
   const times = Array.from({ length: opts.count }, () => rng.between(0.05, 1) * opts.spanMs).sort((a, b) => a - b);
@@ -65,7 +65,8 @@ export function planFaults(rng: Rng, opts: { count: number; spanMs: number; kind
     const kill = kind.startsWith('kill:');
     const durationMs = Math.round(kill ? rng.between(1_000, 8_000) : rng.between(5_000, 30_000));
     let detail: string | null = null;
-    if (kind === 'kill:ca') detail = postgresLeft-- > 0 || rng.chance(0.3) ? 'with-postgres' : null;
+    // Exactly `caKillsWithPostgres` of them when given (the issue's scenario: once), else about a third.
+    if (kind === 'kill:ca') detail = (opts.caKillsWithPostgres === undefined ? rng.chance(0.3) : postgresLeft-- > 0) ? 'with-postgres' : null;
     return { kind, at: Math.round(at), durationMs, detail };
   });
 }

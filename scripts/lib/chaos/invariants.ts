@@ -22,6 +22,8 @@ export interface InvariantReport {
   readonly violations: string[];
   /** Orders created but never driven (their applicant lost the answer and made another): still waiting, by design. */
   readonly abandoned: number;
+  /** Orders the API's sweep removed: stored, but their door died before it started their workflow. */
+  readonly swept: number;
   readonly certificates: number;
   readonly ocspChecked: number;
   readonly crlEntries: number;
@@ -56,6 +58,9 @@ export async function checkInvariants(target: ChaosTarget, runs: readonly OrderR
       violations.push(`order ${o.id}: stored without its workflow (status ${o.status})`);
     }
   }
+
+  const [sweptRow] = await sql`select count(*)::int as n from audit_log where event = 'order.aborted' and actor = 'system'
+      and data->>'accountId' = any(${accountIds}::text[])`;
 
   // 2. One certificate per order, one use per serial.
   const certs = await sql`select c.serial, c.order_id, c.status, c.issuer_id, c.precert_der is not null as has_precert, c.cert_der is not null as has_cert,
@@ -113,5 +118,5 @@ export async function checkInvariants(target: ChaosTarget, runs: readonly OrderR
   const chain = await verifyAuditChain(target.db.db);
   if (!chain.ok) violations.push(`audit chain broken at entry ${chain.brokenAt}`);
 
-  return { violations, abandoned, certificates: certs.length, ocspChecked, crlEntries, auditEntries: chain.ok ? chain.entries : 0 };
+  return { violations, abandoned, swept: sweptRow!.n as number, certificates: certs.length, ocspChecked, crlEntries, auditEntries: chain.ok ? chain.entries : 0 };
 }

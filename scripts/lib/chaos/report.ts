@@ -42,7 +42,7 @@ export function faultTable(
   return [
     pad(rows),
     '',
-    `certificates ${inv.certificates}, OCSP answers checked ${inv.ocspChecked}, CRL entries ${inv.crlEntries}, audit entries ${inv.auditEntries}, abandoned orders ${inv.abandoned}`,
+    `certificates ${inv.certificates}, OCSP answers checked ${inv.ocspChecked}, CRL entries ${inv.crlEntries}, audit entries ${inv.auditEntries}, abandoned orders ${inv.abandoned}, orders swept (stored without a workflow) ${inv.swept}`,
     `time to quiescence after the last fault ${(figures.quiescenceMs / 1000).toFixed(1)} s, whole run ${(figures.durationMs / 1000).toFixed(1)} s`,
     `process exits nobody caused: ${exits.length ? exits.map(([p, n]) => `${p} ${n}`).join(', ') : 'none'}`,
     inv.violations.length === 0 ? 'invariants: all hold' : `INVARIANT VIOLATIONS (${inv.violations.length}):\n${inv.violations.map((v) => `  - ${v}`).join('\n')}`,

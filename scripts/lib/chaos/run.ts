@@ -4,7 +4,9 @@
  * outcome and no issuance, revocation or CRL workflow runs any more — lets the OCSP refresh schedule run once (the
  * periodic catch-up of BR 4.9.10, as time would), and checks the invariants.
  */
+import { orderStartGraceSeconds, orderSweepIntervalSeconds } from '../../../api/order-intake';
 import { createAccount } from '../../../db/repositories/accounts';
+import { temporalCaWorkflows } from '../../../temporal/client';
 import { ocspRefreshScheduleId } from '../../../domain/workflow-ids';
 import { makeCsr } from '../../../test/support/csr';
 import { runAcmeOrder } from './acme-orders';
@@ -70,6 +72,23 @@ async function quiesce(target: ChaosTarget, abandonedWorkflows: ReadonlySet<stri
   }
 }
 
+/**
+ * Orders stored without their workflow (a door killed between the two) are the API process's sweep's to remove
+ * (api/order-intake.ts); it gets the time it needs — the grace period and two sweeps — before the invariants judge.
+ */
+async function awaitOrderSweep(target: ChaosTarget, accountIds: readonly string[], driven: ReadonlySet<string>, log: (line: string) => void): Promise<void> {
+  const workflows = temporalCaWorkflows(target.temporal, target.config);
+  const limitMs = (orderStartGraceSeconds + 2 * orderSweepIntervalSeconds) * 1000;
+  for (;;) {
+    const pending = await target.db.sql`select id, created_at from orders where account_id = any(${accountIds}::uuid[]) and status = 'pending'`;
+    const orphans: Array<{ id: string; created_at: Date }> = [];
+    for (const o of pending) if (!driven.has(o.id) && !(await workflows.issuanceExists(o.id))) orphans.push(o as { id: string; created_at: Date });
+    if (orphans.length === 0 || orphans.every((o) => Date.now() - o.created_at.getTime() > limitMs)) return;
+    log(`${orphans.length} order(s) stored without a workflow: waiting for the API's sweep`);
+    await sleep(10_000);
+  }
+}
+
 export async function runChaos(target: ChaosTarget, opts: ChaosOptions): Promise<ChaosResult> {
   const { log } = opts;
   const rng = seededRng(opts.seed);
@@ -115,6 +134,7 @@ export async function runChaos(target: ChaosTarget, opts: ChaosOptions): Promise
   await sleep(3_000);
   await quiesce(target, abandoned, log);
 
+  await awaitOrderSweep(target, accountIds, new Set([...drivenIds].filter((id): id is string => id !== undefined)), log);
   const invariants = await checkInvariants(target, runs, accountIds);
   const unexpectedExits = target.unexpectedExits();
   const durationMs = Date.now() - t0;

@@ -39,7 +39,7 @@ export interface ChaosTarget {
   kill(component: Component): Promise<void>;
   /** Starts the component again and waits until it serves. */
   start(component: Component): Promise<void>;
-  /** The pid of each CA process that runs now (for RSS sampling). */
+  /** The pid of each CA process, Temporal's and PostgreSQL's postmaster, while they run (for RSS sampling). */
   pids(): Record<string, number | null>;
   /** Exits of CA processes nobody caused, per process (the supervisor started them again). */
   unexpectedExits(): Record<string, number>;
