@@ -125,8 +125,10 @@ export async function runChaos(target: ChaosTarget, opts: ChaosOptions): Promise
 
   const acmeAccounts = await target.db.sql`select account_id from acme_accounts`.catch(() => []);
   const accountIds = [account.id, ...acmeAccounts.map((a) => a.account_id as string)];
-  const drivenIds = new Set(runs.map((r) => r.created.at(-1)));
-  const abandoned = new Set(runs.flatMap((r) => r.created.filter((id) => !drivenIds.has(id)).map((id) => `order-${id}`)));
+  const ids = runs.map((r) => r.created.at(-1)).filter((id): id is string => id !== undefined);
+  // Orders whose applicant never learned of them (the answer to its request was lost) wait for it, by design.
+  const others = await target.db.sql`select id from orders where account_id = any(${accountIds}::uuid[]) and not (id = any(${ids}::uuid[]))`;
+  const abandoned = new Set(others.map((o) => `order-${o.id as string}`));
   await quiesce(target, abandoned, log);
   const quiescenceMs = Date.now() - lastHealed;
   // The periodic OCSP catch-up (BR 4.9.10) once, as time would run it; then quiet again.
@@ -134,7 +136,13 @@ export async function runChaos(target: ChaosTarget, opts: ChaosOptions): Promise
   await sleep(3_000);
   await quiesce(target, abandoned, log);
 
-  await awaitOrderSweep(target, accountIds, new Set([...drivenIds].filter((id): id is string => id !== undefined)), log);
+  // The failure kind each invalid order stored (an ACME client sees its RFC 8555 error type instead).
+  const stored = await target.db.sql`select id, error from orders where id = any(${ids}::uuid[])`;
+  for (const r of runs) {
+    const row = stored.find((o) => o.id === r.created.at(-1));
+    if (row?.error) [r.errorType, r.errorDetail] = [row.error.type as string, row.error.detail as string];
+  }
+  await awaitOrderSweep(target, accountIds, new Set(ids), log);
   const invariants = await checkInvariants(target, runs, accountIds);
   const unexpectedExits = target.unexpectedExits();
   const durationMs = Date.now() - t0;
