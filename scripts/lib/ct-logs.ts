@@ -49,7 +49,8 @@ export async function ensureTesseractBinary(log: Log): Promise<string> {
   return built;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that is free now (the chaos harness takes its ports the same way). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

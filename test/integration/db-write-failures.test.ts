@@ -5,7 +5,6 @@
  * can cure (a connection refused, a unique violation another writer won) stays retryable. And evidence without raw
  * answers — the perspective or server never answered — is stored as such, not refused by the NOT NULL column.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import { recordEvidence } from '../../db/repositories/validation';
 import { validationEvidence } from '../../db/schema';
 import { isCaError } from '../../domain/errors';
 import { toActivityFailure } from '../../worker/failure-interceptor';
-import { freshDatabase } from '../support/database';
+import { freshDatabase, storedDvOrder } from '../support/database';
 
 let fresh: Awaited<ReturnType<typeof freshDatabase>>;
 let challengeId: string;
@@ -37,22 +36,7 @@ async function failureOf(statement: () => Promise<unknown>): Promise<unknown> {
 beforeAll(async () => {
   fresh = await freshDatabase();
   const { account } = await createAccount(fresh.handle.db, { name: 'Write Failures' });
-  const order = await createOrder(fresh.handle.db, {
-    accountId: account.id,
-    profile: 'dv',
-    csrDer: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]),
-    spkiSha256: new Uint8Array(createHash('sha256').update(fqdn).digest()),
-    dnsNames: [fqdn],
-    validitySeconds: 199 * 86_400,
-    expiresAt: new Date(Date.now() + 86_400_000),
-    authorizations: [
-      {
-        fqdn,
-        wildcard: false,
-        challenge: { method: '3.2.2.4.7', recordName: `_acme-challenge.${fqdn}`, token: randomBytes(24).toString('base64url'), expiresAt: new Date(Date.now() + 86_400_000) },
-      },
-    ],
-  });
+  const order = await createOrder(fresh.handle.db, storedDvOrder(account.id, fqdn));
   orderId = order.id;
   authorizationId = order.authorizations[0]!.id;
   challengeId = order.authorizations[0]!.challenges[0]!.id;

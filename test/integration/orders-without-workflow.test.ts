@@ -4,28 +4,16 @@
  * sweep removes such orders as a failed start does (api/order-intake.ts), after a grace period so that an intake in
  * progress is never touched, and keeps every order whose workflow exists.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeOrdersWithoutWorkflow } from '../../api/order-intake';
-import { createAccount, createOrder, type NewOrder } from '../../db/repositories';
-import { freshDatabase } from '../support/database';
+import { createAccount, createOrder } from '../../db/repositories';
+import { freshDatabase, storedDvOrder } from '../support/database';
 import { fakeWorkflows } from '../support/fake-workflows';
 
 let fresh: Awaited<ReturnType<typeof freshDatabase>>;
 let accountId: string;
 
-const order = (name: string): NewOrder => ({
-  accountId,
-  profile: 'dv',
-  csrDer: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]),
-  spkiSha256: new Uint8Array(createHash('sha256').update(name).digest()),
-  dnsNames: [name],
-  validitySeconds: 199 * 86_400,
-  expiresAt: new Date(Date.now() + 86_400_000),
-  authorizations: [
-    { fqdn: name, wildcard: false, challenge: { method: '3.2.2.4.7', recordName: `_acme-challenge.${name}`, token: randomBytes(24).toString('base64url'), expiresAt: new Date(Date.now() + 86_400_000) } },
-  ],
-});
+const order = (name: string) => storedDvOrder(accountId, name);
 
 beforeAll(async () => {
   fresh = await freshDatabase();

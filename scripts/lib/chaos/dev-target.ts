@@ -7,13 +7,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, repoRoot } from '../../../config';
 import { createDb } from '../../../db/client';
 import type { CtLogEntry } from '../../../activities/ct/log-list';
 import { acmeTlsCaFile } from '../acme-tls';
+import { freePort } from '../ct-logs';
 import { startDevDnsServer } from '../dev-dns';
 import { ensurePostgres } from '../postgres';
 import { bringUpServices, startTemporal } from '../services';
@@ -31,17 +31,6 @@ export interface DevTargetOptions {
   readonly log: (line: string) => void;
   /** More environment for the CA's processes (e.g. CA_STUCK_AFTER_SECONDS). */
   readonly env?: Record<string, string>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const alive = (pid: number): boolean => {

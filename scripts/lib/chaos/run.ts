@@ -81,9 +81,9 @@ async function awaitOrderSweep(target: ChaosTarget, accountIds: readonly string[
   const limitMs = (orderStartGraceSeconds + 2 * orderSweepIntervalSeconds) * 1000;
   for (;;) {
     const pending = await target.db.sql`select id, created_at from orders where account_id = any(${accountIds}::uuid[]) and status = 'pending'`;
-    const orphans: Array<{ id: string; created_at: Date }> = [];
-    for (const o of pending) if (!driven.has(o.id) && !(await workflows.issuanceExists(o.id))) orphans.push(o as { id: string; created_at: Date });
-    if (orphans.length === 0 || orphans.every((o) => Date.now() - o.created_at.getTime() > limitMs)) return;
+    const orphans: Array<{ id: string; createdAt: number }> = [];
+    for (const o of pending) if (!driven.has(o.id) && !(await workflows.issuanceExists(o.id))) orphans.push({ id: o.id, createdAt: new Date(o.created_at).getTime() });
+    if (orphans.length === 0 || orphans.every((o) => Date.now() - o.createdAt > limitMs)) return;
     log(`${orphans.length} order(s) stored without a workflow: waiting for the API's sweep`);
     await sleep(10_000);
   }

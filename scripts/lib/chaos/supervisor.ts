@@ -92,26 +92,25 @@ export class SupervisedProcess {
   }
 
   /** SIGKILL, no restart until `start()`. */
-  async kill(): Promise<void> {
-    this.wanted = false;
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return this.end('SIGKILL');
   }
 
   /** A clean stop (SIGTERM, SIGKILL after 15 s). */
   async stop(): Promise<void> {
+    await this.end('SIGTERM');
+    this.log.end();
+  }
+
+  private async end(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
     this.wanted = false;
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
     clearTimeout(timer);
-    this.log.end();
   }
 }
 
