@@ -83,7 +83,8 @@ try {
   }
   console.log(`\nRSS (MB) over time:\n${rows.join('\n')}\n`);
   console.log('RSS trend after the warm-up (floor of each 2-minute window, least squares):');
-  for (const t of trends) console.log(`  ${t.process.padEnd(13)} mean ${t.meanMb.toFixed(0)} MB, ${t.firstMb.toFixed(0)} → ${t.lastMb.toFixed(0)} MB, ${t.mbPerHour >= 0 ? '+' : ''}${t.mbPerHour.toFixed(1)} MB/h${t.growing ? '  GROWING' : ''}`);
+  const rate = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)} MB/h`;
+  for (const t of trends) console.log(`  ${t.process.padEnd(13)} mean ${t.meanMb.toFixed(0)} MB, ${t.firstMb.toFixed(0)} → ${t.lastMb.toFixed(0)} MB, ${rate(t.mbPerHour)} (last half ${rate(t.lastHalfMbPerHour)})${t.growing ? '  GROWING' : ''}`);
   console.log(`storage per certificate (after the warm-up, ${perCert.certificates} certificates): PostgreSQL ${(perCert.postgres / 1024).toFixed(1)} KiB, Temporal ${(perCert.temporal / 1024).toFixed(1)} KiB`);
   console.log(`orders: ${runs.length}, valid ${issued()}, not valid ${notValid.length}${notValid.length ? `: ${notValid.slice(0, 5).map((r) => `${r.fqdn} ${r.status} ${r.errorType ?? ''}`).join('; ')}` : ''}`);
   console.log(`process exits nobody caused: ${JSON.stringify(target.unexpectedExits())}`);

@@ -48,6 +48,7 @@ export type IssuanceStep =
   | 'awaiting-validation'
   | 'validating'
   | 'corroborating'
+  | 'awaiting-finalize'
   | 'reserving-serial'
   | 'linting'
   | 'signing-precertificate'

@@ -165,6 +165,8 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     // now (finalize, §7.4). The door checks it like step 1 and writes it to the order, then signals; until then the
     // order waits, at most until its random values expire (CP 3.2.2.4: 25 days).
     if (input.viaAcme) {
+      // Waiting for the applicant now, not for the CA (workflows/stuck.ts).
+      setStep('awaiting-finalize');
       await storage.setOrderStatus({ orderId: input.orderId, status: 'ready' });
       const msLeft = Math.min(...input.authorizations.map((a) => Date.parse(a.expiresAt))) - Date.now();
       if (!(msLeft > 0 && (await condition(() => finalizeRequested, msLeft)))) {

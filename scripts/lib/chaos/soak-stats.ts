@@ -27,14 +27,16 @@ export interface RssTrend {
   readonly meanMb: number;
   readonly firstMb: number;
   readonly lastMb: number;
-  /** Slope of the floor, MB per hour. */
+  /** Slope of the floor, MB per hour: after the warm-up, and over its last half only. */
   readonly mbPerHour: number;
+  readonly lastHalfMbPerHour: number;
   readonly growing: boolean;
 }
 
 /**
  * Per process: the floor's slope after the warm-up. Growing = more than `maxMbPerHour` AND more than
- * `maxSharePerHour` of the mean per hour (a small process's noise and a big one's are judged alike).
+ * `maxSharePerHour` of the mean per hour (a small process's noise and a big one's are judged alike), over the whole
+ * steady period AND over its last half: a leak grows all along, a cache or heap that fills up flattens out.
  */
 export function rssTrends(samples: readonly Sample[], opts: { warmupSeconds: number; window: number; maxMbPerHour: number; maxSharePerHour: number }): RssTrend[] {
   const steady = samples.filter((s) => s.t >= opts.warmupSeconds);
@@ -50,13 +52,16 @@ export function rssTrends(samples: readonly Sample[], opts: { warmupSeconds: num
     const mb = (b: number) => b / 2 ** 20;
     const mean = series.length ? mb(series.reduce((s, p) => s + p[1], 0) / series.length) : 0;
     const mbPerHour = mb(slope(floors)) * 3600;
+    const lastHalfMbPerHour = mb(slope(floors.slice(Math.floor(floors.length / 2)))) * 3600;
+    const grows = (rate: number) => rate > opts.maxMbPerHour && rate > opts.maxSharePerHour * mean;
     return {
       process: name,
       meanMb: mean,
       firstMb: series.length ? mb(series[0]![1]) : 0,
       lastMb: series.length ? mb(series.at(-1)![1]) : 0,
       mbPerHour,
-      growing: mbPerHour > opts.maxMbPerHour && mbPerHour > opts.maxSharePerHour * mean,
+      lastHalfMbPerHour,
+      growing: grows(mbPerHour) && grows(lastHalfMbPerHour),
     };
   });
 }
