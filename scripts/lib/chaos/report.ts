@@ -39,9 +39,11 @@ export function faultTable(
   rows.push(['(no fault)', '', '', String(untouched.length), tally(untouched)]);
   rows.push(['all orders', String(faults.length), '', String(runs.length), tally(runs)]);
   const exits = Object.entries(figures.unexpectedExits).filter(([, n]) => n > 0);
+  const failed = runs.filter((r) => r.status !== 'valid').map((r) => `  order ${r.index} (${r.via}, ${r.challenge}): ${r.status} ${r.errorType ?? ''} — ${(r.errorDetail ?? '').split('\n')[0]!.slice(0, 160)}`);
   return [
     pad(rows),
     '',
+    ...(failed.length ? ['orders not valid (the stated reason):', ...failed, ''] : []),
     `certificates ${inv.certificates}, OCSP answers checked ${inv.ocspChecked}, CRL entries ${inv.crlEntries}, audit entries ${inv.auditEntries}, abandoned orders ${inv.abandoned}, orders swept (stored without a workflow) ${inv.swept}`,
     `time to quiescence after the last fault ${(figures.quiescenceMs / 1000).toFixed(1)} s, whole run ${(figures.durationMs / 1000).toFixed(1)} s`,
     `process exits nobody caused: ${exits.length ? exits.map(([p, n]) => `${p} ${n}`).join(', ') : 'none'}`,
