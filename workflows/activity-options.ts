@@ -84,6 +84,8 @@ export const ocspPresign = (taskQueue: string): ActivityOptions => ({
 export const signingBatch = (taskQueue: string): ActivityOptions => ({
   taskQueue,
   startToCloseTimeout: '5 minutes',
+  // The batch activities heartbeat (activities/heartbeat.ts): a killed signing worker is noticed in seconds.
+  heartbeatTimeout: '30 seconds',
   retry: backoff('1 second', '1 minute'),
 });
 
