@@ -12,7 +12,7 @@
  * Running workflows replay this code: a change to the commands it issues is guarded with patched() and checked
  * against recorded histories (workflows/replay.test.ts).
  */
-import { condition, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, isCancellation, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createCrlPublicationActivities } from '../activities/crl';
 import type { createLintActivities } from '../activities/lint';
 import type { createOcspActivities } from '../activities/ocsp';
@@ -248,7 +248,8 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
    * flagged stuck for an operator and the workflow fails.
    */
   async function recordUnexpectedFailure(err: unknown): Promise<IssueCertificateResult> {
-    if (!patched('record-unexpected-failure')) throw err;
+    // A cancellation is an operator's decision about the workflow, not a failure of the order.
+    if (isCancellation(err) || !patched('record-unexpected-failure')) throw err;
     log.error('order failed outside its steps', { orderId: input.orderId, step, error: failureOf(err).message });
     try {
       if (certificateIssued) throw err;
