@@ -41,7 +41,8 @@ for (const k of kinds ?? []) if (!faultKinds.includes(k)) throw new Error(`unkno
 
 const firstSeed = values.seed ? Number(values.seed) : randomSeed();
 const base: Omit<ChaosOptions, 'seed'> = wholeCa
-  ? { orders: 30, faults: 4, acmeShare: 0, spanSeconds: 120, kinds: ['kill:ca'], caKillsWithPostgres: 1, log }
+  ? // The issue's scenario: 30 orders submitted within seconds, the whole CA killed 4 times while they are processed.
+    { orders: 30, faults: 4, acmeShare: 0, spanSeconds: 90, arrivalShare: 0.1, kinds: ['kill:ca'], caKillsWithPostgres: 1, log }
   : { orders: 50, faults: 12, acmeShare: 0.2, spanSeconds: 150, ...(kinds ? { kinds } : {}), log };
 const options = {
   ...base,

@@ -23,8 +23,10 @@ export interface ChaosOptions {
   readonly faults: number;
   /** Share of the orders placed through ACME (the rest through the REST API). */
   readonly acmeShare: number;
-  /** The window (seconds) over which orders arrive and faults are drawn. */
+  /** The window (seconds) over which faults are drawn. */
   readonly spanSeconds: number;
+  /** The share of that window over which the orders arrive (default 0.8; the whole-CA scenario sends them at once). */
+  readonly arrivalShare?: number;
   /** The fault kinds to draw from (default: every kind the target supports). */
   readonly kinds?: readonly FaultKind[];
   /** How many kill:ca faults also kill PostgreSQL (the issue's scenario: one of four). */
@@ -101,7 +103,7 @@ export async function runChaos(target: ChaosTarget, opts: ChaosOptions): Promise
     const challenge = via === 'acme' && target.http01 && rng.chance(0.5) ? 'http-01' : 'dns-01';
     return { index, via, challenge, fqdn: `o${index}.${label}.${target.config.dns.devZone}`, created: [], startedAt: 0, endedAt: null, status: null, errorType: null, errorDetail: null };
   });
-  const arrivals = runs.map(() => Math.round(rng.between(0, 0.8) * spanMs));
+  const arrivals = runs.map(() => Math.round(rng.between(0, opts.arrivalShare ?? 0.8) * spanMs));
   log(`seed ${opts.seed}: ${runs.length} orders (${runs.filter((r) => r.via === 'acme').length} via ACME), ${plan.length} faults over ${opts.spanSeconds} s on ${target.name}`);
   for (const f of plan) log(`  planned +${(f.at / 1000).toFixed(1)} s ${f.kind}${f.detail ? ` (${f.detail})` : ''} for ${(f.durationMs / 1000).toFixed(1)} s`);
 
