@@ -11,6 +11,7 @@
  * (SIGKILL of every process and Temporal, once also PostgreSQL) four times within 40 s, every order must become valid. `--runs K` repeats
  * with seeds N, N+1, … (a fresh CA each). HTTP-01 orders bind port 80: run under `flock /tmp/port80.lock`.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
@@ -56,18 +57,20 @@ const options = {
 const results: ChaosResult[] = [];
 for (let i = 0; i < Number(values.runs); i++) {
   const seed = firstSeed + i;
-  const target = await startDevTarget({
-    dataDir: path.join(loadConfig().dataDir, 'chaos'),
-    http01: !values['no-http01'] && !wholeCa,
-    log,
-  });
+  // One directory per seed, kept when something went wrong (the processes' logs are in its logs/).
+  const dataDir = path.join(loadConfig().dataDir, 'chaos', `seed-${seed}`);
+  const target = await startDevTarget({ dataDir, http01: !values['no-http01'] && !wholeCa, log });
+  let keep = true;
   try {
     const result = await runChaos(target, { ...options, seed });
     results.push(result);
+    keep = !result.ok || result.faults.some((f) => f.error) || Object.values(result.unexpectedExits).some((n) => n > 0);
     const allValid = result.runs.every((r) => r.status === 'valid');
     console.log(`\n=== seed ${seed}: ${result.ok && (!wholeCa || allValid) ? 'PASS' : 'FAIL'}${wholeCa ? ` (${result.runs.filter((r) => r.status === 'valid').length}/${result.runs.length} valid)` : ''}\n${result.table}\n`);
   } finally {
     await target.stop();
+    if (keep) log(`kept ${dataDir} (logs/ has every process's log)`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
