@@ -31,6 +31,7 @@ import { crlPolicy } from '../domain/revocation';
 import { certificateFields } from '../pki/ca-hierarchy';
 import { bytesEqual } from '../pki/der';
 import { readCrl, signCrl as encodeAndSignCrl, verifyCrlSignature } from '../pki/crl';
+import { withHeartbeat } from './heartbeat';
 import type { Signer } from '../pki/signer';
 
 export interface CrlSigningDeps {
@@ -85,7 +86,9 @@ export async function generateCrl(deps: CrlSigningDeps, input: { issuerId: strin
 export function createCrlSigningActivities(deps: CrlSigningDeps) {
   return {
     async signCrl(input: { issuerId: string; trigger: string }): Promise<SignedCrlRef> {
-      return generateCrl(deps, input);
+      // A million entries take seconds: heartbeat, so a signing worker that dies is noticed at once, not after the
+      // attempt's whole timeout.
+      return withHeartbeat(() => generateCrl(deps, input));
     },
   };
 }

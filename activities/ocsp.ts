@@ -34,6 +34,7 @@ import type { Hsm } from '../pki/hsm';
 import { buildOcspResponderTbs, buildOcspResponse, certIdIssuerHashes, ocspServerName, responderKeyHash, type OcspCertStatus } from '../pki/ocsp';
 import type { Signer } from '../pki/signer';
 import { activityLog } from './activity-log';
+import { withHeartbeat } from './heartbeat';
 
 export interface OcspSigningDeps {
   readonly db: Db;
@@ -141,41 +142,46 @@ export function createOcspActivities({ db, signer, keys, config, clock }: OcspSi
 
     /** (Re)signs and stores the responses of `serials` from their current status. Unknown or reserved serials are skipped. */
     async signOcspResponses({ serials }: { serials: string[] }): Promise<void> {
-      const rows = await certificateStatusesFor(db, serials);
-      const now = clock();
-      const { thisUpdate, nextUpdate } = ocspResponseWindow(now, timing);
-      const signed = await Promise.all(
-        rows
-          // A reserved serial has nothing signed yet: it must stay "unauthorized" (never good, BR 4.9.10).
-          .filter((r) => r.status !== 'reserved')
-          .map(async (r): Promise<NewOcspResponse> => {
-            const issuer = await issuerInfo(r.issuerId);
-            const responder = await responderFor(r.issuerId, now, nextUpdate);
-            const certStatus: OcspCertStatus =
-              r.status === 'revoked'
-                ? { status: 'revoked', revokedAt: r.revokedAt ?? now, reason: r.revocationReason ?? 0 }
-                : { status: 'good' };
-            const responseDer = await buildOcspResponse(
-              {
-                issuerNameHash: issuer.issuerNameHash,
-                issuerKeyHash: issuer.issuerKeyHash,
-                serialHex: r.serial,
-                certStatus,
-                thisUpdate,
-                nextUpdate,
-                producedAt: now,
-                responder: { certDer: responder.certDer, keyHash: responder.keyHash, keyLabel: responder.keyLabel },
-              },
-              signer,
-            );
-            return { serial: r.serial, issuerId: r.issuerId, certStatus: certStatus.status, thisUpdate, nextUpdate, responderSerial: responder.serial, responseDer };
-          }),
-      );
-      const skipped = serials.length - signed.length;
-      if (skipped > 0) logInfo('OCSP: serials without a signed (pre)certificate were not signed', { skipped });
-      await storeOcspResponses(db, signed, { actor: ACTOR });
+      // A refresh batch is hundreds of signatures: heartbeat, so a signing worker that dies is noticed at once.
+      return withHeartbeat(() => signResponses(serials));
     },
   };
+
+  async function signResponses(serials: string[]): Promise<void> {
+    const rows = await certificateStatusesFor(db, serials);
+    const now = clock();
+    const { thisUpdate, nextUpdate } = ocspResponseWindow(now, timing);
+    const signed = await Promise.all(
+      rows
+        // A reserved serial has nothing signed yet: it must stay "unauthorized" (never good, BR 4.9.10).
+        .filter((r) => r.status !== 'reserved')
+        .map(async (r): Promise<NewOcspResponse> => {
+          const issuer = await issuerInfo(r.issuerId);
+          const responder = await responderFor(r.issuerId, now, nextUpdate);
+          const certStatus: OcspCertStatus =
+            r.status === 'revoked'
+              ? { status: 'revoked', revokedAt: r.revokedAt ?? now, reason: r.revocationReason ?? 0 }
+              : { status: 'good' };
+          const responseDer = await buildOcspResponse(
+            {
+              issuerNameHash: issuer.issuerNameHash,
+              issuerKeyHash: issuer.issuerKeyHash,
+              serialHex: r.serial,
+              certStatus,
+              thisUpdate,
+              nextUpdate,
+              producedAt: now,
+              responder: { certDer: responder.certDer, keyHash: responder.keyHash, keyLabel: responder.keyLabel },
+            },
+            signer,
+          );
+          return { serial: r.serial, issuerId: r.issuerId, certStatus: certStatus.status, thisUpdate, nextUpdate, responderSerial: responder.serial, responseDer };
+        }),
+    );
+    const skipped = serials.length - signed.length;
+    if (skipped > 0) logInfo('OCSP: serials without a signed (pre)certificate were not signed', { skipped });
+    await storeOcspResponses(db, signed, { actor: ACTOR });
+  }
 }
 
 export interface OcspStorageDeps {

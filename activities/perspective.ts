@@ -47,9 +47,13 @@ export function createPerspectiveActivities({ perspective, caaIssuerDomain, caaC
         try {
           const r = await lookupTxt(perspective.resolver, spec.recordName, { dnssecOk: true });
           const found = r.rcode === 'NOERROR' && txtRecordMatches(r.values, spec.token);
+          // NOERROR without the value or NXDOMAIN is the zone's answer, a "no"; any other rcode (SERVFAIL, REFUSED —
+          // also a validating resolver's answer to a bogus DNSSEC chain) means this perspective could not see, as the
+          // primary's check treats it (dns-change.ts): an error, after which the round may be run again.
+          const answered = r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN';
           return {
             ...base(query, spec.authorizationDomainName),
-            outcome: found ? 'corroborates' : 'disagrees',
+            outcome: found ? 'corroborates' : answered ? 'disagrees' : 'error',
             detail: found ? `random value found at ${spec.recordName}` : `${r.rcode}: ${r.values.length} TXT value(s) at ${spec.recordName}, none matches`,
             raw: r.responses.map((x) => x.raw),
           };

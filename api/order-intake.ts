@@ -10,7 +10,7 @@
  */
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
-import { createOrder, deleteOrder, type NewOrder, type OrderDetail } from '../db/repositories/orders';
+import { createOrder, deleteOrder, listPendingOrdersCreatedBetween, type NewOrder, type OrderDetail } from '../db/repositories/orders';
 import { CaError } from '../domain/errors';
 import { orderWorkflowId } from '../domain/workflow-ids';
 import { addLogContext, log } from '../observability/log';
@@ -58,6 +58,7 @@ export function issuanceInputFor(
     })),
     signingTaskQueue: opts.config.temporal.signingTaskQueue,
     dcvCheckWindowSeconds: opts.config.dcvCheckWindowSeconds,
+    stuckAfterSeconds: opts.config.temporal.stuckAfterSeconds,
     accountUri: opts.accountUri,
     ...(order.acme ? { viaAcme: true } : {}),
     // OV: step 4 waits for this organization's vetting (only ids travel in the workflow input).
@@ -81,4 +82,56 @@ export async function submitOrder(deps: OrderIntakeDeps, order: NewOrder, opts: 
   }
   log.info({ names: created.dnsNames.length, acme: Boolean(created.acme) }, 'order accepted');
   return created;
+}
+
+/**
+ * How long after its creation an order without a workflow is taken for abandoned by its door: the start takes
+ * milliseconds, and a door still waiting for it after two minutes has lost its client's request anyway.
+ */
+export const orderStartGraceSeconds = 120;
+export const orderSweepIntervalSeconds = 60;
+
+/**
+ * Orders a door stored but whose workflow it never started — the process died between the two steps above (a crash,
+ * a SIGKILL, a host lost); its applicant got no answer and retried with a new order. Nothing would ever move such an
+ * order, so it is removed as a failed start removes one (step 3), audited as `order.aborted`. Only orders created in
+ * [since, before) are looked at: `before` leaves the doors' intakes in progress alone (`orderStartGraceSeconds`).
+ * Returns the removed ids; throws, removing nothing more, when Temporal cannot say whether a workflow exists.
+ */
+export async function removeOrdersWithoutWorkflow(
+  deps: { readonly db: Db; readonly workflows: Pick<CaWorkflows, 'issuanceExists'> },
+  window: { readonly since: Date; readonly before: Date },
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const o of await listPendingOrdersCreatedBetween(deps.db, window.since, window.before)) {
+    if (await deps.workflows.issuanceExists(o.id)) continue;
+    if (await deleteOrder(deps.db, o.id, { actor: 'system', reason: 'no workflow was started for it: its door stopped between storing the order and starting the workflow' })) {
+      removed.push(o.id);
+    }
+  }
+  return removed;
+}
+
+/**
+ * The sweep in a REST API process: once at start over the last day (the door that died is typically the one that
+ * restarts), then every minute over the last 15 (another door's orphans). Errors are logged and retried next time.
+ */
+export function sweepOrdersWithoutWorkflow(
+  deps: { readonly db: Db; readonly workflows: Pick<CaWorkflows, 'issuanceExists'> },
+  opts: { readonly clock: () => Date; readonly log: (line: string) => void },
+): { stop(): void } {
+  const minutes = (n: number) => n * 60_000;
+  const sweep = async (lookBackMs: number) => {
+    const now = opts.clock().getTime();
+    try {
+      const removed = await removeOrdersWithoutWorkflow(deps, { since: new Date(now - lookBackMs), before: new Date(now - orderStartGraceSeconds * 1000) });
+      if (removed.length > 0) opts.log(`removed ${removed.length} order(s) stored without a workflow: ${removed.join(', ')}`);
+    } catch (e) {
+      opts.log(`sweep of orders without a workflow failed (next time): ${String(e)}`);
+    }
+  };
+  void sweep(minutes(24 * 60));
+  const timer = setInterval(() => void sweep(minutes(15)), orderSweepIntervalSeconds * 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -9,6 +9,7 @@ import type { CaConfig } from '../config';
 import { runMain } from '../config/main';
 import { log } from '../observability/log';
 import { createApp } from './app';
+import { sweepOrdersWithoutWorkflow } from './order-intake';
 import { serveDoor } from './serve';
 
 export interface RunningApiServer {
@@ -19,19 +20,32 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(config: CaConfig, opts: { port?: number; tlsPort?: number } = {}): Promise<RunningApiServer> {
+/**
+ * `sweepOrders`: also remove, now and periodically, orders a door stored without starting their workflow
+ * (api/order-intake.ts) — the API process does; tests that start the API in-process do not.
+ */
+export async function startApiServer(config: CaConfig, opts: { port?: number; tlsPort?: number; sweepOrders?: boolean } = {}): Promise<RunningApiServer> {
   const tlsPort = opts.tlsPort ?? config.api.tlsPort;
   const tls = { key: readFileSync(config.api.tlsKeyFile), cert: readFileSync(config.api.tlsCertFile) };
+  let sweeper: { stop(): void } | undefined;
   const door = await serveDoor(config, [{ port: opts.port ?? config.api.port }, { port: tlsPort, tls }], ({ db, workflows, ports }) => {
+    if (opts.sweepOrders) sweeper = sweepOrdersWithoutWorkflow({ db, workflows }, { clock: () => new Date(), log: (line) => log.warn(line) });
     // A free port (tests) has no configured URL: the links name the port bound.
     const url = tlsPort === 0 ? `https://${config.api.host}:${ports[1]}` : config.api.url;
     return createApp({ db, workflows, config: { ...config, api: { ...config.api, url } }, clock: () => new Date() });
   });
-  return { url: `http://${config.api.host}:${door.ports[0]}`, httpsUrl: `https://${config.api.host}:${door.ports[1]}`, close: door.close };
+  return {
+    url: `http://${config.api.host}:${door.ports[0]}`,
+    httpsUrl: `https://${config.api.host}:${door.ports[1]}`,
+    async close() {
+      sweeper?.stop();
+      await door.close();
+    },
+  };
 }
 
 await runMain(import.meta.url, async (config) => {
-  const api = await startApiServer(config);
+  const api = await startApiServer(config, { sweepOrders: true });
   log.info({ url: api.url, https: api.httpsUrl, openapi: `${config.api.url}/openapi.json`, metrics: `${api.url}/metrics` }, 'API listening');
   return api;
 }, { service: 'api' });

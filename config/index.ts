@@ -74,6 +74,11 @@ const settingsShape = z.object({
       .superRefine((tls, ctx) => {
         if ((tls.cert === undefined) !== (tls.key === undefined)) ctx.addIssue({ code: 'custom', message: 'a client certificate needs its key (set both or neither)' });
       }),
+    /**
+     * How long an order may wait for the CA itself (PostgreSQL, the HSM, a worker) without taking a step before its
+     * workflow shows it as stuck (search attribute CaStatus=stuck, progress query); docs/RELIABILITY.md.
+     */
+    stuckAfterSeconds: setting('CA_STUCK_AFTER_SECONDS', seconds().default(900)),
   }),
   hsm: z.object({
     modulePath: setting('PKCS11_MODULE', z.string().default('/usr/lib/softhsm/libsofthsm2.so')),

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { describeQuorum, evaluateQuorum, type PerspectiveOutcome, type PerspectiveResult } from './mpic';
+import { itGivesEach } from '../test/support/table';
+import type { CaaCheckResult } from './caa';
+import {
+  describeQuorum,
+  evaluateQuorum,
+  primaryRefusedCaa,
+  roundUndecided,
+  type PerspectiveCaaResult,
+  type PerspectiveOutcome,
+  type PerspectiveResult,
+} from './mpic';
 import { policyAt } from './policy';
 
 const p = (perspective: string, region: string, outcome: PerspectiveOutcome = 'corroborates'): PerspectiveResult => ({
@@ -58,4 +68,37 @@ describe('BR 3.2.2.9 quorum on both sides of 2026-12-15', () => {
     expect(text).toContain('r0 (ARIN): disagrees');
     expect(text).toContain('r3 (LACNIC): corroborates');
   });
+});
+
+describe('a failed round that decided nothing is run again (unreachable perspectives, failed lookups)', () => {
+  const round = ({ primaryOutcome = 'corroborates', rs }: { primaryOutcome?: PerspectiveOutcome; rs: PerspectiveResult[] }) =>
+    roundUndecided(evaluateQuorum(policyAt(NOW), p('primary', 'APNIC', primaryOutcome), rs));
+  itGivesEach(round, [
+    ['BR 3.2.2.9: a passing round is decided', { rs: remotes(4, 1, 'error') }, false],
+    ['BR 3.2.2.9: every remote unreachable (a whole-CA restart) decided nothing', { rs: remotes(5, 5, 'error') }, true],
+    ['BR 3.2.2.9: two unreachable, the others corroborate: undecided', { rs: remotes(5, 2, 'error') }, true],
+    ['BR 3.2.2.9: one disagrees and two are unreachable: the "no" stands', { rs: [p('r0', 'ARIN', 'disagrees'), ...remotes(4, 2, 'error').slice(1)] }, false],
+    ['BR 3.2.2.9: too few perspectives configured, all corroborating: nothing to wait for', { rs: remotes(3, 0) }, false],
+    ['BR 3.2.2.8: the primary could not look CAA up: undecided', { primaryOutcome: 'error', rs: remotes(5, 0) }, true],
+    ['BR 3.2.2.8: the primary found CAA forbidding issuance: decided', { primaryOutcome: 'disagrees', rs: remotes(5, 0) }, false],
+  ]);
+});
+
+describe('a failed CAA round is CAA\'s refusal only when the primary decided', () => {
+  const caaDecision = { permitted: false, rule: 'BR 3.2.2.8', reason: 'lookup failed' } as unknown as CaaCheckResult;
+  const primaryCaa = (outcome: PerspectiveOutcome, caa: CaaCheckResult | null): PerspectiveCaaResult => ({
+    ...p('primary', 'APNIC', outcome),
+    resolver: '127.0.0.1:53',
+    query: 'CAA example.jp',
+    authorizationDomainName: 'example.jp',
+    raw: null,
+    checkedAt: NOW.toISOString(),
+    caa,
+  });
+  itGivesEach(primaryRefusedCaa, [
+    ['BR 3.2.2.8: a CAA record set forbids issuance', primaryCaa('disagrees', caaDecision), true],
+    ['BR 3.2.2.8: a failed lookup is never permission', primaryCaa('error', caaDecision), true],
+    ['BR 3.2.2.9: a primary that could not be reached refused nothing', primaryCaa('error', null), false],
+    ['BR 3.2.2.8: permission', primaryCaa('corroborates', { ...caaDecision, permitted: true }), false],
+  ]);
 });

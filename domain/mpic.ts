@@ -99,6 +99,23 @@ export function evaluateQuorum(
   return { ...base, passed, reason: failures.join('; ') };
 }
 
+/**
+ * A failed round that decided nothing: no perspective said no, and at least one could not answer (unreachable, timed
+ * out, a lookup that failed). The workflow may run such a round again (workflows/corroborate.ts); a "no" stands.
+ */
+export function roundUndecided(q: QuorumResult): boolean {
+  const all = [q.primary, ...q.remotes];
+  return !q.passed && all.every((r) => r.outcome !== 'disagrees') && all.some((r) => r.outcome === 'error');
+}
+
+/**
+ * Whether a failed CAA round is CAA's own refusal (BR 3.2.2.8): the primary perspective reached a decision and it was
+ * not permission. A primary that could not be reached decided nothing: the round failed, CAA refused nothing.
+ */
+export function primaryRefusedCaa(primary: PerspectiveCaaResult): boolean {
+  return primary.caa !== null && primary.outcome !== 'corroborates';
+}
+
 /** One line per perspective, for problem documents and the order's error: "dev-ripe (RIPE): disagrees — ...". */
 export function describeQuorum(q: QuorumResult): string {
   const line = (r: PerspectiveResult) => `${r.perspective} (${r.region}): ${r.outcome} — ${r.detail}`;

@@ -13,9 +13,8 @@ import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import pkcs11js from 'pkcs11js';
 import * as pkijs from 'pkijs';
+import { isPkcs11Error, SessionPool, type Handle } from './hsm-sessions';
 import type { Signer } from './signer';
-
-type Handle = Buffer;
 
 export interface OpenHsmOptions {
   readonly modulePath: string;
@@ -63,9 +62,6 @@ interface LoadedModule {
 
 const modules = new Map<string, LoadedModule>();
 
-function isPkcs11Error(e: unknown, code: number): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
-}
 
 function acquireModule(modulePath: string): LoadedModule {
   let m = modules.get(modulePath);
@@ -99,43 +95,6 @@ function releaseModule(modulePath: string): void {
     m.lib.C_Finalize();
   } finally {
     m.lib.close();
-  }
-}
-
-/** A fixed set of sessions handed out one operation at a time, FIFO for fairness. */
-class SessionPool {
-  private readonly free: Handle[];
-  private readonly waiters: Array<(s: Handle) => void> = [];
-
-  constructor(readonly all: readonly Handle[]) {
-    this.free = [...all];
-  }
-
-  acquire(): Promise<Handle> {
-    const s = this.free.pop();
-    if (s) return Promise.resolve(s);
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  release(s: Handle): void {
-    const next = this.waiters.shift();
-    if (next) next(s);
-    else this.free.push(s);
-  }
-
-  async use<T>(fn: (s: Handle) => Promise<T> | T): Promise<T> {
-    const s = await this.acquire();
-    try {
-      return await fn(s);
-    } finally {
-      this.release(s);
-    }
-  }
-
-  /** Waits until every session is back (no operation in flight) and keeps them. */
-  async drain(): Promise<void> {
-    const taken: Promise<Handle>[] = this.all.map(() => this.acquire());
-    await Promise.all(taken);
   }
 }
 
@@ -175,19 +134,25 @@ export async function openHsm(opts: OpenHsmOptions): Promise<Hsm> {
   const module = acquireModule(opts.modulePath);
   const { lib } = module;
   const opened: Handle[] = [];
-  let slot: Handle | undefined;
   try {
-    slot = slotOf(lib, opts.tokenLabel);
+    const slot = slotOf(lib, opts.tokenLabel);
     if (!slot) throw new Error(`no PKCS#11 token labelled "${opts.tokenLabel}" in ${opts.modulePath} (SOFTHSM2_CONF=${process.env.SOFTHSM2_CONF ?? 'unset'})`);
-    for (let i = 0; i < opts.sessions; i++) {
-      opened.push(lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
-    }
-    try {
-      lib.C_Login(opened[0]!, pkcs11js.CKU_USER, opts.pin);
-    } catch (e) {
-      // Login is per application: another Hsm instance on this token already logged in.
-      if (!isPkcs11Error(e, pkcs11js.CKR_USER_ALREADY_LOGGED_IN)) throw e;
-    }
+    const open = (): Handle => {
+      const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      try {
+        lib.C_Login(session, pkcs11js.CKU_USER, opts.pin);
+      } catch (e) {
+        // Login is per application: an open session (ours or another Hsm instance's) already logged in.
+        if (!isPkcs11Error(e, pkcs11js.CKR_USER_ALREADY_LOGGED_IN)) {
+          lib.C_CloseSession(session);
+          throw e;
+        }
+      }
+      return session;
+    };
+    for (let i = 0; i < opts.sessions; i++) opened.push(open());
+    const hsm: Pkcs11Hsm = new Pkcs11Hsm(lib, opts.modulePath, new SessionPool(opened, open, () => hsm.forgetHandles()), slot);
+    return hsm;
   } catch (e) {
     for (const s of opened) {
       try {
@@ -199,7 +164,6 @@ export async function openHsm(opts: OpenHsmOptions): Promise<Hsm> {
     releaseModule(opts.modulePath);
     throw e;
   }
-  return new Pkcs11Hsm(lib, opts.modulePath, new SessionPool(opened), slot!);
 }
 
 interface KeyHandles {
@@ -239,6 +203,11 @@ class Pkcs11Hsm implements Hsm {
     if (this.closed) throw new Error('HSM connection is closed');
   }
 
+  /** The token lost our sessions: the object handles found through them are gone too. */
+  forgetHandles(): void {
+    this.handles.clear();
+  }
+
   private findOne(session: Handle, objectClass: number, label: string): Handle | null {
     this.lib.C_FindObjectsInit(session, [
       { type: pkcs11js.CKA_CLASS, value: objectClass },
@@ -253,21 +222,24 @@ class Pkcs11Hsm implements Hsm {
     }
   }
 
-  private async keyHandles(label: string): Promise<KeyHandles | null> {
+  /** The key pair's handles, cached, else found through session `s`. */
+  private keyHandlesIn(s: Handle, label: string): KeyHandles | null {
     const cached = this.handles.get(label);
     if (cached) return cached;
-    return this.pool.use((s) => {
-      const privateKey = this.findOne(s, pkcs11js.CKO_PRIVATE_KEY, label);
-      const publicKey = this.findOne(s, pkcs11js.CKO_PUBLIC_KEY, label);
-      if (!privateKey || !publicKey) return null;
-      const h = { privateKey, publicKey };
-      this.handles.set(label, h);
-      return h;
-    });
+    const privateKey = this.findOne(s, pkcs11js.CKO_PRIVATE_KEY, label);
+    const publicKey = this.findOne(s, pkcs11js.CKO_PUBLIC_KEY, label);
+    if (!privateKey || !publicKey) return null;
+    const h = { privateKey, publicKey };
+    this.handles.set(label, h);
+    return h;
   }
 
-  private async requireKey(label: string): Promise<KeyHandles> {
-    const h = await this.keyHandles(label);
+  private async keyHandles(label: string): Promise<KeyHandles | null> {
+    return this.handles.get(label) ?? this.pool.use((s) => this.keyHandlesIn(s, label));
+  }
+
+  private requireKeyIn(s: Handle, label: string): KeyHandles {
+    const h = this.keyHandlesIn(s, label);
     if (!h) throw new Error(`no key pair labelled "${label}" on the HSM token`);
     return h;
   }
@@ -318,8 +290,8 @@ class Pkcs11Hsm implements Hsm {
 
   async privateKeyAttributes(label: string): Promise<KeyAttributes> {
     this.assertOpen();
-    const { privateKey, publicKey } = await this.requireKey(label);
     return this.pool.use((s) => {
+      const { privateKey, publicKey } = this.requireKeyIn(s, label);
       const types = [
         pkcs11js.CKA_TOKEN,
         pkcs11js.CKA_PRIVATE,
@@ -354,8 +326,8 @@ class Pkcs11Hsm implements Hsm {
     this.assertOpen();
     const cached = this.spkis.get(label);
     if (cached) return cached;
-    const { publicKey } = await this.requireKey(label);
     const spki = await this.pool.use((s) => {
+      const { publicKey } = this.requireKeyIn(s, label);
       const attrs = this.lib.C_GetAttributeValue(s, publicKey, [{ type: pkcs11js.CKA_MODULUS }, { type: pkcs11js.CKA_PUBLIC_EXPONENT }]);
       const modulus = attrs.find((a) => a.type === pkcs11js.CKA_MODULUS)?.value;
       const exponent = attrs.find((a) => a.type === pkcs11js.CKA_PUBLIC_EXPONENT)?.value;
@@ -368,8 +340,8 @@ class Pkcs11Hsm implements Hsm {
 
   async signSha256Rsa(label: string, data: Uint8Array): Promise<Uint8Array> {
     this.assertOpen();
-    const { privateKey } = await this.requireKey(label);
     return this.pool.use(async (s) => {
+      const { privateKey } = this.requireKeyIn(s, label);
       // CKM_SHA256_RSA_PKCS hashes inside the token: RSASSA-PKCS1-v1_5 with SHA-256 = sha256WithRSAEncryption.
       this.lib.C_SignInit(s, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, privateKey);
       const out = await this.lib.C_SignAsync(s, Buffer.from(data.buffer, data.byteOffset, data.byteLength), Buffer.alloc(512));

@@ -76,6 +76,8 @@ const commands = {
   'bench-ct': [bin('tsx'), 'scripts/bench-ct.ts'],
   'bench-crl': [bin('tsx'), 'scripts/bench-crl.ts'],
   'bench-incident': [bin('tsx'), 'scripts/bench-incident.ts'],
+  chaos: [bin('tsx'), 'scripts/chaos.ts'],
+  soak: [bin('tsx'), 'scripts/soak.ts'],
 };
 const target = Object.hasOwn(commands, command) ? commands[command] : undefined;
 if (!target) {

@@ -15,6 +15,9 @@ command -v dig >/dev/null || need_apt+=(dnsutils)
 command -v jq >/dev/null || need_apt+=(jq)
 # promtool (Debian's prometheus): the tests check the metrics exposition and the generated scrape configuration with it.
 command -v promtool >/dev/null || need_apt+=(prometheus)
+# The chaos harness's PKCS#11 fault module (scripts/lib/chaos/pkcs11-fault.c) is compiled against p11-kit's header.
+command -v cc >/dev/null || need_apt+=(gcc libc6-dev)
+[ -e /usr/include/p11-kit-1/p11-kit/pkcs11.h ] || need_apt+=(libp11-kit-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[install-tools] apt-get install ${need_apt[*]}"
   apt-get update -q

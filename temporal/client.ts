@@ -51,6 +51,8 @@ import type { VettingStatus } from '../domain/vetting';
 export interface CaWorkflows {
   /** Starts `order-<id>`; a second start for the same order is refused by the server. */
   startIssuance(input: IssueCertificateInput): Promise<void>;
+  /** Whether `order-<id>` was ever started (running or closed); throws when Temporal cannot say. */
+  issuanceExists(orderId: string): Promise<boolean>;
   /** The applicant says the record (or file) of a challenge is in place. */
   signalChallengeReady(orderId: string, challengeId: string): Promise<void>;
   /** CP 3.2.2.4.4: the recipient of a constructed e-mail confirmed it. */
@@ -106,6 +108,15 @@ export function temporalCaWorkflows(client: Client, config: Pick<CaConfig, 'temp
           { key: searchAttributes.status, value: 'pending' },
         ]),
       });
+    },
+    async issuanceExists(orderId) {
+      try {
+        await order(orderId).describe();
+        return true;
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) return false;
+        throw e;
+      }
     },
     async signalChallengeReady(orderId, challengeId) {
       await order(orderId).signal(challengeReadySignal, { challengeId });

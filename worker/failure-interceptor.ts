@@ -5,22 +5,26 @@
  * when the table says the kind is not retryable, and the details travel with it. So a decision (lint refused, CT
  * policy not met, a row that must exist is missing) fails at once, a transient fault (record not there yet, a
  * resolver timeout) is retried by the workflow's policy, and the workflow reads the kind back (workflows/failures.ts)
- * instead of guessing from a message. Anything else an activity throws is left as it is (retried as a generic error).
+ * instead of guessing from a message. A database error that can never succeed by being retried (a NOT NULL, CHECK or
+ * foreign-key violation: db/errors.ts, by SQLSTATE) becomes `invariantViolated`, so the write is not retried forever.
+ * Anything else an activity throws is left as it is (retried as a generic error).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, WorkerInterceptors } from '@temporalio/worker';
+import { permanentDatabaseFailure } from '../db/errors';
 import { failureKinds, isCaError } from '../domain/errors';
 import { observeActivities } from './activity-observability';
 
-/** The ApplicationFailure of a CaError; any other value is returned unchanged. */
+/** The ApplicationFailure of a CaError (or of a permanent database error); any other value is returned unchanged. */
 export function toActivityFailure(err: unknown): unknown {
-  if (!isCaError(err)) return err;
+  const ca = isCaError(err) ? err : permanentDatabaseFailure(err);
+  if (!ca) return err;
   return ApplicationFailure.create({
-    message: err.message,
-    type: err.kind,
-    nonRetryable: !failureKinds[err.kind].retryable,
-    details: [err.details],
-    cause: err,
+    message: ca.message,
+    type: ca.kind,
+    nonRetryable: !failureKinds[ca.kind].retryable,
+    details: [ca.details],
+    cause: err instanceof Error ? err : undefined,
   });
 }
 

@@ -18,10 +18,15 @@ const backoff = (initialInterval: string, maximumInterval: string, more: Partial
   ...more,
 });
 
-/** Database bookkeeping on the main queue: short, retried until it works (a database outage delays, never loses). */
+/**
+ * Database bookkeeping on the main queue: short, retried until it works, without a bound on purpose — a database
+ * outage delays an order, it must not fail one. What cannot work by being retried does not loop: a write the
+ * database refuses for what it is (NOT NULL, CHECK, foreign key) fails at once as `invariantViolated` (db/errors.ts,
+ * worker/failure-interceptor.ts), and an order that waits on a long outage is shown as stuck (workflows/stuck.ts).
+ */
 export const storage: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: backoff('1 second', '1 minute') };
 
-/** Database work over batches (a revocation batch, the OCSP refresh query): the same, with a longer attempt. */
+/** Database work over batches (a revocation batch, the OCSP refresh query): the same, with a longer attempt (unbounded, as `storage`). */
 export const storageBatch: ActivityOptions = { ...storage, startToCloseTimeout: '1 minute' };
 
 /**
@@ -56,7 +61,12 @@ export const lint: ActivityOptions = {
   retry: backoff('2 seconds', '200 seconds', { maximumAttempts: 5 }),
 };
 
-/** One signature in the HSM: on the signing task queue, where the only worker holding the PKCS#11 session runs. */
+/**
+ * One signature in the HSM: on the signing task queue, where the only worker holding the PKCS#11 session runs.
+ * Unbounded on purpose, like `storage`: a signing worker that is down or an HSM that errors for a while delays the
+ * order (shown as stuck after CA_STUCK_AFTER_SECONDS, workflows/stuck.ts); a refusal (lint, correspondence) is a
+ * non-retryable kind, and a session the token closed is reopened by the signer (pki/hsm.ts).
+ */
 export const signing = (taskQueue: string): ActivityOptions => ({
   taskQueue,
   startToCloseTimeout: '1 minute',
@@ -72,10 +82,16 @@ export const ocspPresign = (taskQueue: string): ActivityOptions => ({
   retry: backoff('1 second', '30 seconds', { maximumAttempts: 5 }),
 });
 
-/** Many signatures in one activity (a CRL, a batch of OCSP responses): the HSM may be busy with issuance. */
+/**
+ * Many signatures in one activity (a CRL, a batch of OCSP responses): the HSM may be busy with issuance. Unbounded
+ * like `signing`: the CRL and OCSP schedules must eventually publish (CP 4.9.7, BR 4.9.10); the revocation workflows
+ * flag themselves overdue at their BR deadline (workflows/revocation-steps.ts).
+ */
 export const signingBatch = (taskQueue: string): ActivityOptions => ({
   taskQueue,
   startToCloseTimeout: '5 minutes',
+  // The batch activities heartbeat (activities/heartbeat.ts): a killed signing worker is noticed in seconds.
+  heartbeatTimeout: '30 seconds',
   retry: backoff('1 second', '1 minute'),
 });
 

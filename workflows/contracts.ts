@@ -43,6 +43,8 @@ export interface IssueCertificateInput {
   readonly viaAcme?: boolean;
   /** OV (CP 7.1.1): the organization the order names; step 4 waits for its vetting and pins its vetted record. */
   readonly organizationId?: string;
+  /** No step for this long while the CA (not the applicant) is what the order waits for: shown as stuck (default 900). */
+  readonly stuckAfterSeconds?: number;
 }
 
 export type IssuanceStep =
@@ -50,6 +52,7 @@ export type IssuanceStep =
   | 'validating'
   | 'corroborating'
   | 'vetting'
+  | 'awaiting-finalize'
   | 'reserving-serial'
   | 'linting'
   | 'signing-precertificate'
@@ -66,6 +69,19 @@ export interface IssuanceProgress {
   readonly serial: string | null;
   readonly authorizations: Readonly<Record<string, 'pending' | 'processing' | 'valid' | 'invalid' | 'expired'>>;
   readonly error: string | null;
+  /**
+   * Set while the order cannot move on (CaStatus=stuck): no step for `stuckAfterSeconds` while waiting for the CA,
+   * or its outcome could not be recorded. Cleared by the next step.
+   */
+  readonly stuck?: StuckOrder | null;
+}
+
+export interface StuckOrder {
+  /** ISO-8601: when the order was flagged. */
+  readonly since: string;
+  /** The step it is stuck at. */
+  readonly step: IssuanceStep;
+  readonly reason: string;
 }
 
 export interface IssueCertificateResult {

@@ -5,9 +5,11 @@
  * Every check runs on the primary perspective (the main task queue) and on every remote perspective (its own task
  * queue `perspective-<id>`, its own resolver) in parallel; the perspectives RETURN their results, the quorum of
  * policy(now) is applied here with pure code (domain/mpic.ts), and each round is stored with every perspective's
- * evidence (activities/corroboration.ts). A retry is a new round: earlier corroborations are never reused.
+ * evidence (activities/corroboration.ts). A retry is a new round: earlier corroborations are never reused. A round
+ * in which perspectives could not answer (unreachable, timed out) decided nothing: it is stored, and run again after
+ * a pause, a few times (`undecidedRoundPauses`); a perspective that answered "no" is never asked again.
  */
-import { proxyActivities, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import { patched, proxyActivities, sleep, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
 import type { createCorroborationActivities } from '../activities/corroboration';
 import type { PerspectiveActivities } from '../activities/perspective';
 import { caaCheckValidUntil, type CaaCheckSpec } from '../domain/caa';
@@ -16,6 +18,8 @@ import { storedFailure, type StoredFailure } from '../domain/errors';
 import {
   describeQuorum,
   evaluateQuorum,
+  primaryRefusedCaa,
+  roundUndecided,
   type PerspectiveCaaResult,
   type PerspectiveCheckResult,
   type PerspectiveResult,
@@ -86,7 +90,7 @@ export type CorroborationPhase = 'step3' | 'step7' | 'step9';
 async function storeRound(
   a: AuthorizationToCorroborate,
   orderId: string,
-  phase: CorroborationPhase,
+  round: { phase: CorroborationPhase; n: number; retrying: boolean },
   check: 'dcv' | 'caa',
   method: string,
   q: QuorumResult,
@@ -94,6 +98,8 @@ async function storeRound(
   caaValidUntil: string | null = null,
 ): Promise<void> {
   const { primary, remotes, ...counts } = q;
+  // Unique per round within this run (and stable across replays and activity retries): no module state.
+  const roundKey = `${workflowInfo().runId}:${round.phase}:${check}:${a.fqdn}${round.n === 0 ? '' : `:round${round.n + 1}`}`;
   await store.recordCorroboration({
     orderId,
     authorizationId: a.authorizationId,
@@ -104,11 +110,18 @@ async function storeRound(
     passed: q.passed,
     quorum: { ...counts, primary, remotes: [...remotes] },
     evidence,
-    // Unique per round within this run (and stable across replays and activity retries): no module state.
-    roundKey: `${workflowInfo().runId}:${phase}:${check}:${a.fqdn}`,
+    roundKey,
+    ...(round.retrying ? { retrying: true } : {}),
     ...(caaValidUntil ? { caaValidUntil } : {}),
   });
 }
+
+/**
+ * Pauses before the next round of a check whose perspectives could not answer. A whole-CA restart, a perspective
+ * worker being replaced or a DNS outage of a few minutes must not fail an order the applicant did everything right
+ * for; a negative answer is never retried, and after the last pause the quorum's verdict stands (BR 3.2.2.9).
+ */
+export const undecidedRoundPauses = ['10 seconds', '30 seconds', '60 seconds'] as const;
 
 /**
  * Corroborates each authorization's DCV result (when `a.dcv` is given) and CAA permission. `onlyCaa` is a CAA
@@ -137,54 +150,82 @@ export async function corroborate(
         validationMethod: caaValidationMethodLabel(a.method, input.viaAcme ?? false),
       };
       const methodLabel = dcvEvidenceLabel(a.method);
-      const dcv = opts.onlyCaa ? null : a.dcv;
-      const [primaryCaa, remoteDcv, remoteCaa] = await Promise.all([
-        primaryChecks.perspectiveCheckCaa(caaSpec).catch((err): PerspectiveCaaResult => ({
-          ...unreachable({ id: 'primary', region: primaryRegion }, err, `CAA ${a.fqdn}`),
-          caa: null,
-        })),
-        dcv
-          ? Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckDcv(dcv).catch((err) => unreachable(p, err, 'DCV'))))
-          : Promise.resolve(null),
-        Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckCaa(caaSpec).catch((err) => unreachable(p, err, `CAA ${a.fqdn}`)))),
-      ]);
+      let dcv = opts.onlyCaa ? null : a.dcv;
+      let caaDone = false;
+      for (let n = 0; ; n++) {
+        const [primaryCaa, remoteDcv, remoteCaa] = await Promise.all([
+          caaDone
+            ? Promise.resolve(null)
+            : primaryChecks.perspectiveCheckCaa(caaSpec).catch((err): PerspectiveCaaResult => ({
+                ...unreachable({ id: 'primary', region: primaryRegion }, err, `CAA ${a.fqdn}`),
+                caa: null,
+              })),
+          dcv
+            ? Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckDcv(dcv!).catch((err) => unreachable(p, err, 'DCV'))))
+            : Promise.resolve(null),
+          caaDone
+            ? Promise.resolve(null)
+            : Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckCaa(caaSpec).catch((err) => unreachable(p, err, `CAA ${a.fqdn}`)))),
+        ]);
 
-      if (dcv && remoteDcv) {
-        // The primary's own DCV success was established in step 2 (with its evidence); it is the reference here.
-        const primary: PerspectiveCheckResult = {
-          perspective: 'primary',
-          region: primaryRegion,
-          resolver: 'primary',
-          outcome: 'corroborates',
-          detail: `validated in step 2 at ${dcv.authorizationDomainName}`,
-          query: dcv.method === '3.2.2.4.7' ? `${dcv.recordName} IN TXT` : `GET ${dcv.url}`,
-          authorizationDomainName: dcv.authorizationDomainName,
-          raw: null,
-          checkedAt: new Date().toISOString(),
-        };
-        const q = evaluateQuorum(policy, asResult(primary), remoteDcv.map(asResult));
-        await storeRound(a, input.orderId, phase, 'dcv', methodLabel, q, remoteDcv);
-        if (!q.passed) {
-          failures.push(
-            roundFailure('corroborationFailed', `${a.fqdn}: ${q.reason} (${q.rule})\n${describeQuorum(q)}`, q.rule, a.fqdn, q),
-          );
+        let dcvQ: QuorumResult | null = null;
+        if (dcv && remoteDcv) {
+          // The primary's own DCV success was established in step 2 (with its evidence); it is the reference here.
+          const primary: PerspectiveCheckResult = {
+            perspective: 'primary',
+            region: primaryRegion,
+            resolver: 'primary',
+            outcome: 'corroborates',
+            detail: `validated in step 2 at ${dcv.authorizationDomainName}`,
+            query: dcv.method === '3.2.2.4.7' ? `${dcv.recordName} IN TXT` : `GET ${dcv.url}`,
+            authorizationDomainName: dcv.authorizationDomainName,
+            raw: null,
+            checkedAt: new Date().toISOString(),
+          };
+          dcvQ = evaluateQuorum(policy, asResult(primary), remoteDcv.map(asResult));
         }
-      }
+        const caaQ = primaryCaa && remoteCaa ? evaluateQuorum(policy, asResult(primaryCaa), remoteCaa.map(asResult)) : null;
+        // Another round only when nothing failed for good and something is undecided (checked in this order, so the
+        // patch marker is written only when a round is actually repeated).
+        const undecided = (q: QuorumResult | null) => q !== null && roundUndecided(q);
+        const decidedNo = (q: QuorumResult | null) => q !== null && !q.passed && !roundUndecided(q);
+        const again =
+          n < undecidedRoundPauses.length &&
+          !decidedNo(dcvQ) &&
+          !decidedNo(caaQ) &&
+          (undecided(dcvQ) || undecided(caaQ)) &&
+          patched('mpic-undecided-round-again');
+        const round = (q: QuorumResult) => ({ phase, n, retrying: again && !q.passed }) as const;
 
-      const q = evaluateQuorum(policy, asResult(primaryCaa), remoteCaa.map(asResult));
-      const until = primaryCaa.caa ? caaCheckValidUntil(new Date(primaryCaa.caa.checkedAt), primaryCaa.caa.ttl).toISOString() : null;
-      await storeRound(a, input.orderId, phase, 'caa', 'BR 3.2.2.8 (CAA)', q, [primaryCaa, ...remoteCaa], until);
-      if (!q.passed) {
-        // The primary's own refusal is CAA's answer (BR 3.2.2.8); otherwise the remotes did not corroborate it. A
-        // lookup that failed (outcome `error`: SERVFAIL, a DNSSEC failure, a timeout) is a DNS failure, not a record
-        // that forbids this CA.
-        const caaRefused = primaryCaa.outcome !== 'corroborates';
-        const rule = caaRefused ? (primaryCaa.caa?.rule ?? 'BR 3.2.2.8') : q.rule;
-        const why = caaRefused ? `${primaryCaa.detail} (${rule})` : `${q.reason} (${q.rule})`;
-        const kind = !caaRefused ? 'corroborationFailed' : primaryCaa.outcome === 'error' ? 'dnsLookupFailed' : 'caa';
-        failures.push(roundFailure(kind, `${a.fqdn}: ${why}\n${describeQuorum(q)}`, rule, a.fqdn, q));
+        if (dcv && remoteDcv && dcvQ) {
+          await storeRound(a, input.orderId, round(dcvQ), 'dcv', methodLabel, dcvQ, remoteDcv);
+          if (dcvQ.passed) dcv = null;
+          else if (!again) {
+            failures.push(
+              roundFailure('corroborationFailed', `${a.fqdn}: ${dcvQ.reason} (${dcvQ.rule})\n${describeQuorum(dcvQ)}`, dcvQ.rule, a.fqdn, dcvQ),
+            );
+          }
+        }
+
+        if (primaryCaa && remoteCaa && caaQ) {
+          const until = primaryCaa.caa ? caaCheckValidUntil(new Date(primaryCaa.caa.checkedAt), primaryCaa.caa.ttl).toISOString() : null;
+          await storeRound(a, input.orderId, round(caaQ), 'caa', 'BR 3.2.2.8 (CAA)', caaQ, [primaryCaa, ...remoteCaa], until);
+          if (caaQ.passed) caaDone = true;
+          else if (!again) {
+            // The primary's own refusal is CAA's answer (BR 3.2.2.8); otherwise the remotes did not corroborate it. A
+            // lookup the primary made that failed (outcome `error`: SERVFAIL, a DNSSEC failure, a timeout) is a DNS
+            // failure, not a record that forbids this CA.
+            const caaRefused = primaryRefusedCaa(primaryCaa);
+            const rule = caaRefused ? (primaryCaa.caa?.rule ?? 'BR 3.2.2.8') : caaQ.rule;
+            const why = caaRefused ? `${primaryCaa.detail} (${rule})` : `${caaQ.reason} (${caaQ.rule})`;
+            const kind = !caaRefused ? 'corroborationFailed' : primaryCaa.outcome === 'error' ? 'dnsLookupFailed' : 'caa';
+            failures.push(roundFailure(kind, `${a.fqdn}: ${why}\n${describeQuorum(caaQ)}`, rule, a.fqdn, caaQ));
+          }
+          if (until !== null) validUntil = validUntil === null ? Date.parse(until) : Math.min(validUntil, Date.parse(until));
+        }
+        if (!again) break;
+        await sleep(undecidedRoundPauses[n]!);
       }
-      if (until !== null) validUntil = validUntil === null ? Date.parse(until) : Math.min(validUntil, Date.parse(until));
     }),
   );
   const first = failures[0];

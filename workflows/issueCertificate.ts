@@ -15,7 +15,7 @@
  * Running workflows replay this code: a change to the commands it issues is guarded with patched() and checked
  * against recorded histories (workflows/replay.test.ts).
  */
-import { condition, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, isCancellation, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createCrlPublicationActivities } from '../activities/crl';
 import type { createLintActivities } from '../activities/lint';
 import type { createOcspActivities } from '../activities/ocsp';
@@ -48,6 +48,7 @@ import {
 import { corroborate, corroborationFailure, type AuthorizationToCorroborate } from './corroborate';
 import { collectScts, planCt } from './ct-submission';
 import { failureOf, orderValidationFailure, storedFailureOf, workflowFailure } from './failures';
+import { defaultStuckAfterSeconds, StuckFlag } from './stuck';
 
 type StorageActivities = ReturnType<typeof createStorageActivities>;
 type DcvActivities = ReturnType<typeof createDnsValidationActivities> &
@@ -90,13 +91,17 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   /** The kind each failed check failed with, per FQDN: the order's error names it. */
   const failedKinds = new Map<string, FailureKind>();
   let finalizeRequested = false;
+  /** After step 7 a failure revokes the presumed certificate; after step 10 the certificate exists. */
+  let precertificateSigned = false;
+  let certificateIssued = false;
+  const stuck = new StuckFlag();
   /** ACME orders corroborate each authorization inside step 2 (see `authorizeFqdn`). */
   const acmeCorroborations: Array<Awaited<ReturnType<typeof corroborate>>> = [];
   let acmeCorroborationFailed = false;
   /** OV step 4: how many times the organization's vetting said it ended (workflows/vetOrganization.ts). */
   let vettingDecisions = 0;
 
-  setHandler(progressQuery, () => ({ orderId: input.orderId, step, serial, authorizations: { ...authz }, error }));
+  setHandler(progressQuery, () => ({ orderId: input.orderId, step, serial, authorizations: { ...authz }, error, stuck: stuck.value }));
   setHandler(finalizeSignal, () => {
     finalizeRequested = true;
   });
@@ -114,7 +119,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
 
   const setStep = (next: IssuanceStep, status?: string): void => {
     step = next;
-    if (status) upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
+    stuck.moved(status);
   };
   upsertSearchAttributes([
     { key: searchAttributes.orderId, value: input.orderId },
@@ -122,136 +127,171 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     { key: searchAttributes.status, value: 'pending' },
   ]);
 
-  // Step 2: the authorizations proceed in parallel.
-  const outcomes = await Promise.all(input.authorizations.map((a) => authorizeFqdn(a)));
+  if (patched('stuck-orders')) stuck.watch(() => step, input.stuckAfterSeconds ?? defaultStuckAfterSeconds);
 
-  const acmeFailure = acmeCorroborations.find((c) => !c.passed);
-  if (acmeFailure?.error) return failValidation(acmeFailure.error);
-  if (outcomes.includes('expired') && !outcomes.includes('invalid')) {
-    setStep('failed', 'expired');
-    error = 'the random value expired before every FQDN was validated (CP 3.2.2.4: 25 days)';
-    await storage.expireOrder({ orderId: input.orderId });
-    return { orderId: input.orderId, status: 'expired', serial: null };
-  }
-  if (outcomes.some((o) => o !== 'valid')) {
-    const failed = input.authorizations.filter((a) => authz[a.fqdn] !== 'valid').map((a) => ({ fqdn: a.fqdn, kind: failedKinds.get(a.fqdn) ?? null }));
-    return failValidation(orderValidationFailure(failed));
+  try {
+    return await issue();
+  } catch (err) {
+    return await recordUnexpectedFailure(err);
   }
 
-  // Step 3: corroborate the DCV result and the CAA permission from the primary and every remote perspective
-  // (BR 3.2.2.9, 3.2.2.8), quorum of policy(now); every perspective's evidence is stored.
-  const toCorroborate: AuthorizationToCorroborate[] = input.authorizations.map((a) => {
-    const pick = chosen.get(a.authorizationId);
-    const challengeId = pick?.challengeId ?? a.challengeId;
-    return {
-      authorizationId: a.authorizationId,
-      challengeId,
-      fqdn: a.fqdn,
-      method: (pick?.method ?? '3.2.2.4.7') as DcvMethodId,
-      dcv: dcvSpecs.get(challengeId) ?? null,
-    };
-  });
-  let caaValidUntil: string | null = null;
-  if (patched('issue3-mpic-caa')) {
-    setStep('corroborating');
-    // ACME orders were corroborated per authorization in step 2: here their rounds are only merged.
-    const acmeUntil = acmeCorroborations.map((c) => c.caaValidUntil).filter((u): u is string => u !== null).sort()[0] ?? null;
-    const corroboration = input.viaAcme ? { passed: true, error: null, caaValidUntil: acmeUntil } : await corroborate(input, toCorroborate);
-    if (!corroboration.passed) return failValidation(corroboration.error!);
-    caaValidUntil = corroboration.caaValidUntil;
-  }
-  // Step 4 (OV only): the organization's vetting (CP 3.2.2.1, 3.2.5) — wait, durably, while it is in progress; fail
-  // clearly if it was rejected or expired; otherwise pin the vetted record the subject is built from. Orders without
-  // an organization (every DV order, and every history recorded before OV) issue no command here.
-  if (input.organizationId) {
-    setStep('vetting', 'vetting');
-    const notVetted = await awaitVetting();
-    if (notVetted) return failValidation(notVetted);
-  }
+  /** Steps 2 to 11; any failure it does not handle itself ends in `recordUnexpectedFailure`. */
+  async function issue(): Promise<IssueCertificateResult> {
+    // Step 2: the authorizations proceed in parallel.
+    const outcomes = await Promise.all(input.authorizations.map((a) => authorizeFqdn(a)));
 
-  // Step 4a (ACME): the authorizations are valid, so the order is `ready` (RFC 8555 §7.1.6); ACME sends the CSR only
-  // now (finalize, §7.4). The door checks it like step 1 and writes it to the order, then signals; until then the
-  // order waits, at most until its random values expire (CP 3.2.2.4: 25 days).
-  if (input.viaAcme) {
-    await storage.setOrderStatus({ orderId: input.orderId, status: 'ready' });
-    const msLeft = Math.min(...input.authorizations.map((a) => Date.parse(a.expiresAt))) - Date.now();
-    if (!(msLeft > 0 && (await condition(() => finalizeRequested, msLeft)))) {
+    const acmeFailure = acmeCorroborations.find((c) => !c.passed);
+    if (acmeFailure?.error) return failValidation(acmeFailure.error);
+    if (outcomes.includes('expired') && !outcomes.includes('invalid')) {
       setStep('failed', 'expired');
-      error = 'the order was not finalized before its authorizations expired (RFC 8555 §7.4, CP 3.2.2.4)';
+      error = 'the random value expired before every FQDN was validated (CP 3.2.2.4: 25 days)';
       await storage.expireOrder({ orderId: input.orderId });
       return { orderId: input.orderId, status: 'expired', serial: null };
     }
-  }
-
-  // Step 5: reserve the serial and the certificate row BEFORE anything is signed.
-  setStep('reserving-serial', 'processing');
-  await storage.setOrderStatus({ orderId: input.orderId, status: 'processing' });
-  const reservation = await storage.reserveCertificate({ orderId: input.orderId });
-  serial = reservation.serial;
-  reservationIssuerId = reservation.issuerId;
-  upsertSearchAttributes([{ key: searchAttributes.serial, value: serial }]);
-
-  let ctPlan: Awaited<ReturnType<typeof planCt>>;
-  try {
-    // Step 6: lint the precertificate TBS, signed by a throwaway key, with zlint and pkilint; refuse on any error
-    // (BR 4.3.1.2). The signing worker checks that a passing report exists for the exact TBS it signs.
-    setStep('linting');
-    await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'precertificate' });
-    // Step 8 is planned before anything is signed: a log list that cannot meet the CT policy fails the order here.
-    ctPlan = await planCt(serial);
-    // Step 7, first: CAA again (primary and remote perspectives) when the last check is older than max(TTL, 8 h)
-    // (BR 3.2.2.8: CAA is checked within that time BEFORE issuance) — an ACME order may be finalized up to 25 days
-    // after its authorizations, a REST order may have waited for a worker. A refusal now signs nothing.
-    if (caaValidUntil !== null && caaRecheckNeeded(new Date(caaValidUntil), new Date()) && patched('caa-before-precertificate')) {
-      setStep('rechecking-caa');
-      const recheck = await corroborate(input, toCorroborate, { onlyCaa: true, phase: 'step7' });
-      if (!recheck.passed) throw corroborationFailure(recheck);
-      caaValidUntil = recheck.caaValidUntil;
+    if (outcomes.some((o) => o !== 'valid')) {
+      const failed = input.authorizations.filter((a) => authz[a.fqdn] !== 'valid').map((a) => ({ fqdn: a.fqdn, kind: failedKinds.get(a.fqdn) ?? null }));
+      return failValidation(orderValidationFailure(failed));
     }
-    // Step 7: the precertificate, signed by the issuing CA in the HSM. From here on the serial is a binding
-    // commitment (BR 7.1.2.9): a failure revokes the presumed certificate.
-    setStep('signing-precertificate');
-    await signing.signPrecertificate({ orderId: input.orderId, serial });
-  } catch (err) {
-    // Nothing was signed if the activity never succeeded; the reservation stays as evidence.
-    return await failOrder(err, false);
-  }
-  // Step 7: pre-sign the serial's OCSP response (good) at once, so a precertificate's serial is answered
-  // authoritatively within 15 minutes (BR 4.9.10) even if the final certificate never issues.
-  await presignOcsp(serial);
 
-  try {
-    // Step 8: add-pre-chain to the configured logs in parallel, verify each SCT, stop when the CT policy is met;
-    // past the deadline the order fails and the presumed certificate is revoked.
-    setStep('submitting-to-ct');
-    const sctLogIds = await collectScts(input.orderId, serial, ctPlan);
-    // Step 9: CAA again (primary and remote perspectives) when the step 3 check is older than max(TTL, 8 h)
-    // (BR 3.2.2.8) — e.g. CT took long, or the worker was down. A refusal now revokes the presumed certificate.
-    if (caaValidUntil !== null && caaRecheckNeeded(new Date(caaValidUntil), new Date())) {
-      setStep('rechecking-caa');
-      const recheck = await corroborate(input, toCorroborate, { onlyCaa: true });
-      if (!recheck.passed) throw corroborationFailure(recheck);
+    // Step 3: corroborate the DCV result and the CAA permission from the primary and every remote perspective
+    // (BR 3.2.2.9, 3.2.2.8), quorum of policy(now); every perspective's evidence is stored.
+    const toCorroborate: AuthorizationToCorroborate[] = input.authorizations.map((a) => {
+      const pick = chosen.get(a.authorizationId);
+      const challengeId = pick?.challengeId ?? a.challengeId;
+      return {
+        authorizationId: a.authorizationId,
+        challengeId,
+        fqdn: a.fqdn,
+        method: (pick?.method ?? '3.2.2.4.7') as DcvMethodId,
+        dcv: dcvSpecs.get(challengeId) ?? null,
+      };
+    });
+    let caaValidUntil: string | null = null;
+    if (patched('issue3-mpic-caa')) {
+      setStep('corroborating');
+      // ACME orders were corroborated per authorization in step 2: here their rounds are only merged.
+      const acmeUntil = acmeCorroborations.map((c) => c.caaValidUntil).filter((u): u is string => u !== null).sort()[0] ?? null;
+      const corroboration = input.viaAcme ? { passed: true, error: null, caaValidUntil: acmeUntil } : await corroborate(input, toCorroborate);
+      if (!corroboration.passed) return failValidation(corroboration.error!);
+      caaValidUntil = corroboration.caaValidUntil;
     }
-    // Step 10: the final certificate: the precertificate's TBS without the poison, plus the SCT list (RFC 6962 §3.3)
-    // — linted first like the precertificate, then signed after the byte-for-byte correspondence check.
-    setStep('linting');
-    await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'final', sctLogIds });
-    setStep('signing-certificate');
-    await signing.signFinalCertificate({ orderId: input.orderId, serial, sctLogIds });
-  } catch (err) {
-    return await failOrder(err, true);
-  }
-  // Step 10: re-sign the OCSP response now that the certificate itself is issued (RFC 5019 pre-signing).
-  await presignOcsp(serial);
+    // Step 4 (OV only): the organization's vetting (CP 3.2.2.1, 3.2.5) — wait, durably, while it is in progress; fail
+    // clearly if it was rejected or expired; otherwise pin the vetted record the subject is built from. Orders without
+    // an organization (every DV order, and every history recorded before OV) issue no command here.
+    if (input.organizationId) {
+      setStep('vetting', 'vetting');
+      const notVetted = await awaitVetting();
+      if (notVetted) return failValidation(notVetted);
+    }
 
-  // Step 11: complete, then the certificate's life cycle: its predecessor superseded (CP 4.6–4.8), the e-mail notice
-  // of CP 4.3.2 (never for ACME orders) through the outbox, the expiry reminders (after-issuance.ts).
-  setStep('notifying');
-  await storage.completeOrder({ orderId: input.orderId, serial });
-  if (patched('lifecycle-after-issuance')) await afterIssuance(input, serial);
-  setStep('done', 'valid');
-  log.info('certificate issued', { orderId: input.orderId, serial });
-  return { orderId: input.orderId, status: 'valid', serial };
+    // Step 4a (ACME): the authorizations are valid, so the order is `ready` (RFC 8555 §7.1.6); ACME sends the CSR only
+    // now (finalize, §7.4). The door checks it like step 1 and writes it to the order, then signals; until then the
+    // order waits, at most until its random values expire (CP 3.2.2.4: 25 days).
+    if (input.viaAcme) {
+      // Waiting for the applicant now, not for the CA (workflows/stuck.ts).
+      setStep('awaiting-finalize');
+      await storage.setOrderStatus({ orderId: input.orderId, status: 'ready' });
+      const msLeft = Math.min(...input.authorizations.map((a) => Date.parse(a.expiresAt))) - Date.now();
+      if (!(msLeft > 0 && (await condition(() => finalizeRequested, msLeft)))) {
+        setStep('failed', 'expired');
+        error = 'the order was not finalized before its authorizations expired (RFC 8555 §7.4, CP 3.2.2.4)';
+        await storage.expireOrder({ orderId: input.orderId });
+        return { orderId: input.orderId, status: 'expired', serial: null };
+      }
+    }
+
+    // Step 5: reserve the serial and the certificate row BEFORE anything is signed.
+    setStep('reserving-serial', 'processing');
+    await storage.setOrderStatus({ orderId: input.orderId, status: 'processing' });
+    const reservation = await storage.reserveCertificate({ orderId: input.orderId });
+    serial = reservation.serial;
+    reservationIssuerId = reservation.issuerId;
+    upsertSearchAttributes([{ key: searchAttributes.serial, value: serial }]);
+
+    let ctPlan: Awaited<ReturnType<typeof planCt>>;
+    try {
+      // Step 6: lint the precertificate TBS, signed by a throwaway key, with zlint and pkilint; refuse on any error
+      // (BR 4.3.1.2). The signing worker checks that a passing report exists for the exact TBS it signs.
+      setStep('linting');
+      await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'precertificate' });
+      // Step 8 is planned before anything is signed: a log list that cannot meet the CT policy fails the order here.
+      ctPlan = await planCt(serial);
+      // Step 7, first: CAA again (primary and remote perspectives) when the last check is older than max(TTL, 8 h)
+      // (BR 3.2.2.8: CAA is checked within that time BEFORE issuance) — an ACME order may be finalized up to 25 days
+      // after its authorizations, a REST order may have waited for a worker. A refusal now signs nothing.
+      if (caaValidUntil !== null && caaRecheckNeeded(new Date(caaValidUntil), new Date()) && patched('caa-before-precertificate')) {
+        setStep('rechecking-caa');
+        const recheck = await corroborate(input, toCorroborate, { onlyCaa: true, phase: 'step7' });
+        if (!recheck.passed) throw corroborationFailure(recheck);
+        caaValidUntil = recheck.caaValidUntil;
+      }
+      // Step 7: the precertificate, signed by the issuing CA in the HSM. From here on the serial is a binding
+      // commitment (BR 7.1.2.9): a failure revokes the presumed certificate.
+      setStep('signing-precertificate');
+      await signing.signPrecertificate({ orderId: input.orderId, serial });
+      precertificateSigned = true;
+    } catch (err) {
+      // Nothing was signed if the activity never succeeded; the reservation stays as evidence.
+      return await failOrder(err, false);
+    }
+    // Step 7: pre-sign the serial's OCSP response (good) at once, so a precertificate's serial is answered
+    // authoritatively within 15 minutes (BR 4.9.10) even if the final certificate never issues.
+    await presignOcsp(serial);
+
+    try {
+      // Step 8: add-pre-chain to the configured logs in parallel, verify each SCT, stop when the CT policy is met;
+      // past the deadline the order fails and the presumed certificate is revoked.
+      setStep('submitting-to-ct');
+      const sctLogIds = await collectScts(input.orderId, serial, ctPlan);
+      // Step 9: CAA again (primary and remote perspectives) when the step 3 check is older than max(TTL, 8 h)
+      // (BR 3.2.2.8) — e.g. CT took long, or the worker was down. A refusal now revokes the presumed certificate.
+      if (caaValidUntil !== null && caaRecheckNeeded(new Date(caaValidUntil), new Date())) {
+        setStep('rechecking-caa');
+        const recheck = await corroborate(input, toCorroborate, { onlyCaa: true });
+        if (!recheck.passed) throw corroborationFailure(recheck);
+      }
+      // Step 10: the final certificate: the precertificate's TBS without the poison, plus the SCT list (RFC 6962 §3.3)
+      // — linted first like the precertificate, then signed after the byte-for-byte correspondence check.
+      setStep('linting');
+      await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'final', sctLogIds });
+      setStep('signing-certificate');
+      await signing.signFinalCertificate({ orderId: input.orderId, serial, sctLogIds });
+      certificateIssued = true;
+    } catch (err) {
+      return await failOrder(err, true);
+    }
+    // Step 10: re-sign the OCSP response now that the certificate itself is issued (RFC 5019 pre-signing).
+    await presignOcsp(serial);
+
+    // Step 11: complete, then the certificate's life cycle: its predecessor superseded (CP 4.6–4.8), the e-mail notice
+    // of CP 4.3.2 (never for ACME orders) through the outbox, the expiry reminders (after-issuance.ts).
+    setStep('notifying');
+    await storage.completeOrder({ orderId: input.orderId, serial });
+    if (patched('lifecycle-after-issuance')) await afterIssuance(input, serial);
+    setStep('done', 'valid');
+    log.info('certificate issued', { orderId: input.orderId, serial });
+    return { orderId: input.orderId, status: 'valid', serial };
+  }
+
+  /**
+   * A failure no step handled — an activity that failed for good outside the steps' own failure paths (a write the
+   * database refuses, a row in an impossible state): the order still gets an outcome, invalid with the failure's
+   * kind (and the presumed certificate revoked after step 7), instead of a failed workflow behind an order that says
+   * `processing` forever. When even that cannot be recorded, or the certificate was already issued, the order is
+   * flagged stuck for an operator and the workflow fails.
+   */
+  async function recordUnexpectedFailure(err: unknown): Promise<IssueCertificateResult> {
+    // A cancellation is an operator's decision about the workflow, not a failure of the order.
+    if (isCancellation(err) || !patched('record-unexpected-failure')) throw err;
+    log.error('order failed outside its steps', { orderId: input.orderId, step, error: failureOf(err).message });
+    try {
+      if (certificateIssued) throw err;
+      return await failOrder(err, precertificateSigned);
+    } catch (recording) {
+      stuck.raise(step, `the outcome could not be recorded: ${failureOf(recording).message}`);
+      throw recording;
+    }
+  }
 
   /**
    * Step 2 for one FQDN: an earlier validation policy(now) lets us reuse (BR 4.2.1), or the applicant's "ready" for

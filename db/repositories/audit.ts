@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { asc, desc, gt, sql, type SQL } from 'drizzle-orm';
 import type { IndexColumn, PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
+import { CaError } from '../../domain/errors';
 import type { Db } from '../client';
 import { auditLog } from '../schema';
 import type { AuditEntry, DbOrTx } from './types';
@@ -42,7 +43,8 @@ export function toJsonData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toJsonData(v)));
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error('audit data: non-finite number');
+    // Not retryable: the same data fails on every attempt (JSON has no NaN or Infinity).
+    if (!Number.isFinite(value)) throw new CaError('invariantViolated', 'audit data: non-finite number');
     return value;
   }
   if (typeof value === 'object') {

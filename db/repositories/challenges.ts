@@ -26,6 +26,15 @@ export interface EvidenceInput {
   readonly region?: string | null;
 }
 
+/**
+ * The raw answers column of an evidence row (NOT NULL: BR 5.4.1 keeps what came back). A check that got no answer at
+ * all — a perspective that could not be reached, a server that never replied — stores that fact instead of SQL NULL,
+ * which the column refuses on every attempt.
+ */
+export function storedRawAnswers(raw: unknown, why: string | null): unknown {
+  return raw ?? { unavailable: why ?? 'no answer was received' };
+}
+
 /** The validation_evidence rows of one check's evidence (also for checks that did not settle, validation.ts). */
 export function evidenceRows(challengeId: string, evidence: readonly EvidenceInput[], now: Date) {
   return evidence.map((e) => ({
@@ -36,7 +45,7 @@ export function evidenceRows(challengeId: string, evidence: readonly EvidenceInp
     perspective: e.perspective,
     resolver: e.resolver,
     query: e.query,
-    rawAnswers: e.rawAnswers ?? null,
+    rawAnswers: storedRawAnswers(e.rawAnswers, e.detail),
     result: e.result,
     detail: e.detail,
     region: e.region ?? null,

@@ -2,11 +2,13 @@
  * MPIC rounds and their per-perspective evidence (BR 3.2.2.9; BR 5.4.1 from 2026-07-15: each perspective's result
  * and the quorum are recorded). One call stores one round atomically: the corroborations row, one validation_evidence
  * row per perspective (primary included) pointing at it, and the audit entry. A failed round also marks the
- * authorization invalid so that it can never be reused (BR 4.2.1 reuse, db/repositories/reuse.ts).
+ * authorization invalid so that it can never be reused (BR 4.2.1 reuse, db/repositories/reuse.ts) — unless the
+ * workflow runs it again (`retrying`).
  */
 import { and, eq } from 'drizzle-orm';
 import { authorizations, corroborations, validationEvidence } from '../schema';
 import { appendAudit } from './audit';
+import { storedRawAnswers } from './challenges';
 import type { DbOrTx } from './types';
 
 export interface PerspectiveEvidenceInput {
@@ -35,6 +37,11 @@ export interface CorroborationInput {
   readonly roundKey: string;
   /** CAA rounds: the primary's check time + max(TTL, 8 h) (BR 3.2.2.8), ISO; what the signer's gate holds it to. */
   readonly caaValidUntil?: string | null;
+  /**
+   * A failed round the workflow runs again because perspectives could not answer (no result, not a negative one):
+   * stored as failed like any round, but the authorization stays open for the next round.
+   */
+  readonly retrying?: boolean;
 }
 
 export async function recordCorroboration(db: DbOrTx, input: CorroborationInput): Promise<{ id: string }> {
@@ -70,7 +77,8 @@ export async function recordCorroboration(db: DbOrTx, input: CorroborationInput)
           region: e.region,
           resolver: e.resolver,
           query: e.query,
-          rawAnswers: e.raw ?? null,
+          // An unreachable perspective returned nothing: its unavailability is the evidence (BR 3.2.2.9).
+          rawAnswers: storedRawAnswers(e.raw, e.detail),
           result: e.outcome === 'corroborates' ? ('success' as const) : ('failure' as const),
           detail: `${e.outcome}: ${e.detail}`,
           check: input.check,
@@ -79,7 +87,7 @@ export async function recordCorroboration(db: DbOrTx, input: CorroborationInput)
         })),
       );
     }
-    if (!input.passed) {
+    if (!input.passed && !input.retrying) {
       await tx.update(authorizations).set({ status: 'invalid' }).where(eq(authorizations.id, input.authorizationId));
     }
     await appendAudit(tx, {
@@ -93,6 +101,7 @@ export async function recordCorroboration(db: DbOrTx, input: CorroborationInput)
         method: input.method,
         perspectives: input.evidence.map((e) => ({ perspective: e.perspective, region: e.region, outcome: e.outcome })),
         reason: input.quorum.reason,
+        ...(input.retrying ? { retrying: true } : {}),
       },
     });
     return { id: row!.id };

@@ -2,7 +2,7 @@
  * Orders with their authorizations (one per FQDN, CP 3.2.2.4) and challenges. Every state change appends an
  * audit entry in the same transaction (BR 5.4.1), as the last statement of the transaction (see audit.ts).
  */
-import { asc, desc, eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { CaError } from '../../domain/errors';
 import type { AcceptanceRecord } from '../../domain/repository-documents';
 import type { RenewalKind } from '../../domain/statuses';
@@ -275,4 +275,24 @@ export async function listOrders(db: DbOrTx, accountId: string, opts: { limit?: 
     .where(or(eq(orders.accountId, accountId), eq(orders.providerAccountId, accountId)))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(opts.limit ?? 100);
+}
+
+/**
+ * Pending orders created in [since, before) without a certificate row, oldest first: the candidates of the doors'
+ * sweep of orders whose workflow never started (api/order-intake.ts).
+ */
+export async function listPendingOrdersCreatedBetween(db: DbOrTx, since: Date, before: Date, opts: { limit?: number } = {}): Promise<Array<Pick<Order, 'id' | 'createdAt'>>> {
+  return db
+    .select({ id: orders.id, createdAt: orders.createdAt })
+    .from(orders)
+    .where(
+      and(
+        eq(orders.status, 'pending'),
+        gte(orders.createdAt, since),
+        lt(orders.createdAt, before),
+        sql`not exists (select 1 from ${certificates} c where c.order_id = ${orders.id})`,
+      ),
+    )
+    .orderBy(asc(orders.createdAt))
+    .limit(opts.limit ?? 1000);
 }

@@ -16,7 +16,7 @@ import { startLocalCtLogs } from './ct-logs';
 import { startDevDnsServer } from './dev-dns';
 import { ensurePostgres } from './postgres';
 import { ensureSoftHsmToken } from './softhsm';
-import { ensureTemporalBinary, startTemporalDevServer } from './temporal';
+import { ensureTemporalBinary, startTemporalDevServer, type TemporalDevServer } from './temporal';
 
 export interface Services {
   /** The runtime role's URL (DATABASE_URL of every service). */
@@ -25,6 +25,8 @@ export interface Services {
   readonly databaseOwnerUrl: string;
   readonly hsmPin: string;
   readonly temporalAddress: string;
+  /** The Temporal server process started here (null when an already-running one was reused). */
+  readonly temporalPid: number | null;
   stop(): Promise<void>;
 }
 
@@ -104,6 +106,19 @@ export async function withCaKeys<T>(config: CaConfig, databaseUrl: string, pin: 
   }
 }
 
+/** The Temporal dev server of this configuration (also how the chaos harness starts it again after a kill). */
+export async function startTemporal(config: CaConfig, opts: Pick<BringUpOptions, 'log' | 'persistTemporal' | 'temporalUi'>): Promise<TemporalDevServer> {
+  return startTemporalDevServer({
+    binary: await ensureTemporalBinary(opts.log),
+    port: portOf(config.temporal.address),
+    uiPort: opts.temporalUi ? config.temporal.uiPort : undefined,
+    dbFile: opts.persistTemporal ? path.join(config.dataDir, 'temporal', 'temporal.db') : undefined,
+    namespace: config.temporal.namespace,
+    logFile: path.join(config.dataDir, 'logs', 'temporal.log'),
+    log: opts.log,
+  });
+}
+
 export async function bringUpServices(config: CaConfig, opts: BringUpOptions): Promise<Services> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -113,16 +128,7 @@ export async function bringUpServices(config: CaConfig, opts: BringUpOptions): P
     const store = await bringUpCaStore(config, opts.log);
     stops.push(() => store.stop());
 
-    const binary = await ensureTemporalBinary(opts.log);
-    const temporal = await startTemporalDevServer({
-      binary,
-      port: portOf(config.temporal.address),
-      uiPort: opts.temporalUi ? config.temporal.uiPort : undefined,
-      dbFile: opts.persistTemporal ? path.join(config.dataDir, 'temporal', 'temporal.db') : undefined,
-      namespace: config.temporal.namespace,
-      logFile: path.join(config.dataDir, 'logs', 'temporal.log'),
-      log: opts.log,
-    });
+    const temporal = await startTemporal(config, opts);
     stops.push(() => temporal.stop());
     opts.log(`Temporal at ${temporal.address}${opts.temporalUi ? `, Web UI http://127.0.0.1:${config.temporal.uiPort}` : ''}`);
 
@@ -147,7 +153,7 @@ export async function bringUpServices(config: CaConfig, opts: BringUpOptions): P
       stops.push(() => dns.stop());
       opts.log(`development DNS: authoritative for ${config.dns.devZone} on 127.0.0.1:${config.dns.devPort} (admin :${config.dns.devAdminPort})`);
     }
-    return { databaseUrl: store.databaseUrl, databaseOwnerUrl: store.databaseOwnerUrl, hsmPin: store.hsmPin, temporalAddress: temporal.address, stop: stopAll };
+    return { databaseUrl: store.databaseUrl, databaseOwnerUrl: store.databaseOwnerUrl, hsmPin: store.hsmPin, temporalAddress: temporal.address, temporalPid: temporal.pid, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -116,6 +116,8 @@ export interface TemporalDevServer {
   readonly address: string;
   /** True when an already-running server was found on the port (stop() then leaves it alone). */
   readonly reused: boolean;
+  /** The server process started here (null when reused): the chaos harness kills it (docs/RELIABILITY.md). */
+  readonly pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -173,7 +175,7 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
   if (await answers({ address }, 1_500)) {
     log(`Temporal already answers on ${address}; reusing it`);
     await ensureSearchAttributes({ address }, namespace, log);
-    return { address, reused: true, stop: async () => {} };
+    return { address, reused: true, pid: null, stop: async () => {} };
   }
 
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(opts.port)];
@@ -239,5 +241,5 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
   // a namespace created by an older run of a persisted db file.
   await ensureSearchAttributes({ address }, namespace, log);
   log(`Temporal dev server ready on ${address}${opts.uiPort !== undefined ? ` (Web UI http://${HOST}:${opts.uiPort})` : ''}`);
-  return { address, reused: false, stop };
+  return { address, reused: false, pid: child.pid ?? null, stop };
 }

@@ -2,12 +2,13 @@
  * A fresh, migrated database per test file, created by the owner role next to the one the global setup provides, so
  * files never see each other's rows or audit chain. drop() closes the pool and removes the database.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { loadConfig } from '../../config/index';
 import { createDb, type DbHandle } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
 import { withDatabase } from '../../scripts/lib/postgres-roles';
+import type { NewOrder } from '../../db/repositories/orders';
 
 export function baseDatabaseUrl(): string {
   return process.env.DATABASE_URL ?? loadConfig().database.url;
@@ -53,5 +54,22 @@ export async function freshDatabase(
         await a.end({ timeout: 5 });
       }
     },
+  };
+}
+
+/** A one-name DV order with its dns-01 challenge, to store with createOrder (repository tests: no door, no CSR checks). */
+export function storedDvOrder(accountId: string, name: string): NewOrder {
+  const inADay = () => new Date(Date.now() + 86_400_000);
+  return {
+    accountId,
+    profile: 'dv',
+    csrDer: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]),
+    spkiSha256: new Uint8Array(createHash('sha256').update(name).digest()),
+    dnsNames: [name],
+    validitySeconds: 199 * 86_400,
+    expiresAt: inADay(),
+    authorizations: [
+      { fqdn: name, wildcard: false, challenge: { method: '3.2.2.4.7', recordName: `_acme-challenge.${name}`, token: randomBytes(24).toString('base64url'), expiresAt: inADay() } },
+    ],
   };
 }

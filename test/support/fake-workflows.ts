@@ -31,6 +31,7 @@ export function fakeWorkflows(opts: { readonly fail?: Iterable<Method> | 'all'; 
   const runningRevocations = new Set(opts.runningRevocations ?? []);
   const calls = {
     startIssuance: [],
+    issuanceExists: [],
     signalChallengeReady: [],
     signalEmailConfirmed: [],
     signalFinalize: [],
@@ -57,6 +58,11 @@ export function fakeWorkflows(opts: { readonly fail?: Iterable<Method> | 'all'; 
     runningRevocations,
     async startIssuance(...args) {
       record('startIssuance', args);
+    },
+    /** An order's workflow exists when it was started here. */
+    async issuanceExists(...args) {
+      record('issuanceExists', args);
+      return calls.startIssuance.some(([input]) => input.orderId === args[0]);
     },
     async signalChallengeReady(...args) {
       record('signalChallengeReady', args);
