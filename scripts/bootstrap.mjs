@@ -72,6 +72,7 @@ const commands = {
   stack: [bin('tsx'), 'scripts/stack.ts'],
   'test-topology': [bin('vitest'), 'run', '--config', 'vitest.topology.config.ts'],
   'bench-issue': [bin('tsx'), 'scripts/bench-issue.ts'],
+  'bench-cost': [bin('tsx'), 'scripts/bench-cost.ts'],
   'bench-acme': [bin('tsx'), 'scripts/bench-acme.ts'],
   'bench-ct': [bin('tsx'), 'scripts/bench-ct.ts'],
   'bench-crl': [bin('tsx'), 'scripts/bench-crl.ts'],
