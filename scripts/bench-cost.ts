@@ -30,6 +30,8 @@ const { values } = parseArgs({
     n1: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '16' },
     preload: { type: 'string', default: '0' },
+    // V8 CPU profiles of the Node components (API, workers, perspectives) in <data>/profiles, written when they stop.
+    profile: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.n);
@@ -70,6 +72,7 @@ try {
     DATABASE_URL: services.databaseUrl,
     SOFTHSM2_CONF: config.hsm.softhsmConf,
     CA_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    ...(values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(config.dataDir, 'profiles')}` } : {}),
   };
   const main = await startProcess(config, 'worker-main', 'worker/main.ts', env, /main worker polling/);
   const signing = await startProcess(config, 'worker-signing', 'worker/signing.ts', env, /signing worker polling/);

@@ -7,7 +7,7 @@
  * policy(now) is applied here with pure code (domain/mpic.ts), and each round is stored with every perspective's
  * evidence (activities/corroboration.ts). A retry is a new round: earlier corroborations are never reused.
  */
-import { proxyActivities, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
 import type { createCorroborationActivities } from '../activities/corroboration';
 import type { PerspectiveActivities } from '../activities/perspective';
 import { caaCheckValidUntil, type CaaCheckSpec } from '../domain/caa';
@@ -22,15 +22,18 @@ import {
   type QuorumResult,
 } from '../domain/mpic';
 import { policyAt } from '../domain/policy';
-import { perspectivePrimary, perspectiveRemote, storage } from './activity-options';
+import { bookkeeping, perspectivePrimary, perspectiveRemote, storage } from './activity-options';
 import type { IssueCertificateInput } from './contracts';
 import { failureOf, workflowFailure } from './failures';
 
 type CorroborationActivities = ReturnType<typeof createCorroborationActivities>;
 
 const store = proxyActivities<CorroborationActivities>(storage);
+const storeLocal = proxyLocalActivities<CorroborationActivities>(bookkeeping);
 /** The primary perspective's checks run on the main task queue (the main worker registers them). */
 const primaryChecks = proxyActivities<PerspectiveActivities>(perspectivePrimary);
+/** Since the `cost-per-certificate` patch: the primary's CAA check as a local activity of the main worker. */
+const primaryChecksLocal = proxyLocalActivities<PerspectiveActivities>({ startToCloseTimeout: perspectivePrimary.startToCloseTimeout, retry: perspectivePrimary.retry });
 const remoteChecks = (taskQueue: string) => proxyActivities<PerspectiveActivities>(perspectiveRemote(taskQueue));
 
 export interface AuthorizationToCorroborate {
@@ -83,7 +86,7 @@ function unreachable(p: Remote, err: unknown, query: string): PerspectiveCheckRe
 /** Which step a round belongs to: step 3, the CAA re-check before the precertificate (step 7), or step 9. */
 export type CorroborationPhase = 'step3' | 'step7' | 'step9';
 
-async function storeRound(
+function round(
   a: AuthorizationToCorroborate,
   orderId: string,
   phase: CorroborationPhase,
@@ -92,9 +95,9 @@ async function storeRound(
   q: QuorumResult,
   evidence: PerspectiveCheckResult[],
   caaValidUntil: string | null = null,
-): Promise<void> {
+) {
   const { primary, remotes, ...counts } = q;
-  await store.recordCorroboration({
+  return {
     orderId,
     authorizationId: a.authorizationId,
     challengeId: a.challengeId,
@@ -107,7 +110,7 @@ async function storeRound(
     // Unique per round within this run (and stable across replays and activity retries): no module state.
     roundKey: `${workflowInfo().runId}:${phase}:${check}:${a.fqdn}`,
     ...(caaValidUntil ? { caaValidUntil } : {}),
-  });
+  };
 }
 
 /**
@@ -118,12 +121,13 @@ async function storeRound(
 export async function corroborate(
   input: IssueCertificateInput,
   authzs: readonly AuthorizationToCorroborate[],
-  opts: { onlyCaa?: boolean; phase?: CorroborationPhase } = {},
+  opts: { onlyCaa?: boolean; phase?: CorroborationPhase; lean?: boolean } = {},
 ): Promise<CorroborationOutcome> {
   const policy = policyAt(new Date());
   const phase = opts.phase ?? (opts.onlyCaa ? 'step9' : 'step3');
+  const records = opts.lean ? storeLocal : store;
   // The perspectives come from the deployment's configuration, recorded in the history by the activity.
-  const { perspectives: remotes, primaryRegion } = await store.mpicConfiguration();
+  const { perspectives: remotes, primaryRegion } = await records.mpicConfiguration();
   let validUntil: number | null = null;
   const failures: CorroborationFailure[] = [];
 
@@ -138,15 +142,13 @@ export async function corroborate(
       };
       const methodLabel = dcvEvidenceLabel(a.method);
       const dcv = opts.onlyCaa ? null : a.dcv;
-      const [primaryCaa, remoteDcv, remoteCaa] = await Promise.all([
-        primaryChecks.perspectiveCheckCaa(caaSpec).catch((err): PerspectiveCaaResult => ({
+      const rounds: Array<ReturnType<typeof round>> = [];
+      const [primaryCaa, [remoteDcv, remoteCaa]] = await Promise.all([
+        (opts.lean ? primaryChecksLocal : primaryChecks).perspectiveCheckCaa(caaSpec).catch((err): PerspectiveCaaResult => ({
           ...unreachable({ id: 'primary', region: primaryRegion }, err, `CAA ${a.fqdn}`),
           caa: null,
         })),
-        dcv
-          ? Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckDcv(dcv).catch((err) => unreachable(p, err, 'DCV'))))
-          : Promise.resolve(null),
-        Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckCaa(caaSpec).catch((err) => unreachable(p, err, `CAA ${a.fqdn}`)))),
+        opts.lean ? remoteRound(remotes, dcv, caaSpec) : remoteChecksApart(remotes, dcv, caaSpec),
       ]);
 
       if (dcv && remoteDcv) {
@@ -163,7 +165,7 @@ export async function corroborate(
           checkedAt: new Date().toISOString(),
         };
         const q = evaluateQuorum(policy, asResult(primary), remoteDcv.map(asResult));
-        await storeRound(a, input.orderId, phase, 'dcv', methodLabel, q, remoteDcv);
+        rounds.push(round(a, input.orderId, phase, 'dcv', methodLabel, q, remoteDcv));
         if (!q.passed) {
           failures.push(
             roundFailure('corroborationFailed', `${a.fqdn}: ${q.reason} (${q.rule})\n${describeQuorum(q)}`, q.rule, a.fqdn, q),
@@ -173,7 +175,10 @@ export async function corroborate(
 
       const q = evaluateQuorum(policy, asResult(primaryCaa), remoteCaa.map(asResult));
       const until = primaryCaa.caa ? caaCheckValidUntil(new Date(primaryCaa.caa.checkedAt), primaryCaa.caa.ttl).toISOString() : null;
-      await storeRound(a, input.orderId, phase, 'caa', 'BR 3.2.2.8 (CAA)', q, [primaryCaa, ...remoteCaa], until);
+      rounds.push(round(a, input.orderId, phase, 'caa', 'BR 3.2.2.8 (CAA)', q, [primaryCaa, ...remoteCaa], until));
+      // Every round is stored (the evidence of BR 3.2.2.9), passed or not: since the patch in one call, else one each.
+      if (opts.lean) await records.recordCorroborations(rounds);
+      else for (const r of rounds) await records.recordCorroboration(r);
       if (!q.passed) {
         // The primary's own refusal is CAA's answer (BR 3.2.2.8); otherwise the remotes did not corroborate it. A
         // lookup that failed (outcome `error`: SERVFAIL, a DNSSEC failure, a timeout) is a DNS failure, not a record
@@ -191,6 +196,29 @@ export async function corroborate(
   // The first failure's kind and rule stand for the order; the detail lists every failed round.
   const error = first && failures.length > 1 ? { ...first, detail: failures.map((f) => f.detail).join('\n\n') } : (first ?? null);
   return { passed: failures.length === 0, error, caaValidUntil: validUntil === null ? null : new Date(validUntil).toISOString() };
+}
+
+type Remotes = ReadonlyArray<Remote & { readonly taskQueue: string }>;
+type RemoteResults = Promise<[PerspectiveCheckResult[] | null, PerspectiveCheckResult[]]>;
+
+/** Every remote perspective's DCV (when given) and CAA checks, one activity each (histories before the patch). */
+async function remoteChecksApart(remotes: Remotes, dcv: DcvCheckSpec | null, caa: CaaCheckSpec): RemoteResults {
+  return Promise.all([
+    dcv ? Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckDcv(dcv).catch((err) => unreachable(p, err, 'DCV')))) : null,
+    Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckCaa(caa).catch((err) => unreachable(p, err, `CAA ${caa.fqdn}`)))),
+  ]);
+}
+
+/** Every remote perspective's round in ONE activity per perspective (DCV when given, and CAA); an unreachable one fails both. */
+async function remoteRound(remotes: Remotes, dcv: DcvCheckSpec | null, caa: CaaCheckSpec): RemoteResults {
+  const results = await Promise.all(
+    remotes.map((p) =>
+      remoteChecks(p.taskQueue)
+        .perspectiveCheck({ dcv, caa })
+        .catch((err) => ({ dcv: dcv ? unreachable(p, err, 'DCV') : null, caa: unreachable(p, err, `CAA ${caa.fqdn}`) })),
+    ),
+  );
+  return [dcv ? results.map((r) => r.dcv!) : null, results.map((r) => r.caa)];
 }
 
 function roundFailure(kind: CorroborationFailure['type'], detail: string, rule: string, fqdn: string, q: QuorumResult): CorroborationFailure {
