@@ -47,13 +47,16 @@ const { bringUpServices } = await import('./lib/services');
 const { createDb } = await import('../db/client');
 const { createAccount } = await import('../db/repositories/accounts');
 const { orderWorkflowId } = await import('../domain/workflow-ids');
-const { preloadCertificates } = await import('./lib/bench-preload');
+const { preloadCertificates, preloadedTables } = await import('./lib/bench-preload');
+const postgres = (await import('postgres')).default;
 
 const config = loadConfig();
 const say = (line: string) => console.error(`[bench:cost] ${line}`);
 mkdirSync(path.join(config.dataDir, 'logs'), { recursive: true });
 const services = await bringUpServices(config, { log: say, persistTemporal: false, temporalUi: false, devDns: false });
 const processes: CostProcess[] = [];
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -118,9 +121,20 @@ try {
   let made = 0;
   const csrsFor = (count: number) => makeBenchCsrs(count, `${run}${made++}`, config.dns.devZone);
 
+  // Sequential scans of the tables an issuance reads (and the preload fills), from PostgreSQL's statistics: with a
+  // million rows, a scan on the hot path shows as millions of rows read per order.
+  const stats = postgres(services.databaseOwnerUrl, { max: 1 });
+  const scans = async () => {
+    await new Promise((r) => setTimeout(r, 1_500)); // the backends flush their statistics within a second
+    const rows = await stats<Array<{ table: string; seq: string; rows: string }>>`
+      select relname as table, seq_scan as seq, seq_tup_read as rows from pg_stat_user_tables where relname in ${stats(preloadedTables as unknown as string[])}`;
+    return new Map(rows.map((r) => [r.table, { seq: Number(r.seq), rows: Number(r.rows) }]));
+  };
+
   /** `count` orders at `concurrency`, measured: CPU by component, latencies, and the orders' workflow costs. */
   async function phase(label: string, count: number, concurrency: number) {
     const csrs = csrsFor(count);
+    const scansBefore = await scans();
     const results: Array<Awaited<ReturnType<typeof issueThroughApi>>> = [];
     let cursor = 0;
     const cpu = cpuWindow(() => components);
@@ -128,6 +142,11 @@ try {
       while (cursor < count) results.push(await issueThroughApi(door, client, apiKey, csrs[cursor++]!));
     }));
     const window = cpu.stop();
+    const scansAfter = await scans();
+    const sequentialScans = Object.fromEntries([...scansAfter].flatMap(([table, a]) => {
+      const b = scansBefore.get(table) ?? { seq: 0, rows: 0 };
+      return a.seq > b.seq ? [[table, { scansPerOrder: round2((a.seq - b.seq) / count), rowsReadPerOrder: Math.round((a.rows - b.rows) / count) }]] : [];
+    }));
     const failures = results.filter((r) => !r.ok).length;
     const costs = await Promise.all(results.map((r) => orderWorkflowCost(client, orderWorkflowId(r.orderId))));
     const ready = results.map((r) => r.readyMs).sort((a, b) => a - b);
@@ -154,6 +173,7 @@ try {
         othersCpuSeconds: Math.round((window.machineBusySeconds - ours) * 10) / 10,
       },
       perOrder: meanCost(costs),
+      sequentialScans,
     };
     say(`${label}: ${JSON.stringify({ certsPerSecond: r.certificatesPerSecond, fromReady: r.latencyFromReadyMs, ct: r.ctStepMs, cpu: r.cpuSecondsPerCertificate.ca })}`);
     return r;
@@ -187,6 +207,7 @@ try {
   }
   await connection.close();
   await db.close();
+  await stats.end();
 
   const twoSignaturesCpuSeconds = Math.round((2 / opensslSignsPerSecond) * 10000) / 10000;
   console.log(JSON.stringify({
