@@ -75,12 +75,12 @@ try {
     DATABASE_URL: services.databaseUrl,
     SOFTHSM2_CONF: config.hsm.softhsmConf,
     CA_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-    ...(values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(config.dataDir, 'profiles')}` } : {}),
   };
-  const main = await startProcess(config, 'worker-main', 'worker/main.ts', env, /main worker polling/);
-  const signing = await startProcess(config, 'worker-signing', 'worker/signing.ts', env, /signing worker polling/);
-  const perspectives = await startProcess(config, 'perspectives', 'worker/perspective.ts', env, /perspective polling/, { times: config.mpic.perspectives.length });
-  const api = await startProcess(config, 'api', 'api/server.ts', env, /API listening/);
+  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(config.dataDir, 'profiles')}`] : [];
+  const main = await startProcess(config, 'worker-main', 'worker/main.ts', env, /main worker polling/, { nodeArgs });
+  const signing = await startProcess(config, 'worker-signing', 'worker/signing.ts', env, /signing worker polling/, { nodeArgs });
+  const perspectives = await startProcess(config, 'perspectives', 'worker/perspective.ts', env, /perspective polling/, { times: config.mpic.perspectives.length, nodeArgs });
+  const api = await startProcess(config, 'api', 'api/server.ts', env, /API listening/, { nodeArgs });
   processes.push(main, signing, perspectives, api);
   const temporalPid = ownChildren('temporal')[0];
   if (!temporalPid) throw new Error('the Temporal dev server is not a child of this process (a server already running on its port was reused?)');

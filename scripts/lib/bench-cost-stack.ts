@@ -27,9 +27,9 @@ export async function startProcess(
   entry: string,
   env: Record<string, string>,
   ready: RegExp,
-  opts: { times?: number; onLine?: (line: string) => void } = {},
+  opts: { times?: number; onLine?: (line: string) => void; nodeArgs?: readonly string[] } = {},
 ): Promise<CostProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(repoRoot, entry)], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,12 +1,14 @@
 /**
- * The resident pkilint (pki/pkilint-resident.py) keeps each certificate type's validators between lints; its answers
+ * The resident linters (pki/resident-linters.ts): pkilint's interpreters keep each certificate type's validators
+ * between lints (pki/pkilint-resident.py), zlint-resident keeps zlint's registry (pki/zlint-resident/). Their answers
  * must be those of the command line, one process per lint, whatever came before — certificates of other types, with
- * other findings, the same certificate again. Real pkilint on certificates made by OpenSSL.
+ * other findings, the same certificate again. Real linters on certificates made by OpenSSL.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lintCertificate } from './lint';
+import { lintCertificate, type LinterName } from './lint';
+import { findGoTool } from './resident-linters';
 import { openssl, tempDir } from './test-support';
 
 const dir = tempDir('pkilint-resident-');
@@ -29,23 +31,28 @@ const cases = [
   { name: 'no SAN, a CA flag, internal name', der: certificate('bad', '/CN=host.corp', ['basicConstraints=critical,CA:TRUE', 'extendedKeyUsage=serverAuth']), kind: 'final', profile: 'dv' },
 ] as const;
 
-const lint = (c: (typeof cases)[number]) => lintCertificate(c.der, { kind: c.kind, profile: c.profile, linters: ['pkilint'] }).then((r) => r[0]!.findings);
+const lint = (linter: LinterName, c: (typeof cases)[number]) =>
+  lintCertificate(c.der, { kind: c.kind, profile: c.profile, linters: [linter] }).then((r) => ({ findings: r[0]!.findings, version: r[0]!.version }));
+const offSwitch = { pkilint: 'CA_PKILINT_RESIDENT', zlint: 'CA_ZLINT_RESIDENT' } as const;
 
 afterAll(() => {
-  delete process.env.CA_PKILINT_RESIDENT;
+  for (const v of Object.values(offSwitch)) delete process.env[v];
 });
 
-describe('resident pkilint: validators kept per certificate type', () => {
+describe.each(['pkilint', 'zlint'] as const)('resident %s', (linter) => {
   it('answers like one command-line process per lint, in any order, repeatedly', async () => {
-    process.env.CA_PKILINT_RESIDENT = 'off';
+    // scripts/install-tools.sh builds zlint-resident; without it the comparison would be of the command line with itself.
+    if (linter === 'zlint') expect(findGoTool('zlint-resident')).toBeDefined();
+    process.env[offSwitch[linter]] = 'off';
     const expected = new Map<string, unknown>();
-    for (const c of cases) expected.set(c.name, await lint(c));
-    delete process.env.CA_PKILINT_RESIDENT;
+    for (const c of cases) expected.set(c.name, await lint(linter, c));
+    delete process.env[offSwitch[linter]];
     // Every case three times, interleaved and sequential: a validator that kept anything of an earlier lint (a
     // finding, a list it was given) shows here as a different answer.
     const order = [...cases, ...cases.slice().reverse(), ...cases];
-    for (const c of order) expect(await lint(c), c.name).toEqual(expected.get(c.name));
-    // The bad certificate has findings of its own: the comparison is not between empty lists.
-    expect((expected.get('no SAN, a CA flag, internal name') as unknown[]).length).toBeGreaterThan((expected.get('dv final') as unknown[]).length);
+    for (const c of order) expect(await lint(linter, c), c.name).toEqual(expected.get(c.name));
+    // The certificates answer differently, with findings: the comparison is not between empty or identical lists.
+    expect(new Set([...expected.values()].map((e) => JSON.stringify(e))).size).toBeGreaterThan(1);
+    expect((expected.get('no SAN, a CA flag, internal name') as { findings: unknown[] }).findings.length).toBeGreaterThan(0);
   }, 120_000);
 });
