@@ -21,5 +21,11 @@ export function createCorroborationActivities({ db, config }: { db: Db; config: 
     async recordCorroboration(input: CorroborationInput): Promise<{ id: string }> {
       return recordCorroboration(db, input);
     },
+    /** Every round of one corroboration (the DCV and the CAA round of an FQDN) in one call, in order. */
+    async recordCorroborations(inputs: readonly CorroborationInput[]): Promise<Array<{ id: string }>> {
+      const ids: Array<{ id: string }> = [];
+      for (const input of inputs) ids.push(await recordCorroboration(db, input));
+      return ids;
+    },
   };
 }

@@ -14,6 +14,7 @@ import { CaError } from '../domain/errors';
 import { encodeTbs, finalCorrespondsToPrecert, signCertificate } from '../pki/certificate';
 import type { Signer } from '../pki/signer';
 import { verifiedSctListExtension } from './ct/scts';
+import { activityLog } from './activity-log';
 import { enforceIssuanceGate } from './issuance-gate';
 import { loadLeafTbs } from './leaf-tbs';
 
@@ -22,21 +23,50 @@ export interface SigningDeps {
   readonly signer: Signer;
   readonly config: Pick<CaConfig, 'certificateBaseUrl' | 'cps' | 'ct' | 'lint'>;
   readonly clock?: () => Date;
+  /**
+   * The OCSP pre-signing of the signing worker (activities/ocsp.ts `signOcspResponses`): with it, a signing activity
+   * asked to (`presignOcsp`) signs the serial's OCSP response right after the certificate is stored (BR 4.9.10), in
+   * the same activity rather than in one of its own.
+   */
+  readonly presignOcsp?: (serial: string) => Promise<unknown>;
 }
 
-export function createSigningActivities({ db, signer, config, clock = () => new Date() }: SigningDeps) {
+/** What a signing activity did beyond signing: whether the serial's OCSP response was pre-signed with it. */
+export interface SigningResult {
+  readonly ocspPresigned: boolean;
+}
+
+export function createSigningActivities({ db, signer, config, clock = () => new Date(), presignOcsp }: SigningDeps) {
   const tbsFor = (orderId: string, serial: string, kind: 'precertificate' | 'final', sctListExtensionValue?: Uint8Array) =>
     loadLeafTbs(db, config, { orderId, serial, kind, ...(sctListExtensionValue ? { sctListExtensionValue } : {}) });
 
+  /**
+   * The OCSP response of a serial just signed (or found signed, on a retry), when asked and wired. A failure never
+   * fails the signature (BR 4.9.10: the ocsp-refresh schedule signs any served serial without a response); the
+   * workflow then pre-signs it with an activity of its own.
+   */
+  async function withOcsp(serial: string, asked: boolean | undefined): Promise<SigningResult> {
+    if (!asked || !presignOcsp) return { ocspPresigned: false };
+    try {
+      await presignOcsp(serial);
+      return { ocspPresigned: true };
+    } catch (err) {
+      activityLog('warn', 'OCSP pre-signing with the signature failed; the workflow retries it on its own', { serial, error: String(err) });
+      return { ocspPresigned: false };
+    }
+  }
+
   return {
     /** Step 7: the precertificate (TBS + critical poison), signed by the issuing CA itself, stored before use. */
-    async signPrecertificate({ orderId, serial }: { orderId: string; serial: string }): Promise<void> {
+    async signPrecertificate({ orderId, serial, presignOcsp: ocsp }: { orderId: string; serial: string; presignOcsp?: boolean }): Promise<SigningResult> {
       const existing = await getCertificateBySerial(db, serial);
-      if (existing?.precertDer) return;
-      const { issuer, tbs } = await tbsFor(orderId, serial, 'precertificate');
-      await enforceIssuanceGate(db, config, { orderId, serial, step: 'precertificate', tbs, now: clock() });
-      const der = await signCertificate(tbs, signer, issuer.keyLabel);
-      await storePrecertificate(db, serial, der);
+      if (!existing?.precertDer) {
+        const { issuer, tbs } = await tbsFor(orderId, serial, 'precertificate');
+        await enforceIssuanceGate(db, config, { orderId, serial, step: 'precertificate', tbs, now: clock() });
+        const der = await signCertificate(tbs, signer, issuer.keyLabel);
+        await storePrecertificate(db, serial, der);
+      }
+      return withOcsp(serial, ocsp);
     },
 
     /**
@@ -44,9 +74,10 @@ export function createSigningActivities({ db, signer, config, clock = () => new 
      * (each SCT verified again against its log key, the CT policy evaluated again), checked to correspond byte for
      * byte before it is signed. With CT submission off (development baselines only) there is no SCT list.
      */
-    async signFinalCertificate({ orderId, serial, sctLogIds = [] }: { orderId: string; serial: string; sctLogIds?: readonly string[] }): Promise<void> {
+    async signFinalCertificate(input: { orderId: string; serial: string; sctLogIds?: readonly string[]; presignOcsp?: boolean }): Promise<SigningResult> {
+      const { orderId, serial, sctLogIds = [] } = input;
       const existing = await getCertificateBySerial(db, serial);
-      if (existing?.certDer) return;
+      if (existing?.certDer) return withOcsp(serial, input.presignOcsp);
       if (!existing?.precertDer) throw new CaError('invariantViolated', `no precertificate stored for ${serial}`);
       if (config.ct.submission && sctLogIds.length === 0) {
         // Chrome/Apple CT policy (POLICY-2026.md): a certificate without embedded SCTs is not trusted.
@@ -72,6 +103,7 @@ export function createSigningActivities({ db, signer, config, clock = () => new 
       await enforceIssuanceGate(db, config, { orderId, serial, step: 'final', tbs, now: clock() });
       const finalDer = await signCertificate(tbs, signer, issuer.keyLabel);
       await storeCertificate(db, serial, finalDer);
+      return withOcsp(serial, input.presignOcsp);
     },
   };
 }

@@ -6,14 +6,15 @@
  *
  * The linters are external programs run per certificate (ARCHITECTURE.md: check DER with independent tools).
  */
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { acceptedLintWarnings } from './lint-acceptances';
+import { findGoTool, onPath, ResidentPool } from './resident-linters';
 
 const execFileAsync = promisify(execFile);
 
@@ -44,21 +45,10 @@ export interface LinterBinaries {
   readonly pkilint?: string;
 }
 
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && existsSync(path.join(dir, command))) return path.join(dir, command);
-  }
-  return undefined;
-}
-
 /** zlint: $CA_ZLINT_BIN, else on PATH, else where `go install` puts it ($GOPATH/bin, default ~/go/bin). */
 export function findZlint(configured?: string): string {
-  if (configured) return configured;
-  const found = onPath('zlint');
+  const found = configured ?? findGoTool('zlint');
   if (found) return found;
-  const gopath = (process.env.GOPATH ?? path.join(process.env.HOME ?? '/root', 'go')).split(path.delimiter)[0]!;
-  const candidate = path.join(gopath, 'bin', 'zlint');
-  if (existsSync(candidate)) return candidate;
   throw new Error('zlint not found: go install github.com/zmap/zlint/v3/cmd/zlint@v3.7.3 (or set CA_ZLINT_BIN)');
 }
 
@@ -146,8 +136,13 @@ const zlintSeverity: Record<string, FindingSeverity | undefined> = {
 };
 
 /** zlint's JSON: { "<lint name>": { "result": "pass|NA|NE|info|notice|warn|error|fatal", "details"?: string } }. */
+type ZlintResults = Record<string, { result: string; details?: string }>;
+
 export function parseZlintOutput(stdout: string): LintFinding[] {
-  const json = JSON.parse(stdout) as Record<string, { result: string; details?: string }>;
+  return zlintFindings(JSON.parse(stdout) as ZlintResults);
+}
+
+function zlintFindings(json: ZlintResults): LintFinding[] {
   const out: LintFinding[] = [];
   for (const [code, r] of Object.entries(json)) {
     const severity = zlintSeverity[r.result];
@@ -179,116 +174,51 @@ export function parsePkilintOutput(stdout: string): LintFinding[] {
   return out;
 }
 
-/**
- * pkilint kept warm: a pool of resident interpreters (pki/pkilint-resident.py) that take the command line's arguments
- * and return what it would print. A process start costs ≈ 0.4 s of imports before a ≈ 0.18 s lint, and every TBS is
- * linted (steps 6 and 10), so this is most of the CA's CPU per certificate (docs/BENCHMARKS.md). A crashed interpreter
- * is replaced on the next request; if none can start, the caller falls back to one process per lint.
- */
-class ResidentPkilint {
-  private readonly idle: ChildProcessWithoutNullStreams[] = [];
-  private readonly waiting: Array<(p: ChildProcessWithoutNullStreams) => void> = [];
-  private started = 0;
+const pools = new Map<string, ResidentPool>();
+const pool = (key: string, make: () => ResidentPool) => pools.get(key) ?? pools.set(key, make()).get(key)!;
 
-  constructor(
-    private readonly python: string,
-    private readonly size: number,
-  ) {}
-
-  async run(args: string[]): Promise<string> {
-    const proc = await this.acquire();
-    try {
-      const reply = await this.ask(proc, args);
-      this.release(proc);
-      return reply;
-    } catch (e) {
-      this.started--;
-      proc.kill();
-      throw e;
-    }
-  }
-
-  private acquire(): Promise<ChildProcessWithoutNullStreams> {
-    const free = this.idle.pop();
-    if (free) return Promise.resolve(free);
-    if (this.started < this.size) {
-      this.started++;
-      const script = fileURLToPath(new URL('./pkilint-resident.py', import.meta.url));
-      const proc = spawn(this.python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
-      // Spawn failures and writes to a dead interpreter surface as the request's error (see ask), never as a crash.
-      proc.on('error', () => {});
-      proc.stdin.on('error', () => {});
-      proc.on('exit', () => {
-        const i = this.idle.indexOf(proc);
-        if (i >= 0) {
-          this.idle.splice(i, 1);
-          this.started--;
-        }
-      });
-      return Promise.resolve(proc);
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(proc: ChildProcessWithoutNullStreams): void {
-    const next = this.waiting.shift();
-    if (next) return next(proc);
-    // An idle interpreter must not keep a finished process (a CLI, a test) alive.
-    proc.unref();
-    for (const s of [proc.stdin, proc.stdout, proc.stderr]) (s as unknown as { unref?: () => void }).unref?.();
-    this.idle.push(proc);
-  }
-
-  private ask(proc: ChildProcessWithoutNullStreams, args: string[]): Promise<string> {
-    proc.ref();
-    for (const s of [proc.stdin, proc.stdout, proc.stderr]) (s as unknown as { ref?: () => void }).ref?.();
-    return new Promise((resolve, reject) => {
-      let buffered = '';
-      const timer = setTimeout(() => done(new Error('resident pkilint did not answer within 60 s')), 60_000);
-      const onData = (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        const nl = buffered.indexOf('\n');
-        if (nl < 0) return;
-        try {
-          done(undefined, (JSON.parse(buffered.slice(0, nl)) as { stdout: string }).stdout);
-        } catch (e) {
-          done(e as Error);
-        }
-      };
-      const onExit = (code: number | null) => done(new Error(`resident pkilint exited (${code})`));
-      const onError = (e: Error) => done(e);
-      const done = (err?: Error, out?: string) => {
-        clearTimeout(timer);
-        proc.stdout.off('data', onData);
-        proc.off('exit', onExit);
-        proc.off('error', onError);
-        if (err) reject(err);
-        else resolve(out!);
-      };
-      proc.stdout.on('data', onData);
-      proc.once('exit', onExit);
-      proc.once('error', onError);
-      proc.stdin.write(`${JSON.stringify({ args })}\n`);
-    });
-  }
-}
-
-const residentPools = new Map<string, ResidentPkilint>();
-
-/** pkilint through the warm pool (CA_PKILINT_RESIDENT=off: one process per lint, as the command line). */
+/** pkilint through its resident interpreters (CA_PKILINT_RESIDENT=off: one process per lint, as the command line). */
 async function runPkilint(bin: string, args: string[]): Promise<string> {
   if (process.env.CA_PKILINT_RESIDENT !== 'off') {
     const python = pythonOf(bin);
-    let pool = residentPools.get(python);
-    if (!pool) residentPools.set(python, (pool = new ResidentPkilint(python, Math.max(1, availableParallelism()))));
+    const script = fileURLToPath(new URL('./pkilint-resident.py', import.meta.url));
     try {
-      const out = await pool.run(args);
-      if (out.trim().startsWith('{')) return out;
+      const { stdout } = (await pool(`pkilint ${python}`, () => new ResidentPool('pkilint', python, [script])).ask({ args })) as { stdout: string };
+      if (stdout.trim().startsWith('{')) return stdout;
     } catch {
       // fall through to a process of its own: same answer, only slower
     }
   }
   return run(bin, args);
+}
+
+/** The zlint version zlint-resident was built with (asked once per binary). */
+function residentZlintVersion(zlint: ResidentPool, bin: string): Promise<string> {
+  let v = versionCache.get(bin);
+  if (!v) versionCache.set(bin, (v = zlint.ask({ version: true }).then((r) => (r as { version: string }).version)));
+  return v;
+}
+
+/**
+ * zlint through zlint-resident (pki/zlint-resident/, built by scripts/install-tools.sh; CA_ZLINT_RESIDENT=off, or no
+ * zlint-resident installed: one zlint process per lint). The findings and the version it reports are those of the
+ * zlint command line of the same version.
+ */
+async function runZlint(der: Uint8Array, file: () => Promise<string>, configured?: string): Promise<{ findings: LintFinding[]; version: string }> {
+  const resident = process.env.CA_ZLINT_RESIDENT !== 'off' && !configured ? findGoTool('zlint-resident') : undefined;
+  if (resident) {
+    const zlint = pool(`zlint ${resident}`, () => new ResidentPool('zlint', resident, []));
+    try {
+      const reply = (await zlint.ask({ der: Buffer.from(der).toString('base64') })) as { results?: ZlintResults };
+      if (reply.results) return { findings: zlintFindings(reply.results), version: await residentZlintVersion(zlint, resident) };
+    } catch {
+      versionCache.delete(resident);
+      // fall through to a process of its own
+    }
+  }
+  const bin = findZlint(configured);
+  const [stdout, version] = await Promise.all([file().then((f) => run(bin, ['-format', 'der', f])), zlintVersion(bin)]);
+  return { findings: parseZlintOutput(stdout), version };
 }
 
 /** Runs a linter that exits non-zero when it finds something: the JSON on stdout is the answer either way. */
@@ -318,28 +248,35 @@ export async function lintCertificate(
     developmentAcceptances?: readonly DevelopmentAcceptance[];
   },
 ): Promise<LintRun[]> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ca-lint-'));
+  // The DER goes to a file only for what reads one (pkilint, the zlint command line), once.
+  let dir: string | undefined;
+  let written: Promise<string> | undefined;
+  const file = () =>
+    (written ??= mkdtemp(path.join(tmpdir(), 'ca-lint-')).then(async (d) => {
+      dir = d;
+      const f = path.join(d, opts.kind === 'precertificate' ? 'precert.der' : 'cert.der');
+      await writeFile(f, der, { mode: 0o600 });
+      return f;
+    }));
   try {
-    const file = path.join(dir, opts.kind === 'precertificate' ? 'precert.der' : 'cert.der');
-    await writeFile(file, der, { mode: 0o600 });
     return await Promise.all(opts.linters.map(async (linter): Promise<LintRun> => {
       if (linter === 'zlint') {
-        const bin = findZlint(opts.binaries?.zlint);
-        const [stdout, version] = await Promise.all([run(bin, ['-format', 'der', file]), zlintVersion(bin)]);
-        const findings = classifyFindings('zlint', parseZlintOutput(stdout), opts.developmentAcceptances ?? []);
-        return { linter, version, findings, passed: lintPassed(findings) };
+        const zlint = await runZlint(der, file, opts.binaries?.zlint);
+        const findings = classifyFindings('zlint', zlint.findings, opts.developmentAcceptances ?? []);
+        return { linter, version: zlint.version, findings, passed: lintPassed(findings) };
       }
       const bin = findPkilint(opts.binaries?.pkilint);
       // The certificate type is given, not detected: the profile (CP 7.1.1: DV or OV), precertificate or final.
       const type = `${(opts.profile ?? 'dv').toUpperCase()}-${opts.kind === 'precertificate' ? 'PRE-CERTIFICATE' : 'FINAL-CERTIFICATE'}`;
       const [stdout, version] = await Promise.all([
-        runPkilint(bin, ['lint', '-t', type, '-f', 'JSON', '--document-format', 'DER', file]),
+        file().then((f) => runPkilint(bin, ['lint', '-t', type, '-f', 'JSON', '--document-format', 'DER', f])),
         pkilintVersion(bin),
       ]);
       const findings = classifyFindings('pkilint', parsePkilintOutput(stdout), opts.developmentAcceptances ?? []);
       return { linter, version, findings, passed: lintPassed(findings) };
     }));
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await written?.catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -37,7 +37,7 @@ if (gobin && !(process.env.PATH ?? '').split(path.delimiter).includes(gobin)) {
 
 // System packages and tools (PostgreSQL, SoftHSM2, OpenSC, dig, jq, the Temporal CLI, zlint, pkilint, TesseraCT,
 // lego, certbot, pebble): scripts/install-tools.sh installs whatever is missing, idempotently (the same script CI runs).
-const needed = ['initdb', 'softhsm2-util', 'pkcs11-tool', 'openssl', 'dig', 'jq', 'temporal', 'zlint', 'lint_crl', 'posix', 'lego', 'certbot', 'pebble', 'temporal-test-server'];
+const needed = ['initdb', 'softhsm2-util', 'pkcs11-tool', 'openssl', 'dig', 'jq', 'temporal', 'zlint', 'zlint-resident', 'lint_crl', 'posix', 'lego', 'certbot', 'pebble', 'temporal-test-server'];
 // The production topology (`npm run stack`, its test) also needs the real Temporal server and UI, Knot, Unbound,
 // ldns, Prometheus and iproute2.
 if (command === 'stack' || command === 'test-topology') {
@@ -72,6 +72,7 @@ const commands = {
   stack: [bin('tsx'), 'scripts/stack.ts'],
   'test-topology': [bin('vitest'), 'run', '--config', 'vitest.topology.config.ts'],
   'bench-issue': [bin('tsx'), 'scripts/bench-issue.ts'],
+  'bench-cost': [bin('tsx'), 'scripts/bench-cost.ts'],
   'bench-acme': [bin('tsx'), 'scripts/bench-acme.ts'],
   'bench-ct': [bin('tsx'), 'scripts/bench-ct.ts'],
   'bench-crl': [bin('tsx'), 'scripts/bench-crl.ts'],

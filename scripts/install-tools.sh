@@ -57,6 +57,12 @@ if ! command -v zlint >/dev/null; then
   echo "[install-tools] go install github.com/zmap/zlint/v3/cmd/zlint@v3.7.3"
   go install github.com/zmap/zlint/v3/cmd/zlint@v3.7.3
 fi
+# zlint-resident: zlint v3.7.3 as a library behind a line protocol (pki/zlint-resident/, its go.sum pins every module),
+# so the CA lints without a process per lint (pki/resident-linters.ts). Rebuilt when its source is newer than the binary.
+if [ ! -x "$GOBIN_DIR/zlint-resident" ] || [ pki/zlint-resident/main.go -nt "$GOBIN_DIR/zlint-resident" ] || [ pki/zlint-resident/go.sum -nt "$GOBIN_DIR/zlint-resident" ]; then
+  echo "[install-tools] go build pki/zlint-resident (zlint v3.7.3 as a library)"
+  go -C pki/zlint-resident build -o "$GOBIN_DIR/zlint-resident" .
+fi
 if [ ! -x "$GOBIN_DIR/posix" ] && ! command -v tesseract-posix >/dev/null; then
   echo "[install-tools] go install github.com/transparency-dev/tesseract/cmd/tesseract/posix@v0.1.1"
   go install github.com/transparency-dev/tesseract/cmd/tesseract/posix@v0.1.1

@@ -43,15 +43,17 @@ export async function createSigningWorker(config: CaConfig, opts: { wrapSigner?:
   // Every HSM signature timed (ca_hsm_sign_duration_seconds); tests may wrap the signer to observe signatures.
   const signer = timedSigner(opts.wrapSigner ? opts.wrapSigner(hsm) : hsm);
   const connection = await NativeConnection.connect(connectionOptions(config));
+  const ocsp = createOcspActivities({ db: handle.db, signer, keys: hsm, config, clock: () => new Date() });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.signingTaskQueue,
     interceptors: caWorkerInterceptors,
     activities: {
-      ...createSigningActivities({ db: handle.db, signer, config }),
+      // The signing activities pre-sign the serial's OCSP response themselves when the workflow asks (BR 4.9.10).
+      ...createSigningActivities({ db: handle.db, signer, config, presignOcsp: (serial) => ocsp.signOcspResponses({ serials: [serial] }) }),
       // OCSP responses and the delegated responder certificates (CP 7.3), signed in the HSM.
-      ...createOcspActivities({ db: handle.db, signer, keys: hsm, config, clock: () => new Date() }),
+      ...ocsp,
       // CRLs (CP 4.9.7), generated from PostgreSQL and signed in the HSM.
       ...createCrlSigningActivities({ db: handle.db, signer, config, clock: () => new Date() }),
       // Signed checkpoints of the audit chain (CP 5.4.3), with the dedicated audit key.

@@ -5,7 +5,7 @@
  * kinds as CaErrors and the worker's interceptor marks them non-retryable too (worker/failure-interceptor.ts).
  * Sandbox-safe: plain data and functions of the workflow input.
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { nonRetryableFailureTypes } from '../domain/errors';
 
 type RetryPolicy = NonNullable<ActivityOptions['retry']>;
@@ -25,6 +25,14 @@ const backoff = (initialInterval: string, maximumInterval: string, more: Partial
  * worker/failure-interceptor.ts), and an order that waits on a long outage is shown as stuck (workflows/stuck.ts).
  */
 export const storage: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: backoff('1 second', '1 minute') };
+
+/**
+ * The issuance workflow's database bookkeeping as local activities (histories since the `cost-per-certificate` patch):
+ * run by the worker that runs the workflow, right away, and recorded as a marker of the workflow task — no activity
+ * task through the server and no workflow task of its own, which is most of what an order cost Temporal
+ * (docs/BENCHMARKS.md, "Cost per certificate"). Retried like `storage` (a database outage delays, never loses).
+ */
+export const bookkeeping: LocalActivityOptions = { startToCloseTimeout: '30 seconds', retry: backoff('1 second', '1 minute') };
 
 /** Database work over batches (a revocation batch, the OCSP refresh query): the same, with a longer attempt (unbounded, as `storage`). */
 export const storageBatch: ActivityOptions = { ...storage, startToCloseTimeout: '1 minute' };
@@ -100,6 +108,9 @@ export const ctPlan: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: backoff('1 second', '30 seconds', { maximumAttempts: 8 }),
 };
+
+/** Step 8, the plan as a local activity (histories since the `cost-per-certificate` patch): the same retries. */
+export const ctPlanLocal: LocalActivityOptions = { startToCloseTimeout: ctPlan.startToCloseTimeout, retry: ctPlan.retry };
 
 /** Step 8, one log's add-pre-chain: its own per-attempt timeout, retried with backoff until the CT deadline. */
 export const ctSubmission = (plan: { attemptTimeoutSeconds: number; deadlineSeconds: number }): ActivityOptions => ({

@@ -6,12 +6,12 @@
  *  3. The expiry reminders (30 and 7 days before notAfter), a workflow of their own on durable timers.
  * Notices go through the outbox (activities/notices.ts) and are delivered by their own workflows (notices.ts).
  */
-import { getExternalWorkflowHandle, log, proxyActivities } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createNoticeActivities } from '../activities/notices';
 import type { createRenewalActivities } from '../activities/renewal';
 import { expiryReminderDays } from '../domain/notices';
 import { expiryRemindersWorkflowId, revocationWorkflowId } from '../domain/workflow-ids';
-import { storage as storageOptions } from './activity-options';
+import { bookkeeping, storage as storageOptions } from './activity-options';
 import type { IssueCertificateInput } from './contracts';
 import { startDetached } from './detached';
 import { expiryReminders } from './expiryReminders';
@@ -19,11 +19,15 @@ import { certificateRenewedSignal } from './lifecycle-contracts';
 import { startNoticeDelivery } from './notices';
 import { revokeCertificate } from './revokeCertificate';
 
-export async function afterIssuance(input: IssueCertificateInput, serial: string): Promise<void> {
-  const renewal = proxyActivities<ReturnType<typeof createRenewalActivities>>(storageOptions);
-  const notices = proxyActivities<ReturnType<typeof createNoticeActivities>>(storageOptions);
+/**
+ * `lean` (issuance histories since the `cost-per-certificate` patch): the bookkeeping as local activities, and the
+ * notice's delivery and the expiry reminders started together rather than one after the other.
+ */
+export async function afterIssuance(input: IssueCertificateInput, serial: string, lean = false): Promise<void> {
+  type Bookkeeping = ReturnType<typeof createRenewalActivities> & ReturnType<typeof createNoticeActivities>;
+  const records = lean ? proxyLocalActivities<Bookkeeping>(bookkeeping) : proxyActivities<Bookkeeping>(storageOptions);
 
-  const succession = await renewal.recordSuccession({ orderId: input.orderId, serial });
+  const succession = await records.recordSuccession({ orderId: input.orderId, serial });
   if (succession.predecessorSerial) {
     try {
       await getExternalWorkflowHandle(expiryRemindersWorkflowId(succession.predecessorSerial)).signal(certificateRenewedSignal, { successorSerial: serial });
@@ -37,10 +41,17 @@ export async function afterIssuance(input: IssueCertificateInput, serial: string
     }
   }
 
-  if (!input.viaAcme) {
-    const { noticeId } = await notices.enqueueCertificateNotice({ kind: 'certificate-issued', serial });
+  const notify = async () => {
+    if (input.viaAcme) return;
+    const { noticeId } = await records.enqueueCertificateNotice({ kind: 'certificate-issued', serial });
     if (noticeId) await startNoticeDelivery(noticeId);
+  };
+  const remind = () =>
+    startDetached(expiryReminders, expiryRemindersWorkflowId(serial), [{ serial, notAfter: succession.notAfter, daysBefore: expiryReminderDays }], 'once');
+  if (lean) {
+    await Promise.all([notify(), remind()]);
+  } else {
+    await notify();
+    await remind();
   }
-
-  await startDetached(expiryReminders, expiryRemindersWorkflowId(serial), [{ serial, notAfter: succession.notAfter, daysBefore: expiryReminderDays }], 'once');
 }

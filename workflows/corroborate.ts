@@ -9,7 +9,7 @@
  * in which perspectives could not answer (unreachable, timed out) decided nothing: it is stored, and run again after
  * a pause, a few times (`undecidedRoundPauses`); a perspective that answered "no" is never asked again.
  */
-import { patched, proxyActivities, sleep, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities, sleep, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
 import type { createCorroborationActivities } from '../activities/corroboration';
 import type { PerspectiveActivities } from '../activities/perspective';
 import { caaCheckValidUntil, type CaaCheckSpec } from '../domain/caa';
@@ -26,15 +26,18 @@ import {
   type QuorumResult,
 } from '../domain/mpic';
 import { policyAt } from '../domain/policy';
-import { perspectivePrimary, perspectiveRemote, storage } from './activity-options';
+import { bookkeeping, perspectivePrimary, perspectiveRemote, storage } from './activity-options';
 import type { IssueCertificateInput } from './contracts';
 import { failureOf, workflowFailure } from './failures';
 
 type CorroborationActivities = ReturnType<typeof createCorroborationActivities>;
 
 const store = proxyActivities<CorroborationActivities>(storage);
+const storeLocal = proxyLocalActivities<CorroborationActivities>(bookkeeping);
 /** The primary perspective's checks run on the main task queue (the main worker registers them). */
 const primaryChecks = proxyActivities<PerspectiveActivities>(perspectivePrimary);
+/** Since the `cost-per-certificate` patch: the primary's CAA check as a local activity of the main worker. */
+const primaryChecksLocal = proxyLocalActivities<PerspectiveActivities>({ startToCloseTimeout: perspectivePrimary.startToCloseTimeout, retry: perspectivePrimary.retry });
 const remoteChecks = (taskQueue: string) => proxyActivities<PerspectiveActivities>(perspectiveRemote(taskQueue));
 
 export interface AuthorizationToCorroborate {
@@ -87,7 +90,8 @@ function unreachable(p: Remote, err: unknown, query: string): PerspectiveCheckRe
 /** Which step a round belongs to: step 3, the CAA re-check before the precertificate (step 7), or step 9. */
 export type CorroborationPhase = 'step3' | 'step7' | 'step9';
 
-async function storeRound(
+/** One round's record (activities/corroboration.ts stores it with its evidence). */
+function roundRecord(
   a: AuthorizationToCorroborate,
   orderId: string,
   round: { phase: CorroborationPhase; n: number; retrying: boolean },
@@ -96,11 +100,11 @@ async function storeRound(
   q: QuorumResult,
   evidence: PerspectiveCheckResult[],
   caaValidUntil: string | null = null,
-): Promise<void> {
+) {
   const { primary, remotes, ...counts } = q;
   // Unique per round within this run (and stable across replays and activity retries): no module state.
   const roundKey = `${workflowInfo().runId}:${round.phase}:${check}:${a.fqdn}${round.n === 0 ? '' : `:round${round.n + 1}`}`;
-  await store.recordCorroboration({
+  return {
     orderId,
     authorizationId: a.authorizationId,
     challengeId: a.challengeId,
@@ -113,7 +117,7 @@ async function storeRound(
     roundKey,
     ...(round.retrying ? { retrying: true } : {}),
     ...(caaValidUntil ? { caaValidUntil } : {}),
-  });
+  };
 }
 
 /**
@@ -131,12 +135,13 @@ export const undecidedRoundPauses = ['10 seconds', '30 seconds', '60 seconds'] a
 export async function corroborate(
   input: IssueCertificateInput,
   authzs: readonly AuthorizationToCorroborate[],
-  opts: { onlyCaa?: boolean; phase?: CorroborationPhase } = {},
+  opts: { onlyCaa?: boolean; phase?: CorroborationPhase; lean?: boolean } = {},
 ): Promise<CorroborationOutcome> {
   const policy = policyAt(new Date());
   const phase = opts.phase ?? (opts.onlyCaa ? 'step9' : 'step3');
   // The perspectives come from the deployment's configuration, recorded in the history by the activity.
-  const { perspectives: remotes, primaryRegion } = await store.mpicConfiguration();
+  const records = opts.lean ? storeLocal : store;
+  const { perspectives: remotes, primaryRegion } = await records.mpicConfiguration();
   let validUntil: number | null = null;
   const failures: CorroborationFailure[] = [];
 
@@ -153,20 +158,17 @@ export async function corroborate(
       let dcv = opts.onlyCaa ? null : a.dcv;
       let caaDone = false;
       for (let n = 0; ; n++) {
-        const [primaryCaa, remoteDcv, remoteCaa] = await Promise.all([
-          caaDone
-            ? Promise.resolve(null)
-            : primaryChecks.perspectiveCheckCaa(caaSpec).catch((err): PerspectiveCaaResult => ({
+        const caa = caaDone ? null : caaSpec;
+        const [primaryCaa, [remoteDcv, remoteCaa]] = await Promise.all([
+          caa
+            ? (opts.lean ? primaryChecksLocal : primaryChecks).perspectiveCheckCaa(caa).catch((err): PerspectiveCaaResult => ({
                 ...unreachable({ id: 'primary', region: primaryRegion }, err, `CAA ${a.fqdn}`),
                 caa: null,
-              })),
-          dcv
-            ? Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckDcv(dcv!).catch((err) => unreachable(p, err, 'DCV'))))
-            : Promise.resolve(null),
-          caaDone
-            ? Promise.resolve(null)
-            : Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckCaa(caaSpec).catch((err) => unreachable(p, err, `CAA ${a.fqdn}`)))),
+              }))
+            : null,
+          opts.lean ? remoteRound(remotes, dcv, caa, a.fqdn) : remoteChecksApart(remotes, dcv, caa, a.fqdn),
         ]);
+        const rounds: Array<ReturnType<typeof roundRecord>> = [];
 
         let dcvQ: QuorumResult | null = null;
         if (dcv && remoteDcv) {
@@ -198,7 +200,7 @@ export async function corroborate(
         const round = (q: QuorumResult) => ({ phase, n, retrying: again && !q.passed }) as const;
 
         if (dcv && remoteDcv && dcvQ) {
-          await storeRound(a, input.orderId, round(dcvQ), 'dcv', methodLabel, dcvQ, remoteDcv);
+          rounds.push(roundRecord(a, input.orderId, round(dcvQ), 'dcv', methodLabel, dcvQ, remoteDcv));
           if (dcvQ.passed) dcv = null;
           else if (!again) {
             failures.push(
@@ -209,7 +211,7 @@ export async function corroborate(
 
         if (primaryCaa && remoteCaa && caaQ) {
           const until = primaryCaa.caa ? caaCheckValidUntil(new Date(primaryCaa.caa.checkedAt), primaryCaa.caa.ttl).toISOString() : null;
-          await storeRound(a, input.orderId, round(caaQ), 'caa', 'BR 3.2.2.8 (CAA)', caaQ, [primaryCaa, ...remoteCaa], until);
+          rounds.push(roundRecord(a, input.orderId, round(caaQ), 'caa', 'BR 3.2.2.8 (CAA)', caaQ, [primaryCaa, ...remoteCaa], until));
           if (caaQ.passed) caaDone = true;
           else if (!again) {
             // The primary's own refusal is CAA's answer (BR 3.2.2.8); otherwise the remotes did not corroborate it. A
@@ -223,6 +225,9 @@ export async function corroborate(
           }
           if (until !== null) validUntil = validUntil === null ? Date.parse(until) : Math.min(validUntil, Date.parse(until));
         }
+        // Every round is stored (the evidence of BR 3.2.2.9), passed or not: since the patch in one call, else one each.
+        if (opts.lean) await records.recordCorroborations(rounds);
+        else for (const r of rounds) await records.recordCorroboration(r);
         if (!again) break;
         await sleep(undecidedRoundPauses[n]!);
       }
@@ -232,6 +237,30 @@ export async function corroborate(
   // The first failure's kind and rule stand for the order; the detail lists every failed round.
   const error = first && failures.length > 1 ? { ...first, detail: failures.map((f) => f.detail).join('\n\n') } : (first ?? null);
   return { passed: failures.length === 0, error, caaValidUntil: validUntil === null ? null : new Date(validUntil).toISOString() };
+}
+
+type Remotes = ReadonlyArray<Remote & { readonly taskQueue: string }>;
+type RemoteResults = Promise<[PerspectiveCheckResult[] | null, PerspectiveCheckResult[] | null]>;
+
+/** Every remote perspective's DCV and CAA checks (each when given), one activity each (histories before the patch). */
+async function remoteChecksApart(remotes: Remotes, dcv: DcvCheckSpec | null, caa: CaaCheckSpec | null, fqdn: string): RemoteResults {
+  return Promise.all([
+    dcv ? Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckDcv(dcv).catch((err) => unreachable(p, err, 'DCV')))) : null,
+    caa ? Promise.all(remotes.map((p) => remoteChecks(p.taskQueue).perspectiveCheckCaa(caa).catch((err) => unreachable(p, err, `CAA ${fqdn}`)))) : null,
+  ]);
+}
+
+/** Every remote perspective's round in ONE activity per perspective (DCV and CAA, each when given); an unreachable one fails both. */
+async function remoteRound(remotes: Remotes, dcv: DcvCheckSpec | null, caa: CaaCheckSpec | null, fqdn: string): RemoteResults {
+  if (!dcv && !caa) return [null, null];
+  const results = await Promise.all(
+    remotes.map((p) =>
+      remoteChecks(p.taskQueue)
+        .perspectiveCheck({ dcv, caa })
+        .catch((err) => ({ dcv: dcv ? unreachable(p, err, 'DCV') : null, caa: caa ? unreachable(p, err, `CAA ${fqdn}`) : null })),
+    ),
+  );
+  return [dcv ? results.map((r) => r.dcv!) : null, caa ? results.map((r) => r.caa!) : null];
 }
 
 function roundFailure(kind: CorroborationFailure['type'], detail: string, rule: string, fqdn: string, q: QuorumResult): CorroborationFailure {

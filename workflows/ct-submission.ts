@@ -5,22 +5,24 @@
  * submissions are cancelled, so a slow or failing log does not hold up an order that others already satisfy —
  * and fail with the reason when the policy cannot be met by the deadline.
  */
-import { CancellationScope, condition, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createCtActivities } from '../activities/ct/submission';
 import { evaluateCtPolicy, type CollectedSct, type CtPlan } from '../domain/ct-policy';
-import { ctPlan, ctSubmission } from './activity-options';
+import { ctPlan, ctPlanLocal, ctSubmission } from './activity-options';
 import { failureOf, workflowFailure } from './failures';
 
 type CtActivities = ReturnType<typeof createCtActivities>;
 
 const planner = proxyActivities<CtActivities>(ctPlan);
+const plannerLocal = proxyLocalActivities<CtActivities>(ctPlanLocal);
 
 /**
  * The CT plan, made BEFORE the precertificate is signed (so a log list that cannot satisfy the policy fails the
- * order while nothing is signed yet): the logs, the SCTs this certificate's lifetime needs, the deadline.
+ * order while nothing is signed yet): the logs, the SCTs this certificate's lifetime needs, the deadline. `local`: as
+ * a local activity (issuance histories since the `cost-per-certificate` patch).
  */
-export async function planCt(serial: string): Promise<CtPlan> {
-  const plan = await planner.planCtSubmission({ serial });
+export async function planCt(serial: string, local = false): Promise<CtPlan> {
+  const plan = await (local ? plannerLocal : planner).planCtSubmission({ serial });
   if (!plan.enabled || !plan.requirement) return plan;
   const req = plan.requirement;
   // Fail fast when even every configured log together could not satisfy the policy.

@@ -15,7 +15,7 @@
  * Running workflows replay this code: a change to the commands it issues is guarded with patched() and checked
  * against recorded histories (workflows/replay.test.ts).
  */
-import { condition, isCancellation, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, isCancellation, log, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createCrlPublicationActivities } from '../activities/crl';
 import type { createLintActivities } from '../activities/lint';
 import type { createOcspActivities } from '../activities/ocsp';
@@ -31,7 +31,7 @@ import { caaRecheckNeeded } from '../domain/caa';
 import type { DcvCheckSpec, DcvMethodId } from '../domain/dcv';
 import type { FailureKind, StoredFailure } from '../domain/errors';
 import { afterIssuance } from './after-issuance';
-import { dcvCheck, email, lint as lintOptions, ocspPresign, signing as signingOptions, storage as storageOptions } from './activity-options';
+import { bookkeeping, dcvCheck, email, lint as lintOptions, ocspPresign, signing as signingOptions, storage as storageOptions } from './activity-options';
 import {
   challengeReadySignal,
   emailConfirmedSignal,
@@ -56,6 +56,8 @@ type DcvActivities = ReturnType<typeof createDnsValidationActivities> &
   ReturnType<typeof createRdapActivities>;
 
 const storage = proxyActivities<StorageActivities & ReturnType<typeof createReuseActivities>>(storageOptions);
+/** The same bookkeeping as local activities (histories since the `cost-per-certificate` patch). */
+const storageLocal = proxyLocalActivities<StorageActivities & ReturnType<typeof createReuseActivities>>(bookkeeping);
 const lint = proxyActivities<ReturnType<typeof createLintActivities>>(lintOptions);
 /** The compensation's CRL request: signal-with-start of the issuer's publisher, from the main queue. */
 const crl = proxyActivities<ReturnType<typeof createCrlPublicationActivities>>(storageOptions);
@@ -72,6 +74,11 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   const dcv = proxyActivities<DcvActivities>(dcvCheck(input.dcvCheckWindowSeconds));
   const emailValidation = proxyActivities<ReturnType<typeof createEmailValidationActivities>>(email);
   const signing = proxyActivities<ReturnType<typeof createSigningActivities>>(signingOptions(input.signingTaskQueue));
+  // Fewer round trips through Temporal per order (docs/BENCHMARKS.md, "Cost per certificate"): the bookkeeping as
+  // local activities, one activity per perspective and round, the OCSP response pre-signed by the signing activities
+  // themselves, fewer search-attribute updates. Histories recorded before the patch replay the old path.
+  const lean = patched('cost-per-certificate');
+  const db = lean ? storageLocal : storage;
 
   let step: IssuanceStep = 'awaiting-validation';
   let serial: string | null = null;
@@ -121,11 +128,14 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     step = next;
     stuck.moved(status);
   };
-  upsertSearchAttributes([
-    { key: searchAttributes.orderId, value: input.orderId },
-    { key: searchAttributes.fqdns, value: [...input.fqdns] },
-    { key: searchAttributes.status, value: 'pending' },
-  ]);
+  // The doors start the workflow with these attributes (temporal/client.ts); set here only when they did not.
+  if (!lean || workflowInfo().typedSearchAttributes.get(searchAttributes.orderId) === undefined) {
+    upsertSearchAttributes([
+      { key: searchAttributes.orderId, value: input.orderId },
+      { key: searchAttributes.fqdns, value: [...input.fqdns] },
+      { key: searchAttributes.status, value: 'pending' },
+    ]);
+  }
 
   if (patched('stuck-orders')) stuck.watch(() => step, input.stuckAfterSeconds ?? defaultStuckAfterSeconds);
 
@@ -145,7 +155,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     if (outcomes.includes('expired') && !outcomes.includes('invalid')) {
       setStep('failed', 'expired');
       error = 'the random value expired before every FQDN was validated (CP 3.2.2.4: 25 days)';
-      await storage.expireOrder({ orderId: input.orderId });
+      await db.expireOrder({ orderId: input.orderId });
       return { orderId: input.orderId, status: 'expired', serial: null };
     }
     if (outcomes.some((o) => o !== 'valid')) {
@@ -171,7 +181,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
       setStep('corroborating');
       // ACME orders were corroborated per authorization in step 2: here their rounds are only merged.
       const acmeUntil = acmeCorroborations.map((c) => c.caaValidUntil).filter((u): u is string => u !== null).sort()[0] ?? null;
-      const corroboration = input.viaAcme ? { passed: true, error: null, caaValidUntil: acmeUntil } : await corroborate(input, toCorroborate);
+      const corroboration = input.viaAcme ? { passed: true, error: null, caaValidUntil: acmeUntil } : await corroborate(input, toCorroborate, { lean });
       if (!corroboration.passed) return failValidation(corroboration.error!);
       caaValidUntil = corroboration.caaValidUntil;
     }
@@ -190,53 +200,58 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     if (input.viaAcme) {
       // Waiting for the applicant now, not for the CA (workflows/stuck.ts).
       setStep('awaiting-finalize');
-      await storage.setOrderStatus({ orderId: input.orderId, status: 'ready' });
+      await db.setOrderStatus({ orderId: input.orderId, status: 'ready' });
       const msLeft = Math.min(...input.authorizations.map((a) => Date.parse(a.expiresAt))) - Date.now();
       if (!(msLeft > 0 && (await condition(() => finalizeRequested, msLeft)))) {
         setStep('failed', 'expired');
         error = 'the order was not finalized before its authorizations expired (RFC 8555 §7.4, CP 3.2.2.4)';
-        await storage.expireOrder({ orderId: input.orderId });
+        await db.expireOrder({ orderId: input.orderId });
         return { orderId: input.orderId, status: 'expired', serial: null };
       }
     }
 
     // Step 5: reserve the serial and the certificate row BEFORE anything is signed.
-    setStep('reserving-serial', 'processing');
-    await storage.setOrderStatus({ orderId: input.orderId, status: 'processing' });
-    const reservation = await storage.reserveCertificate({ orderId: input.orderId });
+    // Since the patch the status and the serial go to the search attributes in one update.
+    setStep('reserving-serial', lean ? undefined : 'processing');
+    await db.setOrderStatus({ orderId: input.orderId, status: 'processing' });
+    const reservation = await db.reserveCertificate({ orderId: input.orderId });
     serial = reservation.serial;
     reservationIssuerId = reservation.issuerId;
-    upsertSearchAttributes([{ key: searchAttributes.serial, value: serial }]);
+    upsertSearchAttributes([...(lean ? [{ key: searchAttributes.status, value: 'processing' }] : []), { key: searchAttributes.serial, value: serial }]);
+    if (lean) stuck.statusWritten('processing');
 
     let ctPlan: Awaited<ReturnType<typeof planCt>>;
+    let precertificate: { ocspPresigned?: boolean } | void;
+    let certificate: { ocspPresigned?: boolean } | void;
     try {
       // Step 6: lint the precertificate TBS, signed by a throwaway key, with zlint and pkilint; refuse on any error
       // (BR 4.3.1.2). The signing worker checks that a passing report exists for the exact TBS it signs.
       setStep('linting');
       await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'precertificate' });
       // Step 8 is planned before anything is signed: a log list that cannot meet the CT policy fails the order here.
-      ctPlan = await planCt(serial);
+      ctPlan = await planCt(serial, lean);
       // Step 7, first: CAA again (primary and remote perspectives) when the last check is older than max(TTL, 8 h)
       // (BR 3.2.2.8: CAA is checked within that time BEFORE issuance) — an ACME order may be finalized up to 25 days
       // after its authorizations, a REST order may have waited for a worker. A refusal now signs nothing.
       if (caaValidUntil !== null && caaRecheckNeeded(new Date(caaValidUntil), new Date()) && patched('caa-before-precertificate')) {
         setStep('rechecking-caa');
-        const recheck = await corroborate(input, toCorroborate, { onlyCaa: true, phase: 'step7' });
+        const recheck = await corroborate(input, toCorroborate, { onlyCaa: true, phase: 'step7', lean });
         if (!recheck.passed) throw corroborationFailure(recheck);
         caaValidUntil = recheck.caaValidUntil;
       }
       // Step 7: the precertificate, signed by the issuing CA in the HSM. From here on the serial is a binding
       // commitment (BR 7.1.2.9): a failure revokes the presumed certificate.
       setStep('signing-precertificate');
-      await signing.signPrecertificate({ orderId: input.orderId, serial });
+      precertificate = await signing.signPrecertificate({ orderId: input.orderId, serial, ...(lean ? { presignOcsp: true } : {}) });
       precertificateSigned = true;
     } catch (err) {
       // Nothing was signed if the activity never succeeded; the reservation stays as evidence.
       return await failOrder(err, false);
     }
     // Step 7: pre-sign the serial's OCSP response (good) at once, so a precertificate's serial is answered
-    // authoritatively within 15 minutes (BR 4.9.10) even if the final certificate never issues.
-    await presignOcsp(serial);
+    // authoritatively within 15 minutes (BR 4.9.10) even if the final certificate never issues — since the patch done
+    // by the signing activity itself, else (or if it could not) here.
+    if (!precertificate?.ocspPresigned) await presignOcsp(serial);
 
     try {
       // Step 8: add-pre-chain to the configured logs in parallel, verify each SCT, stop when the CT policy is met;
@@ -247,7 +262,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
       // (BR 3.2.2.8) — e.g. CT took long, or the worker was down. A refusal now revokes the presumed certificate.
       if (caaValidUntil !== null && caaRecheckNeeded(new Date(caaValidUntil), new Date())) {
         setStep('rechecking-caa');
-        const recheck = await corroborate(input, toCorroborate, { onlyCaa: true });
+        const recheck = await corroborate(input, toCorroborate, { onlyCaa: true, lean });
         if (!recheck.passed) throw corroborationFailure(recheck);
       }
       // Step 10: the final certificate: the precertificate's TBS without the poison, plus the SCT list (RFC 6962 §3.3)
@@ -255,19 +270,19 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
       setStep('linting');
       await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'final', sctLogIds });
       setStep('signing-certificate');
-      await signing.signFinalCertificate({ orderId: input.orderId, serial, sctLogIds });
+      certificate = await signing.signFinalCertificate({ orderId: input.orderId, serial, sctLogIds, ...(lean ? { presignOcsp: true } : {}) });
       certificateIssued = true;
     } catch (err) {
       return await failOrder(err, true);
     }
     // Step 10: re-sign the OCSP response now that the certificate itself is issued (RFC 5019 pre-signing).
-    await presignOcsp(serial);
+    if (!certificate?.ocspPresigned) await presignOcsp(serial);
 
     // Step 11: complete, then the certificate's life cycle: its predecessor superseded (CP 4.6–4.8), the e-mail notice
     // of CP 4.3.2 (never for ACME orders) through the outbox, the expiry reminders (after-issuance.ts).
     setStep('notifying');
-    await storage.completeOrder({ orderId: input.orderId, serial });
-    if (patched('lifecycle-after-issuance')) await afterIssuance(input, serial);
+    await db.completeOrder({ orderId: input.orderId, serial });
+    if (patched('lifecycle-after-issuance')) await afterIssuance(input, serial, lean);
     setStep('done', 'valid');
     log.info('certificate issued', { orderId: input.orderId, serial });
     return { orderId: input.orderId, status: 'valid', serial };
@@ -303,7 +318,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     // then). Not for ACME orders: there a reused authorization would have to be presented valid at newOrder and the
     // order `ready` at once (RFC 8555 §7.1.6), which the ACME door does not do.
     if (!input.viaAcme && patched('issue3-reuse')) {
-      const reuse = await storage.reuseValidation({ authorizationId: a.authorizationId });
+      const reuse = await db.reuseValidation({ authorizationId: a.authorizationId });
       if (reuse.reused) {
         chosen.set(a.authorizationId, { challengeId: a.challengeId, method: reuse.method });
         return settle(a, 'valid');
@@ -320,7 +335,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     chosen.set(a.authorizationId, pick);
     authz[a.fqdn] = 'processing';
     if (step === 'awaiting-validation') setStep('validating', 'validating');
-    await storage.startChallengeCheck({ challengeId: pick.challengeId });
+    await db.startChallengeCheck({ challengeId: pick.challengeId });
     try {
       const checked = await checkChallenge(a, pick);
       if (checked.spec) dcvSpecs.set(pick.challengeId, checked.spec);
@@ -331,7 +346,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
         // corroborated. A failure ends the whole order at once.
         const c = await corroborate(input, [
           { authorizationId: a.authorizationId, challengeId: pick.challengeId, fqdn: a.fqdn, method: pick.method as DcvMethodId, dcv: checked.spec },
-        ]);
+        ], { lean });
         acmeCorroborations.push(c);
         if (!c.passed) acmeCorroborationFailed = true;
       }
@@ -339,7 +354,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     } catch (err) {
       const failure = failureOf(err);
       failedKinds.set(a.fqdn, failure.kind);
-      await storage.failChallenge({ challengeId: pick.challengeId, kind: failure.kind, detail: failure.message });
+      await db.failChallenge({ challengeId: pick.challengeId, kind: failure.kind, detail: failure.message });
       return settle(a, 'invalid');
     }
   }
@@ -381,7 +396,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   async function failValidation(failure: StoredFailure): Promise<IssueCertificateResult> {
     error = failure.detail;
     setStep('failed', 'invalid');
-    await storage.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: failure });
+    await db.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: failure });
     return { orderId: input.orderId, status: 'invalid', serial: null };
   }
 
@@ -402,7 +417,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
    * CRL publisher asked for a new CRL (CP 4.9.5; workflows/publishCrl.ts).
    */
   async function revokePresumedCertificate(presumed: string, detail: string): Promise<void> {
-    await storage.revokePresumedCertificate({ orderId: input.orderId, serial: presumed, detail });
+    await db.revokePresumedCertificate({ orderId: input.orderId, serial: presumed, detail });
     await presignOcsp(presumed);
     if (patched('crl-on-compensation')) {
       await crl.requestCrlPublication({ issuerId: reservationIssuerId ?? 'dv', trigger: `compensation:${presumed}` });
@@ -415,7 +430,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     error = failure.detail;
     setStep('failed', 'invalid');
     if (presumedIssued && serial) await revokePresumedCertificate(serial, failure.detail);
-    await storage.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: failure });
+    await db.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: failure });
     return { orderId: input.orderId, status: 'invalid', serial };
   }
 }

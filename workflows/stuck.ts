@@ -49,6 +49,13 @@ export class StuckFlag {
     }
   }
 
+  /** The caller wrote CaStatus itself (in one update with other attributes): a stuck flag is gone, this is restored. */
+  statusWritten(status: string): void {
+    this.moves++;
+    this.status = status;
+    this.current = null;
+  }
+
   raise(step: IssuanceStep, reason: string): void {
     this.current = { since: new Date().toISOString(), step, reason };
     upsertSearchAttributes([{ key: searchAttributes.status, value: 'stuck' }]);
