@@ -119,7 +119,7 @@ export function createStorageActivities({ db, clock }: StorageDeps) {
     /**
      * Compensation after step 7: a precertificate was signed but the final certificate will not be: the presumed
      * certificate is revoked (BR 7.1.2.9 treats the precertificate as a promise of the certificate). The workflow then
-     * re-signs its OCSP response and asks for a new CRL (workflows/issueCertificate.ts `revokePresumedCertificate`).
+     * re-signs its OCSP response and asks for a new CRL (workflows/presumed-certificate.ts `revokePresumedCertificate`).
      */
     async revokePresumedCertificate({ serial, detail }: { orderId: string; serial: string; detail: string }): Promise<void> {
       // RFC 5280 reason 0 (unspecified, no reasonCode in the CRL entry, CP 7.2.3) — the issuance failed, no key issue.

@@ -10,28 +10,23 @@
  * 7 signs the precertificate and pre-signs its OCSP response; 8 collects SCTs (ct-submission.ts); 10 signs the
  * certificate; 11 completes and starts the certificate's life cycle (after-issuance.ts: notices, renewal succession,
  * expiry reminders). A
- * failure after step 7 revokes the presumed certificate (`revokePresumedCertificate`).
+ * failure after step 7 revokes the presumed certificate (presumed-certificate.ts).
  *
  * Running workflows replay this code: a change to the commands it issues is guarded with patched() and checked
  * against recorded histories (workflows/replay.test.ts).
  */
 import { condition, isCancellation, log, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { createCrlPublicationActivities } from '../activities/crl';
 import type { createLintActivities } from '../activities/lint';
-import type { createOcspActivities } from '../activities/ocsp';
 import type { createReuseActivities } from '../activities/reuse';
 import type { createSigningActivities } from '../activities/signing';
 import type { createStorageActivities } from '../activities/storage';
 import type { createVettingActivities } from '../activities/vetting';
-import type { createDnsValidationActivities } from '../activities/validation/dns-change';
-import type { createEmailValidationActivities } from '../activities/validation/email';
-import type { createRdapActivities } from '../activities/validation/rdap';
-import type { createWebValidationActivities } from '../activities/validation/web-check';
 import { caaRecheckNeeded } from '../domain/caa';
 import type { DcvCheckSpec, DcvMethodId } from '../domain/dcv';
 import type { FailureKind, StoredFailure } from '../domain/errors';
 import { afterIssuance } from './after-issuance';
-import { bookkeeping, dcvCheck, email, lint as lintOptions, ocspPresign, signing as signingOptions, storage as storageOptions } from './activity-options';
+import { bookkeeping, lint as lintOptions, signing as signingOptions, storage as storageOptions } from './activity-options';
+import { challengeChecker, type ChallengeChoice } from './challenge-check';
 import {
   challengeReadySignal,
   emailConfirmedSignal,
@@ -47,32 +42,24 @@ import {
 } from './contracts';
 import { corroborate, corroborationFailure, type AuthorizationToCorroborate } from './corroborate';
 import { collectScts, planCt } from './ct-submission';
-import { failureOf, orderValidationFailure, storedFailureOf, workflowFailure } from './failures';
+import { failureOf, orderValidationFailure, storedFailureOf } from './failures';
+import { presignOcsp, revokePresumedCertificate } from './presumed-certificate';
 import { defaultStuckAfterSeconds, StuckFlag } from './stuck';
 
 type StorageActivities = ReturnType<typeof createStorageActivities>;
-type DcvActivities = ReturnType<typeof createDnsValidationActivities> &
-  ReturnType<typeof createWebValidationActivities> &
-  ReturnType<typeof createRdapActivities>;
 
 const storage = proxyActivities<StorageActivities & ReturnType<typeof createReuseActivities>>(storageOptions);
 /** The same bookkeeping as local activities (histories since the `cost-per-certificate` patch). */
 const storageLocal = proxyLocalActivities<StorageActivities & ReturnType<typeof createReuseActivities>>(bookkeeping);
 const lint = proxyActivities<ReturnType<typeof createLintActivities>>(lintOptions);
-/** The compensation's CRL request: signal-with-start of the issuer's publisher, from the main queue. */
-const crl = proxyActivities<ReturnType<typeof createCrlPublicationActivities>>(storageOptions);
 /** OV step 4: the organization's vetted record, pinned on the order (database only, main queue). */
 const vettingGate = proxyActivities<Pick<ReturnType<typeof createVettingActivities>, 'pinVettedOrganization'>>(storageOptions);
 /** OV step 4 looks at the vetting at least this often, should a vettingDecided signal never come. */
 const VETTING_RECHECK = '1 hour';
 
 type AuthorizationState = IssuanceProgress['authorizations'][string];
-/** The challenge of an authorization the applicant answered, and its method. */
-type ChallengeChoice = { challengeId: string; method: string };
 
 export async function issueCertificate(input: IssueCertificateInput): Promise<IssueCertificateResult> {
-  const dcv = proxyActivities<DcvActivities>(dcvCheck(input.dcvCheckWindowSeconds));
-  const emailValidation = proxyActivities<ReturnType<typeof createEmailValidationActivities>>(email);
   const signing = proxyActivities<ReturnType<typeof createSigningActivities>>(signingOptions(input.signingTaskQueue));
   // Fewer round trips through Temporal per order (docs/BENCHMARKS.md, "Cost per certificate"): the bookkeeping as
   // local activities, one activity per perspective and round, the OCSP response pre-signed by the signing activities
@@ -90,6 +77,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   );
   const readyChallenges = new Set<string>();
   const confirmedEmails = new Set<string>();
+  const checkChallenge = challengeChecker(input.dcvCheckWindowSeconds, (challengeId) => confirmedEmails.has(challengeId));
   const knownChallenges = new Set(input.authorizations.flatMap((a) => [a.challengeId, ...(a.alternatives ?? []).map((x) => x.challengeId)]));
   /** The challenge each authorization was validated with (ACME offers alternatives, RFC 8555 §7.1.4). */
   const chosen = new Map<string, ChallengeChoice>();
@@ -251,7 +239,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     // Step 7: pre-sign the serial's OCSP response (good) at once, so a precertificate's serial is answered
     // authoritatively within 15 minutes (BR 4.9.10) even if the final certificate never issues — since the patch done
     // by the signing activity itself, else (or if it could not) here.
-    if (!precertificate?.ocspPresigned) await presignOcsp(serial);
+    if (!precertificate?.ocspPresigned) await presignOcsp(input.signingTaskQueue, serial);
 
     try {
       // Step 8: add-pre-chain to the configured logs in parallel, verify each SCT, stop when the CT policy is met;
@@ -276,7 +264,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
       return await failOrder(err, true);
     }
     // Step 10: re-sign the OCSP response now that the certificate itself is issued (RFC 5019 pre-signing).
-    if (!certificate?.ocspPresigned) await presignOcsp(serial);
+    if (!certificate?.ocspPresigned) await presignOcsp(input.signingTaskQueue, serial);
 
     // Step 11: complete, then the certificate's life cycle: its predecessor superseded (CP 4.6–4.8), the e-mail notice
     // of CP 4.3.2 (never for ACME orders) through the outbox, the expiry reminders (after-issuance.ts).
@@ -364,23 +352,6 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     return state;
   }
 
-  /** The check of the challenge the applicant answered, by its method (BR 3.2.2.4.7, .18, .19, .12, .4). */
-  async function checkChallenge(a: AuthorizationToValidate, pick: ChallengeChoice): Promise<{ spec: DcvCheckSpec | null }> {
-    const challenge = { challengeId: pick.challengeId };
-    if (pick.method === '3.2.2.4.7') return dcv.checkDnsChange(challenge);
-    // The web-based methods go through the one careful HTTP fetcher (activities/validation/http-fetch.ts).
-    if (pick.method === '3.2.2.4.18' || pick.method === '3.2.2.4.19') return dcv.checkWebValidation(challenge);
-    if (pick.method === '3.2.2.4.12') return dcv.checkRegistrant(challenge);
-    if (pick.method === '3.2.2.4.4') {
-      // Constructed e-mail: send, then wait for the recipient's confirmation until the random value expires.
-      await emailValidation.sendConstructedEmails(challenge);
-      const confirmed = await condition(() => confirmedEmails.has(pick.challengeId), Math.max(1, Date.parse(a.expiresAt) - Date.now()));
-      if (!confirmed) throw workflowFailure('validationFailed', 'the e-mail was not confirmed before the random value expired (CP 3.2.2.4.4)');
-      return emailValidation.completeEmailValidation(challenge);
-    }
-    throw workflowFailure('invariantViolated', `no check is wired for DCV method ${pick.method}`);
-  }
-
   /** OV step 4: null once a valid vetted record is pinned, else the failure (rejected, expired, none). */
   async function awaitVetting(): Promise<StoredFailure | null> {
     for (;;) {
@@ -400,36 +371,15 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
     return { orderId: input.orderId, status: 'invalid', serial: null };
   }
 
-  /** OCSP pre-signing on the signing queue; a failure never fails the order (the ocsp-refresh schedule catches up). */
-  async function presignOcsp(forSerial: string): Promise<void> {
-    if (!patched('ocsp-presign')) return;
-    const ocsp = proxyActivities<ReturnType<typeof createOcspActivities>>(ocspPresign(input.signingTaskQueue));
-    try {
-      await ocsp.signOcspResponses({ serials: [forSerial] });
-    } catch (err) {
-      log.warn('OCSP pre-signing failed; the ocsp-refresh schedule will sign it', { serial: forSerial, error: failureOf(err).message });
-    }
-  }
-
-  /**
-   * Compensation after step 7 (BR 7.1.2.9: a precertificate stands for its certificate): the presumed certificate is
-   * revoked, its OCSP response (pre-signed "good" at step 7) re-signed as revoked at once, and the issuer's debounced
-   * CRL publisher asked for a new CRL (CP 4.9.5; workflows/publishCrl.ts).
-   */
-  async function revokePresumedCertificate(presumed: string, detail: string): Promise<void> {
-    await db.revokePresumedCertificate({ orderId: input.orderId, serial: presumed, detail });
-    await presignOcsp(presumed);
-    if (patched('crl-on-compensation')) {
-      await crl.requestCrlPublication({ issuerId: reservationIssuerId ?? 'dv', trigger: `compensation:${presumed}` });
-    }
-  }
-
   /** Steps 5–10 failed: the order is invalid with the kind of the failure; after step 7 it is compensated. */
   async function failOrder(err: unknown, presumedIssued: boolean): Promise<IssueCertificateResult> {
     const failure = storedFailureOf(err);
     error = failure.detail;
     setStep('failed', 'invalid');
-    if (presumedIssued && serial) await revokePresumedCertificate(serial, failure.detail);
+    if (presumedIssued && serial) {
+      const presumed = { orderId: input.orderId, serial, detail: failure.detail, issuerId: reservationIssuerId, signingTaskQueue: input.signingTaskQueue };
+      await revokePresumedCertificate(presumed, lean);
+    }
     await db.setOrderStatus({ orderId: input.orderId, status: 'invalid', error: failure });
     return { orderId: input.orderId, status: 'invalid', serial };
   }
