@@ -4,6 +4,7 @@
  * door or a restarting service refused, and recording every order it created (a POST whose answer was lost makes it
  * create another: the first is abandoned, which is the client's doing, not the CA's).
  */
+import { currentDocumentVersions } from '../../../domain/repository-documents';
 import type { TestCsr } from '../../../test/support/csr';
 import type { ChaosTarget } from './target';
 
@@ -73,7 +74,8 @@ export async function runRestOrder(target: ChaosTarget, apiKey: string, run: Ord
     const r = await restCall<OrderJson>(target, apiKey, '/v1/orders', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ csr: csr.pem, profile: 'dv' }),
+      // CP 4.1.2: every application states the terms, CP and CPS in force it accepts.
+      body: JSON.stringify({ csr: csr.pem, profile: 'dv', acceptance: currentDocumentVersions(new Date()) }),
     });
     if (r && r.status !== 201) throw new GaveUp(`POST /v1/orders: HTTP ${r.status} ${JSON.stringify(r.body)}`);
     if (r) run.created.push(r.body.id);
