@@ -5,11 +5,13 @@
  * the order is flagged stuck and its workflow fails.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client';
 import { orderWorkflowId, progressQuery, type IssuanceProgress } from '../../workflows/contracts';
 import { createMainWorker } from '../../worker/main';
 import { createSigningWorker } from '../../worker/signing';
 import { makeCsr } from '../support/csr';
 import { eventually, runWorker, startHarness, uniqueLabel, type Harness } from '../support/ca-harness';
+import { ownerDatabaseUrl } from '../support/database';
 import { answerDns01, createOrder, waitForOrder, type OrderJson } from '../support/orders';
 
 let h: Harness;
@@ -35,16 +37,24 @@ async function orderAnswered(): Promise<OrderJson> {
   return order;
 }
 
-/** A trigger that refuses (SQLSTATE 23514, as a CHECK would) every update of the order to one of `statuses`. */
+/**
+ * A trigger that refuses (SQLSTATE 23514, as a CHECK would) every update of the order to one of `statuses` — made by
+ * the owner role: the services' runtime role cannot create functions or triggers (db/migrations/0011_database_roles.sql).
+ */
 async function refuseOrderUpdates(orderId: string, statuses: string[]): Promise<() => Promise<void>> {
   const name = `test_refuse_${orderId.replace(/-/g, '')}`;
-  await h.db.sql.unsafe(`create or replace function ${name}() returns trigger language plpgsql as $$
+  const owner = createDb(ownerDatabaseUrl(), { max: 1 });
+  await owner.sql.unsafe(`create or replace function ${name}() returns trigger language plpgsql as $$
     begin raise exception 'refused by the test' using errcode = 'check_violation'; end $$`);
-  await h.db.sql.unsafe(`create trigger ${name} before update on orders for each row
+  await owner.sql.unsafe(`create trigger ${name} before update on orders for each row
     when (new.id = '${orderId}'::uuid and new.status in (${statuses.map((s) => `'${s}'`).join(', ')})) execute function ${name}()`);
   return async () => {
-    await h.db.sql.unsafe(`drop trigger if exists ${name} on orders`);
-    await h.db.sql.unsafe(`drop function if exists ${name}()`);
+    try {
+      await owner.sql.unsafe(`drop trigger if exists ${name} on orders`);
+      await owner.sql.unsafe(`drop function if exists ${name}()`);
+    } finally {
+      await owner.close();
+    }
   };
 }
 
