@@ -77,10 +77,10 @@ export async function startDevTarget(opts: DevTargetOptions): Promise<ChaosTarge
   const { dataDir, log } = opts;
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
-  const [pg, temporalPort, api, acme, dnsPort, dnsAdmin] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [pg, temporalPort, api, apiTls, acme, dnsPort, dnsAdmin] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = { ...process.env };
   // What an outer environment (a test slot, a shell) may have set for another CA.
-  for (const k of ['DATABASE_URL', 'HSM_PIN', 'SOFTHSM2_CONF', 'PKCS11_MODULE', 'CA_CT_LOG_LIST', 'CA_PUBLIC_BASE_URL', 'CA_ACME_PUBLIC_URL']) delete env[k];
+  for (const k of ['DATABASE_URL', 'DATABASE_OWNER_URL', 'HSM_PIN', 'SOFTHSM2_CONF', 'PKCS11_MODULE', 'CA_CT_LOG_LIST', 'CA_PUBLIC_BASE_URL', 'CA_ACME_PUBLIC_URL']) delete env[k];
   Object.assign(env, {
     CA_ENV: 'development',
     CA_DATA_DIR: dataDir,
@@ -89,6 +89,7 @@ export async function startDevTarget(opts: DevTargetOptions): Promise<ChaosTarge
     CA_TASK_QUEUE: 'ca-main-chaos',
     CA_SIGNING_TASK_QUEUE: 'ca-signing-chaos',
     CA_API_PORT: String(api),
+    CA_API_TLS_PORT: String(apiTls),
     CA_ACME_PORT: String(acme),
     CA_DNS_RESOLVER: `127.0.0.1:${dnsPort}`,
     CA_DEV_DNS_PORT: String(dnsPort),
