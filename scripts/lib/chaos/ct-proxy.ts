@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CtLogEntry } from '../../../activities/ct/log-list';
+import { ctLogListV3, type CtLogEntry } from '../../../activities/ct/log-list';
 
 export type CtFault = 'down' | 'slow' | 'invalid-sct';
 
@@ -78,7 +78,7 @@ export async function startCtFaultProxy(logs: readonly CtLogEntry[], logListFile
     const port = (server.address() as AddressInfo).port;
     proxied.push({ ...log, url: `http://127.0.0.1:${port}${upstream.pathname}` });
   }
-  writeFileSync(logListFile, `${JSON.stringify({ logs: proxied }, null, 2)}\n`);
+  writeFileSync(logListFile, `${JSON.stringify(ctLogListV3(proxied), null, 2)}\n`);
   return {
     logIds: logs.map((l) => l.id),
     setFault(logId, fault) {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, repoRoot } from '../../../config';
 import { createDb } from '../../../db/client';
-import type { CtLogEntry } from '../../../activities/ct/log-list';
+import { loadCtLogList } from '../../../activities/ct/log-list';
 import { acmeTlsCaFile } from '../acme-tls';
 import { freePort } from '../ct-logs';
 import { startDevDnsServer } from '../dev-dns';
@@ -107,7 +107,7 @@ export async function startDevTarget(opts: DevTargetOptions): Promise<ChaosTarge
     env.SOFTHSM2_CONF = baseConfig.hsm.softhsmConf;
     const dns = await startDevDnsServer({ host: '127.0.0.1', port: dnsPort, adminPort: dnsAdmin, zone: baseConfig.dns.devZone });
     stops.push(() => dns.stop());
-    const realLogs = (JSON.parse(readFileSync(baseConfig.ct.logListFile, 'utf8')) as { logs: CtLogEntry[] }).logs;
+    const realLogs = loadCtLogList(baseConfig.ct.logListFile);
     env.CA_CT_LOG_LIST = path.join(dataDir, 'ct', 'chaos-log-list.json');
     const ct = await startCtFaultProxy(realLogs, env.CA_CT_LOG_LIST);
     stops.push(() => ct.close());
