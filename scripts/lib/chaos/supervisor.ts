@@ -129,7 +129,7 @@ export function rssBytes(pid: number | null): number | null {
 export const caProcesses: readonly ProcessSpec[] = [
   { name: 'worker', entry: 'worker/main.ts', ready: /main worker polling/ },
   { name: 'signing', entry: 'worker/signing.ts', ready: /signing worker polling/ },
-  { name: 'perspectives', entry: 'worker/perspective.ts', ready: /polling perspective-/ },
-  { name: 'api', entry: 'api/server.ts', ready: /API listening on/ },
-  { name: 'acme', entry: 'api/acme/server.ts', ready: /ACME directory/ },
+  { name: 'perspectives', entry: 'worker/perspective.ts', ready: /perspective polling/ },
+  { name: 'api', entry: 'api/server.ts', ready: /API listening/ },
+  { name: 'acme', entry: 'api/acme/server.ts', ready: /ACME server listening/ },
 ];
