@@ -30,7 +30,22 @@ export interface ArchiveVerification {
 }
 
 const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
-const lines = (text: string) => text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>);
+/** The JSON lines of one file of the bundle; a line that is not JSON (a modified file) is an error, not a crash. */
+function jsonLines(dir: string, file: string, errors: string[]): Array<Record<string, unknown>> {
+  const p = path.join(dir, file);
+  if (!existsSync(p)) return [];
+  return readFileSync(p, 'utf8')
+    .split('\n')
+    .flatMap((l, i) => {
+      if (l.length === 0) return [];
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        errors.push(`${file} line ${i + 1} is not JSON`);
+        return [];
+      }
+    });
+}
 
 /**
  * Step 5: every checkpoint verifies with the audit key and signed a head the segment still holds, hash for hash.
@@ -109,8 +124,7 @@ export function verifyArchive(dir: string, opts: { publicKeyPem?: string; auditP
   checked.histories = manifest.files.filter((f) => f.path.startsWith('histories/')).length;
 
   // 3. The audit segment's chain.
-  const auditFile = path.join(dir, AUDIT_FILE);
-  const audit = existsSync(auditFile) ? lines(readFileSync(auditFile, 'utf8')) : [];
+  const audit = jsonLines(dir, AUDIT_FILE, errors);
   let prev = manifest.audit.prevHash;
   for (const e of audit) {
     const recomputed = Buffer.from(
@@ -125,8 +139,7 @@ export function verifyArchive(dir: string, opts: { publicKeyPem?: string; auditP
 
   // 4. The certificates are those the audit log recorded at issuance.
   const issued = new Map(audit.filter((e) => e.event === 'certificate.issued').map((e) => [String(e.serial), String((e.data as { sha256?: unknown }).sha256)]));
-  const certFile = path.join(dir, 'records', 'certificates.jsonl');
-  for (const c of existsSync(certFile) ? lines(readFileSync(certFile, 'utf8')) : []) {
+  for (const c of jsonLines(dir, 'records/certificates.jsonl', errors)) {
     const recorded = issued.get(String(c.serial));
     if (recorded === undefined || typeof c.certDer !== 'string') continue;
     if (sha256Hex(fromHex(c.certDer)) !== recorded) errors.push(`certificate ${String(c.serial)} is not the one issued (SHA-256 differs from its audit entry)`);
@@ -134,8 +147,7 @@ export function verifyArchive(dir: string, opts: { publicKeyPem?: string; auditP
   }
 
   // 5. The signed checkpoints: with the audit key given (trusted), else the one the manifest names.
-  const checkpointsFile = path.join(dir, CHECKPOINTS_FILE);
-  const checkpoints = existsSync(checkpointsFile) ? lines(readFileSync(checkpointsFile, 'utf8')) : [];
+  const checkpoints = jsonLines(dir, CHECKPOINTS_FILE, errors);
   if (checkpoints.length !== (manifest.audit.checkpoints?.entries ?? 0)) errors.push('the audit checkpoints are not those the manifest lists');
   let checkpointKey: KeyObject | null = null;
   const checkpointKeyPem = opts.auditPublicKeyPem ?? manifest.audit.checkpoints?.publicKey ?? null;

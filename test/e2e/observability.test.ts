@@ -125,9 +125,9 @@ describe('/metrics of every process after an issuance', () => {
     expect(sampleValue(text, 'ca_issuance_step_duration_seconds_count', { step: '10-certificate', outcome: 'ok' })).toBe(1);
   });
 
-  it('the perspectives: their corroboration checks (BR 3.2.2.9)', async () => {
+  it('the perspectives: their corroboration rounds, DCV and CAA in one activity (BR 3.2.2.9)', async () => {
     const text = await scrape(ports.perspectiveMetrics!);
-    expect(sampleValue(text, 'ca_issuance_step_duration_seconds_count', { step: '3/9-corroborate', activity: 'perspectiveCheckCaa', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(text, 'ca_issuance_step_duration_seconds_count', { step: '3/9-corroborate', activity: 'perspectiveCheck', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
   });
 
   it('the OCSP responder: the request by method and response status', async () => {
