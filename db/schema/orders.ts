@@ -173,6 +173,9 @@ export const corroborations = pgTable('corroborations', {
   caaValidUntil: ts('caa_valid_until'),
 }, (t) => [
   index('corroborations_order_idx').on(t.orderId),
+  // The signer's issuance gate reads the latest DCV round of each authorization an order relies on (reused ones
+  // included, activities/issuance-gate.ts) before every signature: without it, a scan of every round ever stored.
+  index('corroborations_authorization_idx').on(t.authorizationId, t.check, t.checkedAt),
   oneOf('corroborations_check_ck', sql`${t.check}`, checks),
   oneOf('corroborations_result_ck', sql`${t.result}`, ['pass', 'fail']),
 ]);

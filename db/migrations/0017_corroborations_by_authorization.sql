@@ -1,0 +1,1 @@
+CREATE INDEX "corroborations_authorization_idx" ON "corroborations" USING btree ("authorization_id","check","checked_at");
