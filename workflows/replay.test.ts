@@ -1,7 +1,8 @@
 /**
  * Replay of recorded histories (ARCHITECTURE.md convention 9): a change to workflow code that would break workflows
  * already running in production (non-determinism) fails here. Histories are recorded from the end-to-end issuance
- * test (`RECORD_HISTORY=<file> npx vitest run --project integration test/e2e/issuance.test.ts`) and, for OV, from
+ * test (`RECORD_HISTORY=<file> npx vitest run --project integration test/e2e/issuance.test.ts`; the `-lean-stuck-watch`
+ * history is the path since the `stuck-orders` and `cost-per-certificate` patches) and, for OV, from
  * `RECORD_HISTORY_DIR=test/fixtures/histories … test/e2e/ov-issuance.test.ts`; when a workflow
  * changes, guard the change with patched() and keep the old histories replaying.
  */
