@@ -64,6 +64,9 @@ export const orders = pgTable('orders', {
   // GET /v1/orders lists the orders a designated provider relayed (CP 1.3).
   index('orders_provider_idx').on(t.providerAccountId),
   index('orders_organization_idx').on(t.organizationId),
+  // The API's sweep of orders stored without their workflow (api/order-intake.ts) reads pending orders by creation
+  // time every minute: only the pending ones are indexed, so the sweep stays small however many orders there are.
+  index('orders_pending_created_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
   uniqueIndex('orders_workflow_id_uq').on(t.workflowId),
   oneOf('orders_status_ck', sql`${t.status}`, orderStatuses),
   oneOf('orders_profile_ck', sql`${t.profile}`, profileIds),
