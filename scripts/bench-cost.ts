@@ -12,7 +12,7 @@
  * Services live under .data-bench-cost/ on their own ports.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -52,6 +52,9 @@ const postgres = (await import('postgres')).default;
 
 const config = loadConfig();
 const say = (line: string) => console.error(`[bench:cost] ${line}`);
+// The preload's rows have fixed keys (scripts/lib/bench-preload.ts): it needs a database it has not seeded yet, so a
+// preloading run starts from a new data directory (the benchmark's own, .data-bench-cost/).
+if (PRELOAD > 0) rmSync(config.dataDir, { recursive: true, force: true });
 mkdirSync(path.join(config.dataDir, 'logs'), { recursive: true });
 const services = await bringUpServices(config, { log: say, persistTemporal: false, temporalUi: false, devDns: false });
 const processes: CostProcess[] = [];
