@@ -139,8 +139,8 @@ export async function corroborate(
 ): Promise<CorroborationOutcome> {
   const policy = policyAt(new Date());
   const phase = opts.phase ?? (opts.onlyCaa ? 'step9' : 'step3');
-  // The perspectives come from the deployment's configuration, recorded in the history by the activity.
   const records = opts.lean ? storeLocal : store;
+  // The perspectives come from the deployment's configuration, recorded in the history by the activity.
   const { perspectives: remotes, primaryRegion } = await records.mpicConfiguration();
   let validUntil: number | null = null;
   const failures: CorroborationFailure[] = [];
