@@ -72,6 +72,8 @@ describe('an order waiting on the CA', () => {
     h.workers.push(await runWorker(await createSigningWorker(h.config)));
     const done = await waitForOrder(h, apiKey, order.id);
     expect(done.status, JSON.stringify(done.error)).toBe('valid');
+    // The order is valid in PostgreSQL at step 11; the workflow sets CaStatus after the life-cycle work that follows.
+    await handle(order.id).result();
     expect(await caStatus(order.id)).toBe('valid');
     expect((await progress(order.id)).stuck).toBeNull();
   });
