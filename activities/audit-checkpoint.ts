@@ -5,13 +5,13 @@
  * own signature it checks first): a checkpoint never vouches for a chain that does not extend the last one.
  * Idempotent: a head already signed is not signed again.
  */
-import { createHash } from 'node:crypto';
 import type { Db } from '../db/client';
 import { walkAuditChain } from '../db/repositories/audit';
 import { auditChainHead, auditEntryHolds, checkpointSignatureValid, latestAuditCheckpoint, storeAuditCheckpoint } from '../db/repositories/audit-checkpoints';
 import { checkpointMessage, type AuditCheckpointResult } from '../domain/audit-checkpoint';
 import { CaError } from '../domain/errors';
 import type { Hsm } from '../pki/hsm';
+import { sha256 } from '../pki/sct';
 import type { Signer } from '../pki/signer';
 
 /** The label of the audit checkpoint key in the token (created like the CA keys: scripts/lib/ca-hierarchy.ts). */
@@ -65,7 +65,7 @@ export function createAuditCheckpointActivities({ db, signer, keys, clock }: Aud
         hash: head.hash,
         signedAt,
         keyLabel: auditCheckpointKeyLabel,
-        spkiSha256: new Uint8Array(createHash('sha256').update(spki).digest()),
+        spkiSha256: sha256(spki),
         signature,
       });
       return asResult(true, stored);

@@ -5,7 +5,6 @@
  * A refusal is audited (`issuance.refused`, every reason) and thrown as the non-retryable `issuanceRefused`: nothing
  * is signed, the HSM is not asked.
  */
-import { createHash } from 'node:crypto';
 import type * as pkijs from 'pkijs';
 import type { CaConfig } from '../config';
 import type { Db } from '../db/client';
@@ -18,6 +17,7 @@ import { describeRefusals, evaluateIssuanceGate, type GateRefusal, type Issuance
 import type { SubscriberKey } from '../domain/keys';
 import { certifiedByTbs, encodeTbs } from '../pki/certificate';
 import { rsaPublicKeyFromSpki } from '../pki/csr';
+import { sha256 } from '../pki/sct';
 
 const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
 
@@ -41,7 +41,7 @@ export async function loadIssuanceFacts(db: Db, config: Pick<CaConfig, 'lint'>, 
   if (!records) return null;
   const certified = certifiedByTbs(r.tbs);
   const key = subscriberKey(certified.publicKeyInfo);
-  const spkiSha256 = new Uint8Array(createHash('sha256').update(certified.spkiDer).digest());
+  const spkiSha256 = sha256(certified.spkiDer);
   const blockedKey = await findBlockedKey(db, { spkiSha256, ...(key.kind === 'rsa' ? { rsaModulus: key.modulus } : {}) });
   const passed = await lintersThatPassed(db, r.serial, r.step, encodeTbs(r.tbs));
   const { order } = records;

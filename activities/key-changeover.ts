@@ -11,7 +11,6 @@
  *  - changeoverCandidates: the scheduled check; importNextIssuerCertificate: the operator's Update; activateIssuerKey:
  *    the switch; lastCertificateExpiry / retireIssuerKey: the old key's end; remindKeyChangeover: reminders.
  */
-import { createHash } from 'node:crypto';
 import type { Db } from '../db/client';
 import {
   activateIssuerKey,
@@ -32,11 +31,11 @@ import { buildCaCsr, checkImportedCaCertificate } from '../pki/ca-hierarchy';
 import { keyIdentifierOf, parseCertificate } from '../pki/certificate';
 import { parseCsr } from '../pki/csr';
 import { toHex } from '../pki/der';
+import { sha256 } from '../pki/sct';
 import type { Hsm } from '../pki/hsm';
 import { activityLog } from './activity-log';
 import type { NoticePort } from './operator-notices';
 
-const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 const ACTOR = 'key-changeover';
 
 export interface NextIssuerKey {

@@ -109,13 +109,18 @@ export class ResidentPool {
 
 const found = new Map<string, string | undefined>();
 
+/** A lookup on the file system, once per key (every lint asks): the key holds every variable the lookup reads. */
+function once(key: string, lookup: () => string | undefined): string | undefined {
+  if (!found.has(key)) found.set(key, lookup());
+  return found.get(key);
+}
+
 /** A command on PATH (looked up once per command and PATH: every lint asks). */
 export function onPath(command: string): string | undefined {
-  const key = `${command}\0${process.env.PATH ?? ''}`;
-  if (found.has(key)) return found.get(key);
-  const dir = (process.env.PATH ?? '').split(path.delimiter).find((d) => d && existsSync(path.join(d, command)));
-  found.set(key, dir ? path.join(dir, command) : undefined);
-  return found.get(key);
+  return once(`${command}\0${process.env.PATH ?? ''}`, () => {
+    const dir = (process.env.PATH ?? '').split(path.delimiter).find((d) => d && existsSync(path.join(d, command)));
+    return dir ? path.join(dir, command) : undefined;
+  });
 }
 
 /** A command on PATH, else in $GOPATH/bin (where `go install` and scripts/install-tools.sh put Go tools). */
@@ -124,5 +129,5 @@ export function findGoTool(command: string): string | undefined {
   if (inPath) return inPath;
   const gopath = (process.env.GOPATH ?? path.join(process.env.HOME ?? '/root', 'go')).split(path.delimiter)[0]!;
   const candidate = path.join(gopath, 'bin', command);
-  return existsSync(candidate) ? candidate : undefined;
+  return once(`go\0${candidate}`, () => (existsSync(candidate) ? candidate : undefined));
 }

@@ -18,6 +18,11 @@ const backoff = (initialInterval: string, maximumInterval: string, more: Partial
   ...more,
 });
 
+/** A preset as a local activity's options: the same per-attempt timeout and retries (no task queue, no heartbeat). */
+function asLocal(o: ActivityOptions): LocalActivityOptions {
+  return { startToCloseTimeout: o.startToCloseTimeout, retry: o.retry };
+}
+
 /**
  * Database bookkeeping on the main queue: short, retried until it works, without a bound on purpose — a database
  * outage delays an order, it must not fail one. What cannot work by being retried does not loop: a write the
@@ -32,7 +37,7 @@ export const storage: ActivityOptions = { startToCloseTimeout: '30 seconds', ret
  * task through the server and no workflow task of its own, which is most of what an order cost Temporal
  * (docs/BENCHMARKS.md, "Cost per certificate"). Retried like `storage` (a database outage delays, never loses).
  */
-export const bookkeeping: LocalActivityOptions = { startToCloseTimeout: '30 seconds', retry: backoff('1 second', '1 minute') };
+export const bookkeeping: LocalActivityOptions = asLocal(storage);
 
 /** Database work over batches (a revocation batch, the OCSP refresh query): the same, with a longer attempt (unbounded, as `storage`). */
 export const storageBatch: ActivityOptions = { ...storage, startToCloseTimeout: '1 minute' };
@@ -110,7 +115,7 @@ export const ctPlan: ActivityOptions = {
 };
 
 /** Step 8, the plan as a local activity (histories since the `cost-per-certificate` patch): the same retries. */
-export const ctPlanLocal: LocalActivityOptions = { startToCloseTimeout: ctPlan.startToCloseTimeout, retry: ctPlan.retry };
+export const ctPlanLocal: LocalActivityOptions = asLocal(ctPlan);
 
 /** Step 8, one log's add-pre-chain: its own per-attempt timeout, retried with backoff until the CT deadline. */
 export const ctSubmission = (plan: { attemptTimeoutSeconds: number; deadlineSeconds: number }): ActivityOptions => ({

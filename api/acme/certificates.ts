@@ -2,7 +2,6 @@
  * Certificates: download (RFC 8555 §7.4.2; acceptance is by download, CP 4.4.1), revocation by the account the
  * certificate was issued to or by the certificate's own key (§7.6; CP 3.4 (2)(3)), and renewal information (RFC 9773).
  */
-import { createHash, createPublicKey } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Db } from '../../db/client';
 import { acmeAccountOfOrder } from '../../db/repositories/acme';
@@ -16,7 +15,7 @@ import { toPem } from '../../pki/pem';
 import { renewalWindowOf } from '../certificate-view';
 import { submitRevocation } from '../revocation-requests';
 import { parseCertId } from './ari';
-import { jsonPayload } from './jws';
+import { jsonPayload, spkiSha256OfJwk } from './jws';
 import { requireAccount, requirePostAsGet, type AcmeEnv, type AcmeKit } from './requests';
 
 /** The certificate a certID names (RFC 9773 §4.1): its serial, issued by the CA whose key identifier it carries. */
@@ -59,7 +58,7 @@ export function certificatesApp({ deps, verified, commonHeaders }: AcmeKit) {
       requester = { kind: 'acmeAccount', acmeAccountId: v.account.id };
       actor = `acme:${v.account.id}`;
     } else {
-      const spkiSha256Hex = createHash('sha256').update(createPublicKey({ key: v.jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'der' })).digest('hex');
+      const spkiSha256Hex = Buffer.from(spkiSha256OfJwk(v.jwk as Record<string, unknown>)).toString('hex');
       requester = { kind: 'certificateKey', spkiSha256Hex };
       actor = `acme-certificate-key:${spkiSha256Hex}`;
     }

@@ -7,6 +7,7 @@
  * else). The checks run in an order that keeps bad input from changing state: everything is verified — including the
  * signature — before the nonce is consumed, so a forged or broken request cannot even burn someone's nonce.
  */
+import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
 import {
   calculateJwkThumbprint,
   decodeProtectedHeader,
@@ -18,6 +19,12 @@ import {
 } from 'jose';
 import { CaError } from '../../domain/errors';
 import type { NonceStore } from './nonces';
+
+/** SHA-256 of the SubjectPublicKeyInfo of a JWK already checked (a stored account key, or the key of a verified request). */
+export function spkiSha256OfJwk(jwk: Record<string, unknown>): Uint8Array {
+  const spki = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'der' });
+  return new Uint8Array(createHash('sha256').update(spki).digest());
+}
 
 /**
  * Signature algorithms accepted on account keys (RFC 8555 §6.2 requires ES256 and EdDSA support; RS256 is what most

@@ -4,7 +4,6 @@
  * reading an order (POST-as-GET; Retry-After while it is moving) and finalize, which hands the accepted CSR to the order's
  * waiting workflow (issuance cycle step 4a). The order is read once per request.
  */
-import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { Hono } from 'hono';
 import { findBlockedKey } from '../../db/repositories/blocklist';
 import { activeReplacementOrder, finalizeAcmeOrder, unfinalizeAcmeOrder, type AcmeAccount } from '../../db/repositories/acme';
@@ -18,16 +17,10 @@ import { submitOrder, workflowUnavailableRetryAfterSeconds } from '../order-inta
 import { ovOrganizationOf } from '../ov-intake';
 import { certIdOf } from './ari';
 import { certificateByCertId } from './certificates';
-import { jsonPayload } from './jws';
+import { jsonPayload, spkiSha256OfJwk } from './jws';
 import type { AcmeSubproblem } from './problems';
 import { orderStatus, presentOrder } from './presenters';
 import { RETRY_AFTER_SECONDS, requireAccount, requirePostAsGet, type AcmeEnv, type AcmeKit } from './requests';
-
-/** SHA-256 of the SubjectPublicKeyInfo of a (stored, already checked) account JWK. */
-function spkiSha256OfJwk(jwk: Record<string, unknown>): Uint8Array {
-  const spki = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'der' });
-  return new Uint8Array(createHash('sha256').update(spki).digest());
-}
 
 /** The DCV methods offered as ACME challenges; the first is the authorization's primary challenge. */
 const offeredMethods: readonly DcvMethodId[] = ['3.2.2.4.7', '3.2.2.4.19'];

@@ -5,16 +5,16 @@
  * the CSR hash, what the token says about itself and the key, and its attestation where the HSM gives one (SoftHSM2
  * gives none: the transcript says so). The transcript's SHA-256 and its facts go into the audit log.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client';
 import { appendAudit } from '../../db/repositories/audit';
 import { prepareNextIssuerKey } from '../../activities/key-changeover';
 import { toHex } from '../../pki/der';
 import type { Hsm } from '../../pki/hsm';
 import { nameFromDer, nameToString } from '../../pki/names';
+import { sha256Hex } from './archive-format';
 
 const colons = (hex: string) => hex.match(/../g)!.join(':');
-const sha256Hex = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 export interface CeremonyOptions {
   readonly caId: string;
