@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchEnvironment } from './lib/bench-env';
+import { benchEnvironment, percentile } from './lib/bench-env';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '4' } } });
 const N = Number(values.n);
@@ -31,7 +31,6 @@ process.env.HSM_PIN = services.hsmPin;
 process.env.SOFTHSM2_CONF = config.hsm.softhsmConf;
 const h = await startAcmeHarness();
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** N lego runs against `server`, C at a time, each worker with its own account directory. */
 async function measure(label: string, server: string, count = N): Promise<{ perSec: number; p50: number; p95: number; failures: number; seconds: number }> {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { connectionOptions } from '../temporal/connection';
-import { benchEnvironment } from './lib/bench-env';
+import { benchEnvironment, percentile } from './lib/bench-env';
 import { issueThroughApi, makeBenchCsrs, type BenchDoor } from './lib/bench-issuance';
 import { caComponents, costComponents, ownChildren, postmasterPid, startProcess, type CostProcess } from './lib/bench-cost-stack';
 import { cpuWindow, type Components } from './lib/proc-cpu';
@@ -60,10 +60,6 @@ const services = await bringUpServices(config, { log: say, persistTemporal: fals
 const processes: CostProcess[] = [];
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 try {
   // The world first: the workers need the mail relay's port.

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { connectionOptions } from '../temporal/connection';
-import { benchEnvironment } from './lib/bench-env';
+import { benchEnvironment, percentile } from './lib/bench-env';
 import { issueThroughApi, makeBenchCsrs } from './lib/bench-issuance';
 
 const { values } = parseArgs({
@@ -31,7 +31,6 @@ const services = await bringUpServices(config, { log: () => {}, persistTemporal:
 process.env.DATABASE_URL = services.databaseUrl;
 process.env.HSM_PIN = services.hsmPin;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function phase(label: string, env: Record<string, string>) {
   const h = await startHarness({ env });

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { connectionOptions } from '../temporal/connection';
-import { benchEnvironment } from './lib/bench-env';
+import { benchEnvironment, percentile } from './lib/bench-env';
 import { issueThroughApi, makeBenchCsrs } from './lib/bench-issuance';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '16' } } });
@@ -28,10 +28,6 @@ const config = loadConfig();
 const services = await bringUpServices(config, { log: () => {}, persistTemporal: false, temporalUi: false, devDns: false });
 process.env.DATABASE_URL = services.databaseUrl;
 const h = await startHarness();
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 try {
   // Baseline 1: OpenSSL's raw RSA-2048 sign rate on this machine (one process, one core).

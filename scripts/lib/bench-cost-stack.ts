@@ -6,7 +6,7 @@
  * are found here by pid (PostgreSQL's postmaster.pid; Temporal and the logs are this process's children).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, type CaConfig } from '../../config';
 import { commandLine, snapshotProcesses, type Components } from './proc-cpu';
@@ -72,9 +72,17 @@ export async function startProcess(
   };
 }
 
-/** The postmaster's pid (first line of postmaster.pid in PGDATA, scripts/lib/postgres.ts' layout). */
+/** The postmaster's pid of a data directory (first line of postmaster.pid in PGDATA, scripts/lib/postgres.ts' layout), or null when it is not running. */
+export function postmasterPidIn(dataDir: string): number | null {
+  const file = path.join(dataDir, 'pg', 'data', 'postmaster.pid');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) || null : null;
+}
+
+/** The running postmaster's pid of this configuration. */
 export function postmasterPid(config: CaConfig): number {
-  return Number(readFileSync(path.join(config.dataDir, 'pg', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const pid = postmasterPidIn(config.dataDir);
+  if (pid === null) throw new Error(`no PostgreSQL running in ${config.dataDir}`);
+  return pid;
 }
 
 /** This process's children whose command name is `comm` (the Temporal dev server, the TesseraCT logs). */

@@ -26,3 +26,8 @@ export function benchEnvironment(
     ...extra,
   };
 }
+
+/** The p-th percentile of ascending latencies (nearest rank); NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}

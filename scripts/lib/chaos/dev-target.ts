@@ -6,13 +6,14 @@
  * through a PKCS#11 fault module (pkcs11-fault.c) when a C compiler is available.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, repoRoot } from '../../../config';
 import { createDb } from '../../../db/client';
 import { loadCtLogList } from '../../../activities/ct/log-list';
 import { acmeTlsCaFile } from '../acme-tls';
+import { postmasterPidIn } from '../bench-cost-stack';
 import { freePort } from '../ct-logs';
 import { startDevDnsServer } from '../dev-dns';
 import { ensurePostgres } from '../postgres';
@@ -139,10 +140,7 @@ export async function startDevTarget(opts: DevTargetOptions): Promise<ChaosTarge
     await processes.get('worker')!.start();
     await Promise.all([...processes.values()].filter((p) => p.name !== 'worker').map((p) => p.start()));
 
-    const postmasterPid = (): number | null => {
-      const file = path.join(dataDir, 'pg', 'data', 'postmaster.pid');
-      return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) || null : null;
-    };
+    const postmasterPid = (): number | null => postmasterPidIn(dataDir);
     const db = createDb(config.database.url, { max: 4 });
     const connection = await Connection.connect({ address: config.temporal.address });
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
