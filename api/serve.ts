@@ -6,7 +6,7 @@ import { createServer } from 'node:https';
 import { serve, type ServerType } from '@hono/node-server';
 import type { CaConfig } from '../config';
 import { closableServer, closeInOrder } from '../config/main';
-import { createDb, type Db } from '../db/client';
+import { createDb, type Db, type DbHandle } from '../db/client';
 import type { CaWorkflows } from '../temporal/client';
 import { connectCaClient } from '../temporal/connection';
 
@@ -15,6 +15,10 @@ export interface ServedDoor {
   readonly ports: readonly number[];
   /** Stops accepting connections, then closes the Temporal client and the database pool. */
   close(): Promise<void>;
+}
+
+interface DoorApp {
+  fetch(req: Request, env?: unknown): Response | Promise<Response>;
 }
 
 export interface Listener {
@@ -31,11 +35,11 @@ export interface Listener {
 export async function serveDoor(
   config: CaConfig,
   listeners: readonly Listener[],
-  buildApp: (deps: { db: Db; workflows: CaWorkflows; ports: readonly number[] }) => { fetch(req: Request, env?: unknown): Response | Promise<Response> },
+  buildApp: (deps: { db: Db; sql: DbHandle['sql']; workflows: CaWorkflows; ports: readonly number[] }) => DoorApp | Promise<DoorApp>,
 ): Promise<ServedDoor> {
   const handle = createDb(config.database.url);
   const temporal = await connectCaClient(config);
-  let app: ReturnType<typeof buildApp> | null = null;
+  let app: DoorApp | null = null;
   const servers: ServerType[] = [];
   try {
     for (const listen of listeners) {
@@ -62,6 +66,11 @@ export async function serveDoor(
     const address = server.address();
     return typeof address === 'object' && address ? address.port : listeners[i]!.port;
   });
-  app = buildApp({ db: handle.db, workflows: temporal.workflows, ports });
+  try {
+    app = await buildApp({ db: handle.db, sql: handle.sql, workflows: temporal.workflows, ports });
+  } catch (e) {
+    await closeInOrder(...servers.map(closableServer), temporal, handle);
+    throw e;
+  }
   return { ports, close: () => closeInOrder(...servers.map(closableServer), temporal, handle) };
 }

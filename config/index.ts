@@ -256,6 +256,12 @@ const settingsShape = z.object({
      * nonce issued by one is accepted by another; used ones are kept in PostgreSQL). Default <data>/secrets/acme-nonce-key.
      */
     nonceKeyFile: setting('CA_ACME_NONCE_KEY_FILE', z.string().optional()),
+    /**
+     * How long a finalize request waits for the certificate before answering (RFC 8555 §7.4: a `valid` order with its
+     * certificate URL, else `processing` with Retry-After). Clients poll a processing order every few seconds (lego
+     * every 2 s, certbot every 1–3 s), so a short wait saves them a round of polling; 0 answers at once.
+     */
+    finalizeWaitSeconds: setting('CA_ACME_FINALIZE_WAIT_SECONDS', z.coerce.number().min(0).max(30).default(5)),
     /** RFC 8555 §7.3.4: the key that encrypts EAB HMAC keys at rest (AES-256-GCM). Default <data>/secrets/eab-encryption-key. */
     eabEncryptionKeyFile: setting('CA_EAB_ENCRYPTION_KEY_FILE', z.string().optional()),
   }),

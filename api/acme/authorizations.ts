@@ -8,7 +8,7 @@ import { CaError } from '../../domain/errors';
 import { workflowUnavailableRetryAfterSeconds } from '../order-intake';
 import { jsonPayload } from './jws';
 import { authorizationShown, presentAuthorization, presentChallenge } from './presenters';
-import { RETRY_AFTER_SECONDS, requireAccount, type AcmeEnv, type AcmeKit } from './requests';
+import { CHALLENGE_RETRY_AFTER_SECONDS, RETRY_AFTER_SECONDS, requireAccount, type AcmeEnv, type AcmeKit } from './requests';
 
 export function authorizationsApp({ deps, urls, verified, reply, ownOrder }: AcmeKit) {
   const app = new Hono<AcmeEnv>();
@@ -37,10 +37,13 @@ export function authorizationsApp({ deps, urls, verified, reply, ownOrder }: Acm
     const o = await ownOrder(account, ref.orderId);
     const a = o.authorizations.find((x) => x.id === ref.authorizationId)!;
     const ch = a.challenges.find((x) => x.id === c.req.param('id'))!;
-    const view = async (keyAuthorization: string | null) =>
-      presentChallenge(urls, { ...ch, keyAuthorization }, authorizationShown(o, a, await corroboratedAuthorizationIds(deps.db, o.id)), o.error);
+    const replyWith = async (keyAuthorization: string | null) => {
+      const shown = presentChallenge(urls, { ...ch, keyAuthorization }, authorizationShown(o, a, await corroboratedAuthorizationIds(deps.db, o.id)), o.error);
+      if (shown.status === 'processing') c.header('Retry-After', String(CHALLENGE_RETRY_AFTER_SECONDS));
+      return reply(c, shown);
+    };
     c.header('Link', `<${urls.authz(ref.authorizationId)}>;rel="up"`, { append: true });
-    if (v.payloadText === '') return reply(c, await view(ch.keyAuthorization));
+    if (v.payloadText === '') return replyWith(ch.keyAuthorization);
     jsonPayload(v.payloadText); // §7.5.1: the response is an empty JSON object (its members are ignored).
     // §8.1: key authorization = token || '.' || base64url(JWK thumbprint of the account key) — fixed now.
     const keyAuthorization = `${ch.token}.${account.jwkThumbprint}`;
@@ -54,7 +57,7 @@ export function authorizationsApp({ deps, urls, verified, reply, ownOrder }: Acm
       }
     }
     // respondToChallenge changed nothing but this challenge's key authorization (and only when `changed`).
-    return reply(c, await view(changed ? keyAuthorization : ch.keyAuthorization));
+    return replyWith(changed ? keyAuthorization : ch.keyAuthorization);
   });
 
   return app;

@@ -131,6 +131,9 @@ export function ordersApp(kit: AcmeKit) {
       validitySeconds: Math.min(accepted.validitySeconds, o.validitySeconds),
       now,
     });
+    // The wait begins before the signal: the workflow cannot move the order on before it has it.
+    const waitMs = deps.config.acme.finalizeWaitSeconds * 1000;
+    const settled = deps.orderStatus && waitMs > 0 ? deps.orderStatus.leaves(o.id, 'processing', waitMs) : Promise.resolve(null);
     try {
       await deps.workflows.signalFinalize(o.id);
     } catch (err) {
@@ -138,6 +141,9 @@ export function ordersApp(kit: AcmeKit) {
       throw new CaError('serviceUnavailable', 'the workflow service is unavailable; finalize again later', { retryAfterSeconds: workflowUnavailableRetryAfterSeconds });
     }
     c.header('Location', urls.order(o.id));
+    // Issued (or failed) within the wait: the order as it is now, with its certificate URL (or its error).
+    const moved = (await settled) === null ? null : await ownOrder(account, o.id);
+    if (moved && moved.status !== 'processing') return reply(c, presentOrder(urls, moved));
     c.header('Retry-After', String(RETRY_AFTER_SECONDS));
     // finalizeAcmeOrder moved the order from ready to processing in its transaction; nothing else of it changed.
     return reply(c, presentOrder(urls, { ...o, status: 'processing' }));

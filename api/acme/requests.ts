@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { JWK } from 'jose';
 import type { CaConfig } from '../../config';
 import type { Db } from '../../db/client';
+import type { OrderStatusEvents } from '../../db/order-status-events';
 import { getAcmeAccount, type AcmeAccount } from '../../db/repositories/acme';
 import { getOrderDetail, type OrderDetail } from '../../db/repositories/orders';
 import { CaError, failureKinds, isCaError } from '../../domain/errors';
@@ -31,7 +32,12 @@ export interface AcmeDeps {
   readonly eabEncryptionKey: Uint8Array;
   /** Absolute base URL of the ACME resources as clients see them, e.g. https://127.0.0.1:8443/acme. */
   readonly baseUrl: string;
-  /** Where 500s are logged (api/server-errors.ts); default: JSON lines on stdout. */
+  /**
+   * Committed changes of order statuses (db/order-status-events.ts): finalize waits on them up to
+   * config acme.finalizeWaitSeconds. Absent (the protocol tests' fake workflows never move an order on): finalize
+   * answers `processing` at once.
+   */
+  readonly orderStatus?: OrderStatusEvents;
 }
 
 export type AcmeEnv = { Variables: Record<string, never> };
@@ -41,6 +47,12 @@ const maxAcmeBodyBytes = 64 * 1024;
 
 /** How long clients are asked to wait between polls of a pending/processing order or authorization (seconds). */
 export const RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The Retry-After of an answered challenge still being checked (RFC 8555 §8.2): the DCV check, its corroboration and
+ * CAA take well under a second, and clients (lego) pace their authorization polls by it — 5 s when it is absent.
+ */
+export const CHALLENGE_RETRY_AFTER_SECONDS = 1;
 
 /** What every sub-app is built from: the deps, the URLs, and the request helpers bound to them. */
 export interface AcmeKit {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { CaConfig } from '../../config';
 import { runMain } from '../../config/main';
+import { listenForOrderStatus } from '../../db/order-status-events';
 import { readSecretKeyFile } from '../../config/secret-files';
 import { metricsRoute } from '../../observability/http';
 import { log } from '../../observability/log';
@@ -30,7 +31,7 @@ export async function startAcmeServer(config: CaConfig, opts: { port?: number } 
   const door = await serveDoor(
     config,
     [{ port: opts.port ?? config.acme.port, tls: { key: readFileSync(config.acme.tlsKeyFile), cert: readFileSync(config.acme.tlsCertFile) } }],
-    ({ db, workflows, ports }) => {
+    async ({ db, sql, workflows, ports }) => {
       const app = createAcmeApp({
         db,
         workflows,
@@ -40,6 +41,7 @@ export async function startAcmeServer(config: CaConfig, opts: { port?: number } 
         nonces: createNonceStore({ key: readSecretKeyFile(config.acme.nonceKeyFile, 'ACME nonces'), used: usedNoncesIn(db) }),
         eabEncryptionKey: readSecretKeyFile(config.acme.eabEncryptionKeyFile, 'EAB keys'),
         baseUrl: baseUrlOf(config, ports[0]!),
+        orderStatus: await listenForOrderStatus(sql),
       });
       // Prometheus's /metrics, outside the ACME base path (the ACME app observes its own requests).
       const root = new Hono();

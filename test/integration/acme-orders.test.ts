@@ -70,6 +70,8 @@ describe('RFC 8555 §7.4 orders, §7.5 challenges, finalize', () => {
     const answered = await c.post(dns.url, {});
     expect(answered.status).toBe(200);
     expect(((await answered.json()) as { status: string }).status).toBe('processing');
+    // RFC 8555 §8.2: when to look again (lego waits 5 s without it).
+    expect(answered.headers.get('retry-after')).toBe('1');
     expect(answered.headers.get('link')).toContain(`<${o.authorizations[0]}>;rel="up"`);
     await c.post(dns.url, {});
     expect(s.workflows.calls.signalChallengeReady.length).toBe(signalsBefore + 1);
