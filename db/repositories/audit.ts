@@ -66,11 +66,9 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
-export function auditEntryHash(
-  prevHash: Uint8Array,
-  entry: { at: Date; actor: string; event: string; orderId: string | null; serial: string | null; data: unknown },
-): Uint8Array {
-  const body = canonicalJson({
+/** The hashed text of an entry: canonical JSON of {at, actor, event, orderId, serial, data}. */
+export function auditEntryBody(entry: { at: Date; actor: string; event: string; orderId: string | null; serial: string | null; data: unknown }): string {
+  return canonicalJson({
     at: entry.at.toISOString(),
     actor: entry.actor,
     event: entry.event,
@@ -78,32 +76,56 @@ export function auditEntryHash(
     serial: entry.serial,
     data: entry.data,
   });
-  return new Uint8Array(createHash('sha256').update(prevHash).update(body, 'utf8').digest());
+}
+
+export function auditEntryHash(
+  prevHash: Uint8Array,
+  entry: { at: Date; actor: string; event: string; orderId: string | null; serial: string | null; data: unknown },
+): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(prevHash).update(auditEntryBody(entry), 'utf8').digest());
 }
 
 /**
- * Appends one entry. Pass the transaction that makes the change being recorded, so both commit or neither.
- * Called with the plain database it opens its own transaction (the advisory lock needs one to be held until
- * the insert commits); inside a transaction it runs as a savepoint of it.
+ * Appends one entry. Pass the transaction that makes the change being recorded, so both commit or neither. One
+ * statement (function audit_append, migration 0020): the chain's lock, the head, the insert chained to it — the lock
+ * held until the caller's transaction commits, or until the statement ends when called with the plain database.
  */
 export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<AuditEntry> {
-  return tx.transaction(async (t) => {
-    await t.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`);
-    // A new statement after taking the lock: under READ COMMITTED it sees the previous holder's committed entry.
-    const [last] = await t.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
-    const prevHash = last?.hash ?? ZERO_HASH;
-    // Millisecond precision: what a JS Date carries, so the stored timestamp reads back exactly.
-    const at = new Date();
-    const data = (toJsonData(input.data ?? {}) ?? {}) as Record<string, unknown>;
-    const orderId = input.orderId ?? null;
-    const serial = input.serial ?? null;
-    const hash = auditEntryHash(prevHash, { at, actor: input.actor, event: input.event, orderId, serial, data });
-    const [row] = await t
-      .insert(auditLog)
-      .values({ at, actor: input.actor, event: input.event, orderId, serial, data, prevHash, hash })
-      .returning();
-    return row!;
-  });
+  // Millisecond precision: what a JS Date carries, so the stored timestamp reads back exactly.
+  const at = new Date();
+  const data = (toJsonData(input.data ?? {}) ?? {}) as Record<string, unknown>;
+  const orderId = input.orderId ?? null;
+  const serial = input.serial ?? null;
+  const body = auditEntryBody({ at, actor: input.actor, event: input.event, orderId, serial, data });
+  const rows = await tx.execute<AppendedRow>(
+    sql`select * from audit_append(${AUDIT_CHAIN_LOCK_KEY}, ${at.toISOString()}::timestamptz, ${input.actor}, ${input.event}, ${orderId}::uuid, ${serial},
+      ${JSON.stringify(data)}::jsonb, ${body})`,
+  );
+  const row = rows[0]!;
+  return {
+    id: Number(row.id),
+    at: new Date(row.at),
+    actor: row.actor,
+    event: row.event,
+    orderId: row.order_id,
+    serial: row.serial,
+    data: row.data,
+    prevHash: new Uint8Array(row.prev_hash),
+    hash: new Uint8Array(row.hash),
+  };
+}
+
+/** A row of audit_log as the driver returns it (bigint as text, timestamptz as Date or text). */
+interface AppendedRow extends Record<string, unknown> {
+  id: string | number;
+  at: Date | string;
+  actor: string;
+  event: string;
+  order_id: string | null;
+  serial: string | null;
+  data: Record<string, unknown>;
+  prev_hash: Uint8Array;
+  hash: Uint8Array;
 }
 
 /**
