@@ -18,7 +18,10 @@ const backoff = (initialInterval: string, maximumInterval: string, more: Partial
   ...more,
 });
 
-/** A preset as a local activity's options: the same per-attempt timeout and retries (no task queue, no heartbeat). */
+/**
+ * A preset as a local activity's options: the same timeouts and retries (no task queue, no heartbeat: the worker
+ * that runs it runs the workflow, and a dead one fails the workflow task, which is retried with the activity).
+ */
 function asLocal(o: ActivityOptions): LocalActivityOptions {
   return { startToCloseTimeout: o.startToCloseTimeout, retry: o.retry };
 }
@@ -73,6 +76,9 @@ export const lint: ActivityOptions = {
   heartbeatTimeout: '15 seconds',
   retry: backoff('2 seconds', '200 seconds', { maximumAttempts: 5 }),
 };
+
+/** The same as a local activity of the main worker, which runs the resident linters (since the `local-lint` patch). */
+export const lintLocal: LocalActivityOptions = asLocal(lint);
 
 /**
  * One signature in the HSM: on the signing task queue, where the only worker holding the PKCS#11 session runs.

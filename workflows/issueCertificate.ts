@@ -25,7 +25,7 @@ import { caaRecheckNeeded } from '../domain/caa';
 import type { DcvCheckSpec, DcvMethodId } from '../domain/dcv';
 import type { FailureKind, StoredFailure } from '../domain/errors';
 import { afterIssuance } from './after-issuance';
-import { bookkeeping, lint as lintOptions, signing as signingOptions, storage as storageOptions } from './activity-options';
+import { bookkeeping, lint as lintOptions, lintLocal as lintLocalOptions, signing as signingOptions, storage as storageOptions } from './activity-options';
 import { challengeChecker, type ChallengeChoice } from './challenge-check';
 import {
   challengeReadySignal,
@@ -52,6 +52,7 @@ const storage = proxyActivities<StorageActivities & ReturnType<typeof createReus
 /** The same bookkeeping as local activities (histories since the `cost-per-certificate` patch). */
 const storageLocal = proxyLocalActivities<StorageActivities & ReturnType<typeof createReuseActivities>>(bookkeeping);
 const lint = proxyActivities<ReturnType<typeof createLintActivities>>(lintOptions);
+const lintLocal = proxyLocalActivities<ReturnType<typeof createLintActivities>>(lintLocalOptions);
 /** OV step 4: the organization's vetted record, pinned on the order (database only, main queue). */
 const vettingGate = proxyActivities<Pick<ReturnType<typeof createVettingActivities>, 'pinVettedOrganization'>>(storageOptions);
 /** OV step 4 looks at the vetting at least this often, should a vettingDecided signal never come. */
@@ -66,6 +67,10 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   // themselves, fewer search-attribute updates. Histories recorded before the patch replay the old path.
   const lean = patched('cost-per-certificate');
   const db = lean ? storageLocal : storage;
+  // Since the `local-lint` patch steps 6 and 10's lint (the main worker's resident linters) are local activities too:
+  // two activity tasks and their workflow tasks fewer per order. Not step 2's DCV check: its retries are bounded by
+  // the DCV window (scheduleToClose), which local activities here do not honour.
+  const linter = lean && patched('local-lint') ? lintLocal : lint;
 
   let step: IssuanceStep = 'awaiting-validation';
   let serial: string | null = null;
@@ -215,7 +220,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
       // Step 6: lint the precertificate TBS, signed by a throwaway key, with zlint and pkilint; refuse on any error
       // (BR 4.3.1.2). The signing worker checks that a passing report exists for the exact TBS it signs.
       setStep('linting');
-      await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'precertificate' });
+      await linter.lintToBeSigned({ orderId: input.orderId, serial, kind: 'precertificate' });
       // Step 8 is planned before anything is signed: a log list that cannot meet the CT policy fails the order here.
       ctPlan = await planCt(serial, lean);
       // Step 7, first: CAA again (primary and remote perspectives) when the last check is older than max(TTL, 8 h)
@@ -256,7 +261,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
       // Step 10: the final certificate: the precertificate's TBS without the poison, plus the SCT list (RFC 6962 §3.3)
       // — linted first like the precertificate, then signed after the byte-for-byte correspondence check.
       setStep('linting');
-      await lint.lintToBeSigned({ orderId: input.orderId, serial, kind: 'final', sctLogIds });
+      await linter.lintToBeSigned({ orderId: input.orderId, serial, kind: 'final', sctLogIds });
       setStep('signing-certificate');
       certificate = await signing.signFinalCertificate({ orderId: input.orderId, serial, sctLogIds, ...(lean ? { presignOcsp: true } : {}) });
       certificateIssued = true;
