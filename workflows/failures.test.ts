@@ -89,7 +89,7 @@ describe('activity presets', () => {
       presets.signingBatch('q'), presets.ctPlan, presets.ctSubmission({ attemptTimeoutSeconds: 10, deadlineSeconds: 60 }), presets.crlCheck,
       presets.perspectivePrimary, presets.perspectiveRemote('perspective-x'), presets.noticeDelivery, presets.operatorPage,
       // The local-activity presets (issuance since the `cost-per-certificate` patch) retry like their activity presets.
-      presets.bookkeeping, presets.ctPlanLocal,
+      presets.bookkeeping, presets.ctPlanLocal, presets.lintLocal,
     ];
     expect(options).toHaveLength(Object.keys(presets).length);
     for (const o of options) expect(o.retry?.nonRetryableErrorTypes).toEqual([...nonRetryableFailureTypes]);
