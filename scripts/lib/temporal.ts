@@ -187,6 +187,10 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
   }
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   args.push('--log-level', 'warn');
+  // Eager activity dispatch: an activity the workflow schedules on its own task queue goes back to the worker with
+  // the workflow task's answer, without a trip through matching (the SDK asks for it by default; the server's switch
+  // is off by default). The production topology sets the same (scripts/lib/stack/temporal-config.ts).
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   // Re-registering an attribute already stored in a persisted db file is accepted by start-dev (checked with v1.5.1).
   for (const [name, type] of Object.entries(caSearchAttributes)) args.push('--search-attribute', `${name}=${type}`);
 
