@@ -15,7 +15,7 @@ import { loadIssuanceRecords } from '../db/repositories/issuance-records';
 import { CaError } from '../domain/errors';
 import { describeRefusals, evaluateIssuanceGate, type GateRefusal, type IssuanceFacts, type SigningStep } from '../domain/issuance-gate';
 import type { SubscriberKey } from '../domain/keys';
-import { certifiedByTbs, encodeTbs } from '../pki/certificate';
+import { certifiedByTbs } from '../pki/certificate';
 import { rsaPublicKeyFromSpki } from '../pki/csr';
 import { sha256 } from '../pki/sct';
 
@@ -25,8 +25,9 @@ export interface GateRequest {
   readonly orderId: string;
   readonly serial: string;
   readonly step: SigningStep;
-  /** The TBS the signer built from the database and is about to sign. */
+  /** The TBS the signer built from the database and is about to sign, and its DER (the bytes it will sign). */
   readonly tbs: pkijs.Certificate;
+  readonly tbsDer: Uint8Array;
   readonly now: Date;
 }
 
@@ -37,13 +38,16 @@ function subscriberKey(spki: pkijs.PublicKeyInfo): SubscriberKey {
 
 /** Everything the gate judges, read from the database and the TBS; null when the order does not exist. */
 export async function loadIssuanceFacts(db: Db, config: Pick<CaConfig, 'lint'>, r: GateRequest): Promise<IssuanceFacts | null> {
-  const records = await loadIssuanceRecords(db, { orderId: r.orderId, serial: r.serial });
-  if (!records) return null;
   const certified = certifiedByTbs(r.tbs);
   const key = subscriberKey(certified.publicKeyInfo);
   const spkiSha256 = sha256(certified.spkiDer);
-  const blockedKey = await findBlockedKey(db, { spkiSha256, ...(key.kind === 'rsa' ? { rsaModulus: key.modulus } : {}) });
-  const passed = await lintersThatPassed(db, r.serial, r.step, encodeTbs(r.tbs));
+  // Three independent reads at once (the records in one REPEATABLE READ transaction of their own).
+  const [records, blockedKey, passed] = await Promise.all([
+    loadIssuanceRecords(db, { orderId: r.orderId, serial: r.serial }),
+    findBlockedKey(db, { spkiSha256, ...(key.kind === 'rsa' ? { rsaModulus: key.modulus } : {}) }),
+    lintersThatPassed(db, r.serial, r.step, r.tbsDer),
+  ]);
+  if (!records) return null;
   const { order } = records;
   const accountOf = (id: string | null) => records.accounts.find((a) => a.id === id) ?? null;
   return {

@@ -62,8 +62,9 @@ export function createSigningActivities({ db, signer, config, clock = () => new 
       const existing = await getCertificateBySerial(db, serial);
       if (!existing?.precertDer) {
         const { issuer, tbs } = await tbsFor(orderId, serial, 'precertificate');
-        await enforceIssuanceGate(db, config, { orderId, serial, step: 'precertificate', tbs, now: clock() });
-        const der = await signCertificate(tbs, signer, issuer.keyLabel);
+        const tbsDer = encodeTbs(tbs);
+        await enforceIssuanceGate(db, config, { orderId, serial, step: 'precertificate', tbs, tbsDer, now: clock() });
+        const der = await signCertificate(tbs, signer, issuer.keyLabel, tbsDer);
         await storePrecertificate(db, serial, der);
       }
       return withOcsp(serial, ocsp);
@@ -100,8 +101,8 @@ export function createSigningActivities({ db, signer, config, clock = () => new 
       if (!finalCorrespondsToPrecert(existing.precertDer, tbsDer)) {
         throw new CaError('correspondenceMismatch', `final certificate ${serial} does not correspond to its precertificate`, { rule: 'RFC 6962 §3.1' });
       }
-      await enforceIssuanceGate(db, config, { orderId, serial, step: 'final', tbs, now: clock() });
-      const finalDer = await signCertificate(tbs, signer, issuer.keyLabel);
+      await enforceIssuanceGate(db, config, { orderId, serial, step: 'final', tbs, tbsDer, now: clock() });
+      const finalDer = await signCertificate(tbs, signer, issuer.keyLabel, tbsDer);
       await storeCertificate(db, serial, finalDer);
       return withOcsp(serial, input.presignOcsp);
     },

@@ -3,7 +3,7 @@
  * the repository pages: headings, paragraphs, bullet and numbered lists, tables, `code`, **bold** and [links](url).
  * Everything else is text, escaped. The `.md` file itself is the text version, served as is.
  */
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { escapeHtml } from './html-escape';
 
 function inline(text: string): string {
   return escapeHtml(text)
@@ -69,5 +69,3 @@ ${opts.body}
 </body></html>
 `;
 }
-
-export { escapeHtml };

@@ -21,7 +21,8 @@ import {
 } from '../domain/repository-documents';
 import type { Language } from '../domain/statuses';
 import { toPem } from '../pki/pem';
-import { escapeHtml, htmlPage, markdownToHtml } from './markdown';
+import { escapeHtml } from './html-escape';
+import { htmlPage, markdownToHtml } from './markdown';
 import type { ApiDeps } from './context';
 
 /** The repository's base URL (CP 2.2): the documents, their versions, the CA certificates. */

@@ -5,9 +5,7 @@
 import type { Organization, OrganizationDocumentInfo, Vetting } from '../db/repositories/organizations';
 import type { VettedOrganization, VettingEvidence } from '../db/repositories/vetted-organizations';
 import { callbackOutcomes, documentCheckOutcomes } from '../domain/vetting';
-
-export const escapeHtml = (v: unknown): string =>
-  String(v ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+import { escapeHtml } from './html-escape';
 
 export function page(title: string, body: string, who?: { name: string; csrfToken: string }): string {
   const bar = who

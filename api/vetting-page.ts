@@ -23,7 +23,8 @@ import { CaError, failureKinds, isCaError } from '../domain/errors';
 import type { VettingAction } from '../domain/vetting';
 import type { ApiDeps } from './context';
 import { performVettingAction } from './vetting-actions';
-import { loginPage, page, queuePage, vettingPage, escapeHtml } from './vetting-page-html';
+import { escapeHtml } from './html-escape';
+import { loginPage, page, queuePage, vettingPage } from './vetting-page-html';
 
 export const OPERATOR_COOKIE = 'ca_operator_session';
 

@@ -224,12 +224,15 @@ export function encodeTbs(tbs: pkijs.Certificate): Uint8Array {
   return new Uint8Array((tbs as unknown as { encodeTBS(): asn1js.Sequence }).encodeTBS().toBER(false));
 }
 
-/** Encodes the TBS, signs the bytes with `keyLabel` (sha256WithRSAEncryption), and returns the certificate DER. */
-export async function signCertificate(tbs: pkijs.Certificate, signer: Signer, keyLabel: string): Promise<Uint8Array> {
+/**
+ * Signs the TBS's bytes with `keyLabel` (sha256WithRSAEncryption) and returns the certificate DER. `tbsDer`: the TBS
+ * as the caller already encoded it to check it (lint report, gate, precertificate correspondence) — those exact bytes
+ * are signed and embedded; encoded here when not given.
+ */
+export async function signCertificate(tbs: pkijs.Certificate, signer: Signer, keyLabel: string, tbsDer: Uint8Array = encodeTbs(tbs)): Promise<Uint8Array> {
   if (tbs.signature.algorithmId !== oids.sha256WithRSAEncryption || tbs.signatureAlgorithm.algorithmId !== oids.sha256WithRSAEncryption) {
     throw new CaError('internal', 'certificates are signed with sha256WithRSAEncryption only (CP 7.1.1)');
   }
-  const tbsDer = encodeTbs(tbs);
   const signature = await signer.signSha256Rsa(keyLabel, tbsDer);
   tbs.tbsView = tbsDer;
   tbs.signatureValue = new asn1js.BitString({ valueHex: signature.slice() });

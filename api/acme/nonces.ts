@@ -59,8 +59,12 @@ export function createNonceStore(opts: { key: Uint8Array; used: UsedNonces; ttlM
       const t = now();
       if (issuedAt > t + CLOCK_SKEW_MS || issuedAt + ttlMs <= t) return false;
       if (t - prunedAt > PRUNE_EVERY_MS) {
+        // Housekeeping, not part of this request's answer: in the background, tried again by a later request if it
+        // fails (an expired nonce is refused for its age whether or not its use is still stored).
         prunedAt = t;
-        await opts.used.prune(new Date(t));
+        opts.used.prune(new Date(t)).catch(() => {
+          prunedAt = 0;
+        });
       }
       return opts.used.markUsed(new Uint8Array(createHash('sha256').update(raw).digest()), new Date(issuedAt + ttlMs));
     },

@@ -15,6 +15,6 @@ export async function markNonceUsed(db: DbOrTx, nonceSha256: Uint8Array, expires
 
 /** Forgets the uses of nonces that have expired (an expired nonce is refused for its age anyway). */
 export async function pruneUsedNonces(db: DbOrTx, now: Date): Promise<number> {
-  const rows = await db.delete(acmeUsedNonces).where(lt(acmeUsedNonces.expiresAt, now)).returning({ at: acmeUsedNonces.expiresAt });
-  return rows.length;
+  const result = await db.delete(acmeUsedNonces).where(lt(acmeUsedNonces.expiresAt, now));
+  return result.count;
 }

@@ -50,76 +50,82 @@ export async function loadIssuanceRecords(db: Db, input: { orderId: string; seri
         .from(orders)
         .where(eq(orders.id, input.orderId));
       if (!order) return null;
+      // The reads below depend on the order only: sent together (postgres.js pipelines them on the transaction's
+      // connection), then the validations of the authorizations found.
       const accountIds = [order.accountId, ...(order.providerAccountId ? [order.providerAccountId] : [])];
-      const accountRows = await tx.select({ id: accounts.id, status: accounts.status, kind: accounts.kind }).from(accounts).where(inArray(accounts.id, accountIds));
-      const [acme] = await tx
-        .select({ id: acmeAccounts.id, status: acmeAccounts.status, accountId: acmeAccounts.accountId })
-        .from(acmeOrders)
-        .innerJoin(acmeAccounts, eq(acmeAccounts.id, acmeOrders.acmeAccountId))
-        .where(eq(acmeOrders.orderId, order.id));
-      const [cert] = await tx
-        .select({
-          serial: certificates.serial,
-          orderId: certificates.orderId,
-          status: certificates.status,
-          hasPrecertificate: sql<boolean>`${certificates.precertDer} is not null`,
-          issuerCaId: issuers.caId,
-        })
-        .from(certificates)
-        .leftJoin(issuers, eq(issuers.id, certificates.issuerId))
-        .where(eq(certificates.serial, input.serial));
-      const [vettedRecord] = order.vettedOrganizationId
-        ? await tx
-            .select({ id: vettedOrganizations.id, organizationId: vettedOrganizations.organizationId, validFrom: vettedOrganizations.validFrom, validUntil: vettedOrganizations.validUntil })
-            .from(vettedOrganizations)
-            .where(eq(vettedOrganizations.id, order.vettedOrganizationId))
-        : [];
-      const own = await tx
-        .select({
-          id: authorizations.id,
-          fqdn: authorizations.fqdn,
-          wildcard: authorizations.wildcard,
-          status: authorizations.status,
-          accountId: authorizations.accountId,
-          reusedFrom: authorizations.reusedFromAuthorizationId,
-        })
-        .from(authorizations)
-        .where(eq(authorizations.orderId, order.id));
-      const basisIds = [...new Set(own.map((a) => a.reusedFrom ?? a.id))];
-      const validations = new Map<string, ValidationRecord>();
-      if (basisIds.length > 0) {
-        const rows = await tx
+      const [accountRows, [acme], [cert], [vettedRecord], own, caa] = await Promise.all([
+        tx.select({ id: accounts.id, status: accounts.status, kind: accounts.kind }).from(accounts).where(inArray(accounts.id, accountIds)),
+        tx
+          .select({ id: acmeAccounts.id, status: acmeAccounts.status, accountId: acmeAccounts.accountId })
+          .from(acmeOrders)
+          .innerJoin(acmeAccounts, eq(acmeAccounts.id, acmeOrders.acmeAccountId))
+          .where(eq(acmeOrders.orderId, order.id)),
+        tx
           .select({
-            authorizationId: authorizations.id,
-            accountId: authorizations.accountId,
+            serial: certificates.serial,
+            orderId: certificates.orderId,
+            status: certificates.status,
+            hasPrecertificate: sql<boolean>`${certificates.precertDer} is not null`,
+            issuerCaId: issuers.caId,
+          })
+          .from(certificates)
+          .leftJoin(issuers, eq(issuers.id, certificates.issuerId))
+          .where(eq(certificates.serial, input.serial)),
+        order.vettedOrganizationId
+          ? tx
+              .select({ id: vettedOrganizations.id, organizationId: vettedOrganizations.organizationId, validFrom: vettedOrganizations.validFrom, validUntil: vettedOrganizations.validUntil })
+              .from(vettedOrganizations)
+              .where(eq(vettedOrganizations.id, order.vettedOrganizationId))
+          : Promise.resolve([]),
+        tx
+          .select({
+            id: authorizations.id,
             fqdn: authorizations.fqdn,
             wildcard: authorizations.wildcard,
             status: authorizations.status,
-            method: challenges.method,
-            validatedAt: challenges.validatedAt,
+            accountId: authorizations.accountId,
+            reusedFrom: authorizations.reusedFromAuthorizationId,
           })
           .from(authorizations)
-          .leftJoin(challenges, and(eq(challenges.authorizationId, authorizations.id), eq(challenges.status, 'valid')))
-          .where(inArray(authorizations.id, basisIds));
-        const rounds = await tx
-          .selectDistinctOn([corroborations.authorizationId], { authorizationId: corroborations.authorizationId, result: corroborations.result })
+          .where(eq(authorizations.orderId, order.id)),
+        tx
+          .selectDistinctOn([corroborations.fqdn], {
+            fqdn: corroborations.fqdn,
+            result: corroborations.result,
+            checkedAt: corroborations.checkedAt,
+            validUntil: corroborations.caaValidUntil,
+          })
           .from(corroborations)
-          .where(and(inArray(corroborations.authorizationId, basisIds), eq(corroborations.check, 'dcv')))
-          .orderBy(corroborations.authorizationId, desc(corroborations.checkedAt));
+          .where(and(eq(corroborations.orderId, order.id), eq(corroborations.check, 'caa')))
+          .orderBy(corroborations.fqdn, desc(corroborations.checkedAt)),
+      ]);
+      const basisIds = [...new Set(own.map((a) => a.reusedFrom ?? a.id))];
+      const validations = new Map<string, ValidationRecord>();
+      if (basisIds.length > 0) {
+        const [rows, rounds] = await Promise.all([
+          tx
+            .select({
+              authorizationId: authorizations.id,
+              accountId: authorizations.accountId,
+              fqdn: authorizations.fqdn,
+              wildcard: authorizations.wildcard,
+              status: authorizations.status,
+              method: challenges.method,
+              validatedAt: challenges.validatedAt,
+            })
+            .from(authorizations)
+            .leftJoin(challenges, and(eq(challenges.authorizationId, authorizations.id), eq(challenges.status, 'valid')))
+            .where(inArray(authorizations.id, basisIds)),
+          tx
+            .selectDistinctOn([corroborations.authorizationId], { authorizationId: corroborations.authorizationId, result: corroborations.result })
+            .from(corroborations)
+            .where(and(inArray(corroborations.authorizationId, basisIds), eq(corroborations.check, 'dcv')))
+            .orderBy(corroborations.authorizationId, desc(corroborations.checkedAt)),
+        ]);
         const dcv = new Map(rounds.map((r) => [r.authorizationId, r.result]));
         // One row per authorization (left join): its validated challenge, or none (method null).
         for (const r of rows) validations.set(r.authorizationId, { ...r, dcvCorroboration: dcv.get(r.authorizationId) ?? null });
       }
-      const caa = await tx
-        .selectDistinctOn([corroborations.fqdn], {
-          fqdn: corroborations.fqdn,
-          result: corroborations.result,
-          checkedAt: corroborations.checkedAt,
-          validUntil: corroborations.caaValidUntil,
-        })
-        .from(corroborations)
-        .where(and(eq(corroborations.orderId, order.id), eq(corroborations.check, 'caa')))
-        .orderBy(corroborations.fqdn, desc(corroborations.checkedAt));
       const { vettedOrganizationId: _pinned, ...orderFacts } = order;
       return {
         order: orderFacts,

@@ -30,10 +30,10 @@ export async function measureGate(db: Db, config: CaConfig, signer: Signer, cert
     // The same work as before a signature (the orders are complete, so the verdict is a refusal on order state; every
     // rule is evaluated all the same).
     t = performance.now();
-    const facts = await loadIssuanceFacts(db, config, { orderId: c.orderId, serial: c.serial, step: 'precertificate', tbs, now: new Date() });
+    const data = encodeTbs(tbs);
+    const facts = await loadIssuanceFacts(db, config, { orderId: c.orderId, serial: c.serial, step: 'precertificate', tbs, tbsDer: data, now: new Date() });
     if (facts) evaluateIssuanceGate(facts);
     gate.push(performance.now() - t);
-    const data = encodeTbs(tbs);
     t = performance.now();
     await signer.signSha256Rsa(c.keyLabel, data);
     sign.push(performance.now() - t);
