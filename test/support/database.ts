@@ -49,7 +49,22 @@ export async function freshDatabase(
       await handle.close();
       const a = postgres(base, { max: 1, onnotice: () => {} });
       try {
-        await a.unsafe(`drop database if exists "${name}" with (force)`);
+        // FORCE terminates the database's other backends, but only those of roles the owner is a member of: a
+        // backend without a role — an autovacuum worker analysing the fresh tables — makes it fail with
+        // insufficient_privilege (42501) for the moment that worker runs. Tried again briefly.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await a.unsafe(`drop database if exists "${name}" with (force)`);
+            break;
+          } catch (e) {
+            if ((e as { code?: string }).code !== '42501') throw e;
+            if (attempt === 20) {
+              const others = await a`select pid, usename, backend_type, state, left(query, 80) as query from pg_stat_activity where datname = ${name}`;
+              throw new Error(`cannot drop ${name}: ${String(e)}; still connected: ${JSON.stringify(others)}`);
+            }
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
       } finally {
         await a.end({ timeout: 5 });
       }
