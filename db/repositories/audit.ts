@@ -9,7 +9,7 @@
  * transaction commits, so repositories append as the LAST step of a transaction to keep that window short.
  */
 import { createHash } from 'node:crypto';
-import { asc, desc, gt, sql, type SQL } from 'drizzle-orm';
+import { asc, gt, sql, type SQL } from 'drizzle-orm';
 import type { IndexColumn, PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
 import { CaError } from '../../domain/errors';
 import type { Db } from '../client';
