@@ -31,7 +31,6 @@ process.env.HSM_PIN = services.hsmPin;
 process.env.SOFTHSM2_CONF = config.hsm.softhsmConf;
 const h = await startAcmeHarness();
 
-
 /** N lego runs against `server`, C at a time, each worker with its own account directory. */
 async function measure(label: string, server: string, count = N): Promise<{ perSec: number; p50: number; p95: number; failures: number; seconds: number }> {
   const latencies: number[] = [];

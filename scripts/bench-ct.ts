@@ -31,7 +31,6 @@ const services = await bringUpServices(config, { log: () => {}, persistTemporal:
 process.env.DATABASE_URL = services.databaseUrl;
 process.env.HSM_PIN = services.hsmPin;
 
-
 async function phase(label: string, env: Record<string, string>) {
   const h = await startHarness({ env });
   const connection = await Connection.connect(connectionOptions(config));

@@ -164,6 +164,14 @@ function waitForExit(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * Server settings the CA relies on, on the dev server (`--dynamic-config-value`) and on the production topology's server
+ * (scripts/lib/stack/temporal-config.ts). Eager activity dispatch: an activity the workflow schedules on its own task
+ * queue goes back to the worker with the workflow task's answer, without a trip through matching — one trip fewer per
+ * DCV check and CT submission (the SDK asks for it by default; the server's switch is off by default).
+ */
+export const caDynamicConfig = { 'system.enableActivityEagerExecution': true } as const;
+
+/**
  * Starts `temporal server start-dev` on 127.0.0.1:port and waits until its frontend answers, or reuses a server
  * that already answers on that port.
  */
@@ -187,10 +195,7 @@ export async function startTemporalDevServer(opts: StartTemporalOptions): Promis
   }
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   args.push('--log-level', 'warn');
-  // Eager activity dispatch: an activity the workflow schedules on its own task queue goes back to the worker with
-  // the workflow task's answer, without a trip through matching (the SDK asks for it by default; the server's switch
-  // is off by default). The production topology sets the same (scripts/lib/stack/temporal-config.ts).
-  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  for (const [key, value] of Object.entries(caDynamicConfig)) args.push('--dynamic-config-value', `${key}=${value}`);
   // Re-registering an attribute already stored in a persisted db file is accepted by start-dev (checked with v1.5.1).
   for (const [name, type] of Object.entries(caSearchAttributes)) args.push('--search-attribute', `${name}=${type}`);
 

@@ -4,6 +4,7 @@
  * the four services, PostgreSQL persistence and visibility, mTLS on the frontend and between the services, history
  * archival on the filestore (CP 5.5.1–5.5.2: records kept 7 years, beyond the namespace retention).
  */
+import { caDynamicConfig } from '../temporal';
 import { TEMPORAL_ROLE } from './database';
 import type { YamlValue } from '../yaml';
 import { frontendServerName, internodeServerName } from './layout';
@@ -99,7 +100,5 @@ export const temporalDynamicConfig = {
   // Archive a closed workflow's history within seconds (the default waits 5 minutes); the topology test reads it.
   'history.archivalProcessorArchiveDelay': [{ value: '5s', constraints: {} }],
   'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }],
-  // Eager activity dispatch (off by default): an activity scheduled on the workflow's own task queue goes back with the
-  // workflow task's answer instead of through matching — one trip fewer per DCV check and CT submission.
-  'system.enableActivityEagerExecution': [{ value: true, constraints: {} }],
+  ...Object.fromEntries(Object.entries(caDynamicConfig).map(([key, value]) => [key, [{ value, constraints: {} }]])),
 };
